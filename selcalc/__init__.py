@@ -1,0 +1,34 @@
+"""selcalc: exact answers to what automatic differentiation computes on nonsmooth programs.
+
+Follows Bolte & Pauwels, "A mathematical model for automatic differentiation in machine
+learning" (NeurIPS 2020).
+
+>>> import selcalc
+>>> zero = selcalc.parse('''
+... def zero(t):
+...     return relu(-t) + t - relu(t)
+... ''')
+>>> zero(0), selcalc.grad(zero, 0, convention="tensorflow")
+(0, (1,))
+"""
+
+from .autodiff import grad, jacobian
+from .conventions import CONVENTIONS, Convention, is_selection_convention
+from .errors import (DomainError, NotContinuous, ParseError, PatternBudgetExceeded,
+                     ProgramError, SelcalcError, TracerBoolError, Undecided)
+from .frontends import parse, trace
+from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
+                        softplus, sort, sqrt, tanh, where)
+from .ir import Program
+from .selection import Selection, selection
+from .verdict import Verdict
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CONVENTIONS", "Convention", "DomainError", "NotContinuous", "ParseError",
+    "PatternBudgetExceeded", "Program", "ProgramError", "SelcalcError", "Selection",
+    "TracerBoolError", "Undecided", "Verdict", "abs", "clip", "cos", "exp", "grad",
+    "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
+    "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
+]

@@ -1,0 +1,152 @@
+"""Conventions: what a primitive's derivative is at a tie, as data (THEORY.md §2).
+
+A rule, keyed by primitive *family*, turns the tied pieces ``A_k(x)`` into weights:
+
+* ``"first"`` — the lowest tied piece index (a selection);
+* ``("prefer", (i, j, ...))`` — the first tied piece in that order (a selection);
+* ``"mean"`` — the uniform average of the tied pieces (averaging);
+* a callable ``active -> {piece: weight}`` with nonnegative weights summing to 1.
+
+Families: ``relu, abs, leaky_relu, maximum, minimum`` (two arguments), ``max, min``
+(reductions over three or more), ``clip, sort, where``.  Presets reproduce what PyTorch,
+JAX and TensorFlow return (measured; see ``docs/conventions.md``).  A convention may
+differ between forward and backward mode (``forward_rules``).
+
+>>> from selcalc.primitives import PRIMITIVES
+>>> CONVENTIONS["pytorch"].weights(PRIMITIVES["abs"], (0, 1), "backward")
+{0: Fraction(1, 2), 1: Fraction(1, 2)}
+>>> is_selection_convention("tensorflow"), is_selection_convention("jax")
+(True, False)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .errors import SelcalcError
+
+
+class Convention:
+    """A named tie rule per primitive family (and optionally per mode).
+
+    Parameters
+    ----------
+    name : str
+    rules : dict
+        family -> rule (see the module docstring); families not listed use ``default``.
+    default : rule
+        Rule for other families (``"first"`` unless given).
+    forward_rules : dict, optional
+        Overrides used in forward mode only (libraries whose modes disagree).
+    description : str
+    """
+
+    def __init__(self, name, rules=None, default="first", forward_rules=None, description=""):
+        self.name = name
+        self.rules = dict(rules or {})
+        self.default = default
+        self.forward_rules = dict(forward_rules or {})
+        self.description = description
+        for rule in list(self.rules.values()) + list(self.forward_rules.values()) + [default]:
+            _check_rule(rule)
+
+    def __repr__(self):
+        return f"Convention({self.name!r})"
+
+    def rule(self, family, mode="backward"):
+        if mode == "forward" and family in self.forward_rules:
+            return self.forward_rules[family]
+        return self.rules.get(family, self.default)
+
+    def weights(self, prim, active, mode="backward"):
+        """Weights over the tied pieces ``active`` of primitive ``prim``."""
+        rule = self.rule(prim.family, mode)
+        if rule == "first":
+            return {active[0]: 1}
+        if rule == "last":
+            return {active[-1]: 1}
+        if rule == "mean":
+            w = Fraction(1, len(active))
+            return {i: w for i in active}
+        if isinstance(rule, tuple) and rule[0] == "prefer":
+            for i in rule[1]:
+                if i in active:
+                    return {i: 1}
+            return {active[0]: 1}
+        weights = dict(rule(tuple(active)))
+        if set(weights) - set(active) or any(w < 0 for w in weights.values()) or \
+                sum(weights.values()) != 1:
+            raise SelcalcError(f"convention {self.name}: rule for {prim.family} returned "
+                               f"{weights}, not convex weights over the tied pieces {active}")
+        return weights
+
+    @property
+    def is_selection(self):
+        """True when every rule picks a single tied piece (Theorem 2 applies)."""
+        rules = list(self.rules.values()) + list(self.forward_rules.values()) + [self.default]
+        return all(r in ("first", "last") or (isinstance(r, tuple) and r[0] == "prefer")
+                   for r in rules)
+
+    def averaging_families(self):
+        rules = {**self.rules, **{f"{k} (forward)": v for k, v in self.forward_rules.items()}}
+        return sorted(k for k, r in rules.items() if not (
+            r in ("first", "last") or (isinstance(r, tuple) and r[0] == "prefer")))
+
+
+def _check_rule(rule):
+    if rule in ("first", "last", "mean") or callable(rule):
+        return
+    if isinstance(rule, tuple) and len(rule) == 2 and rule[0] == "prefer":
+        return
+    raise SelcalcError(f"unknown tie rule {rule!r}: use 'first', 'last', 'mean', "
+                       f"('prefer', (i, j, ...)) or a callable")
+
+
+CLIP_IDENTITY_FIRST = ("prefer", (1, 0, 2))  # at a bound, the derivative is 1
+LEAKY_IDENTITY_FIRST = ("prefer", (1, 0))    # at 0, the derivative is 1
+
+CONVENTIONS = {
+    "selection": Convention(
+        "selection", description="lowest tied piece index everywhere"),
+    "pytorch": Convention(
+        "pytorch",
+        rules={"relu": "first", "abs": "mean", "maximum": "mean", "minimum": "mean",
+               "max": "mean", "min": "mean", "clip": CLIP_IDENTITY_FIRST,
+               "leaky_relu": "first", "sort": "first"},
+        description="torch.relu, torch.abs, torch.maximum/minimum, torch.amax/amin, "
+                    "torch.clamp, F.leaky_relu, torch.sort"),
+    "jax": Convention(
+        "jax",
+        rules={"relu": "first", "abs": "mean", "maximum": "mean", "minimum": "mean",
+               "max": "mean", "min": "mean", "clip": "mean",
+               "leaky_relu": LEAKY_IDENTITY_FIRST, "sort": "first"},
+        description="jax.nn.relu, jnp.abs, jnp.maximum/minimum, jnp.max/min, jnp.clip, "
+                    "jax.nn.leaky_relu, jnp.sort"),
+    "tensorflow": Convention(
+        "tensorflow",
+        rules={"relu": "first", "abs": "mean", "maximum": "first", "minimum": "first",
+               "max": "mean", "min": "mean", "clip": CLIP_IDENTITY_FIRST,
+               "leaky_relu": "first", "sort": "first"},
+        description="tf.nn.relu, tf.abs, tf.maximum/minimum, tf.reduce_max/min, "
+                    "tf.clip_by_value, tf.nn.leaky_relu, tf.sort"),
+}
+
+
+def get_convention(convention):
+    """A :class:`Convention` from a name or an instance."""
+    if isinstance(convention, Convention):
+        return convention
+    try:
+        return CONVENTIONS[convention]
+    except (KeyError, TypeError):
+        raise SelcalcError(f"unknown convention {convention!r}; use one of "
+                           f"{sorted(CONVENTIONS)} or a selcalc.Convention") from None
+
+
+def is_selection_convention(convention) -> bool:
+    """Whether AD under ``convention`` always returns a selection gradient (Theorem 2).
+
+    Averaging conventions (ties split 1/2-1/2 or evenly) return an element of the
+    conservative field ``conv(ad_outputs)`` instead.
+    """
+    return get_convention(convention).is_selection

@@ -1,0 +1,72 @@
+"""One exception family for selcalc; every message says what went wrong and what to do."""
+
+from __future__ import annotations
+
+
+class SelcalcError(Exception):
+    """Base class of every error selcalc raises on purpose."""
+
+
+class ParseError(SelcalcError):
+    """Source text uses a construct the parser does not support.
+
+    ``line`` and ``col`` locate the construct (1-based line, 1-based column).
+    """
+
+    def __init__(self, message: str, line: int | None = None, col: int | None = None,
+                 construct: str | None = None):
+        self.line, self.col, self.construct = line, col, construct
+        where = f"line {line}, column {col}: " if line is not None else ""
+        super().__init__(where + message)
+
+
+class ProgramError(SelcalcError):
+    """A program's data is malformed (cycle, wrong arity, bad numbering)."""
+
+
+class NotContinuous(SelcalcError):
+    """The pieces of a branch disagree where their conditions overlap.
+
+    ``point`` is an exact point (tuple of sympy numbers) where two pieces that are both
+    allowed give different values.
+    """
+
+    def __init__(self, message: str, point=None, node=None):
+        self.point, self.node = point, node
+        super().__init__(message)
+
+
+class DomainError(SelcalcError, ArithmeticError):
+    """A primitive was applied outside its domain (log of 0, division by 0, ...).
+
+    ``node`` is the program node, ``value`` the offending argument values.
+    """
+
+    def __init__(self, message: str, node=None, value=None):
+        self.node, self.value = node, value
+        super().__init__(message)
+
+
+class PatternBudgetExceeded(SelcalcError):
+    """An enumeration over patterns would exceed its budget.
+
+    ``count`` is the number of patterns needed, ``budget`` the limit in force.
+    """
+
+    def __init__(self, count: int, budget: int, what: str = "patterns",
+                 how: str = "max_patterns"):
+        self.count, self.budget = count, budget
+        super().__init__(
+            f"{count} {what} exceed the budget of {budget}; pass {how}={count} "
+            f"(or larger) to enumerate them all")
+
+
+class Undecided(SelcalcError):
+    """An exact decision could not be reached (a sign, or a local question).
+
+    Never a guess: callers either raise this or report an explicit unknown.
+    """
+
+
+class TracerBoolError(SelcalcError, TypeError):
+    """Python control flow was asked to branch on a traced value."""

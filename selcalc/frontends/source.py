@@ -1,0 +1,379 @@
+"""Parse plain Python source into a Program (``selcalc.parse``).
+
+The subset: scalar parameters; ``+ - * /``, unary minus, ``**`` with a constant integer
+exponent; numeric literals read exactly from the source text (``0.1`` is 1/10);
+assignment, augmented assignment and tuple unpacking; ``if/elif/else`` and ``a if c else b``
+on one comparison ``< <= > >= ==``; ``for i in range(N)`` with constant N (unrolled); list
+and tuple literals with constant indexing; calls to the primitives and to other functions
+defined in the same source (inlined; recursion is refused).  Anything else raises
+:class:`selcalc.ParseError` with its line and column.
+
+>>> P = parse('''
+... def relu2(t):
+...     return relu(-t) + t
+... ''')
+>>> P.p, P.q, P(-3)
+(1, 1, 0)
+>>> parse("def f(x):\\n    while x > 0:\\n        x = x - 1\\n    return x")
+Traceback (most recent call last):
+  ...
+selcalc.errors.ParseError: line 2, column 5: while loops are not supported (unroll with for i in range(N))
+"""
+
+from __future__ import annotations
+
+import ast
+from fractions import Fraction
+
+from ..errors import ParseError, SelcalcError
+from ..numbers import exact
+from .builder import CALLABLE, Builder, CallError, Const
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_CMPOPS = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "=="}
+_MAX_UNROLL = 100_000
+
+
+class _Return(Exception):
+    def __init__(self, value):
+        self.value = value
+
+
+def parse(source: str, name: str | None = None):
+    """Parse Python source into a :class:`selcalc.Program`.
+
+    Parameters
+    ----------
+    source : str
+        One or more ``def`` statements (other top-level statements are ignored only if
+        they are imports or docstrings).
+    name : str, optional
+        Which function to take; default: the only one, or the first.
+
+    Returns
+    -------
+    Program
+        Inputs are the parameters, outputs the returned value(s).
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ParseError(f"invalid Python: {exc.msg}", exc.lineno, exc.offset,
+                         "syntax") from None
+    defs = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef):
+            defs[stmt.name] = stmt
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)) or _is_docstring(stmt):
+            continue
+        else:
+            raise _error(stmt, f"only function definitions are allowed at top level, "
+                               f"found {type(stmt).__name__}")
+    if not defs:
+        raise ParseError("no function definition (def ...) found in the source")
+    if name is None:
+        name = next(iter(defs))
+    if name not in defs:
+        raise ParseError(f"no function called {name!r}; found {', '.join(defs)}")
+    return _Parser(source, defs).program(name)
+
+
+def _is_docstring(stmt):
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and \
+        isinstance(stmt.value.value, str)
+
+
+def _error(node, message, construct=None):
+    return ParseError(message, getattr(node, "lineno", None),
+                      getattr(node, "col_offset", -1) + 1 if hasattr(node, "col_offset")
+                      else None, construct or type(node).__name__)
+
+
+class _Parser:
+    def __init__(self, source, defs):
+        self.source, self.defs = source, defs
+        self.builder = Builder()
+        self.stack = []
+
+    def program(self, name):
+        fn = self.defs[name]
+        self._check_signature(fn)
+        params = [a.arg for a in fn.args.args]
+        env = {p: self.builder.input(p) for p in params}
+        value = self._call_body(fn, env)
+        outs = list(value) if isinstance(value, tuple) else [value]
+        for o in outs:
+            if isinstance(o, (tuple, list)):
+                raise _error(fn, "return a scalar or a flat tuple of scalars")
+        try:
+            return self.builder.finish(outs, name=name, source=self.source)
+        except CallError as exc:
+            raise _error(fn, str(exc)) from None
+
+    def _check_signature(self, fn):
+        a = fn.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.defaults or a.posonlyargs:
+            raise _error(fn, f"function {fn.name}: only plain positional parameters are "
+                             f"supported (no defaults, *args, **kwargs)", "signature")
+
+    def _call_body(self, fn, env):
+        if fn.name in self.stack:
+            raise _error(fn, f"recursion: {fn.name} calls itself (directly or not)",
+                         "recursion")
+        self.stack.append(fn.name)
+        try:
+            self._block(fn.body, env)
+        except _Return as ret:
+            return ret.value
+        finally:
+            self.stack.pop()
+        raise _error(fn, f"function {fn.name} does not return a value", "return")
+
+    # ------------------------------------------------------------------ statements
+    def _block(self, stmts, env):
+        """Run statements; raises _Return when a return is reached."""
+        for i, stmt in enumerate(stmts):
+            if isinstance(stmt, ast.If) and _returns(stmt):
+                self._if_with_return(stmt, stmts[i + 1:], env)
+            self._stmt(stmt, env)
+
+    def _if_with_return(self, stmt, rest, env):
+        """An if whose branches return: each branch continues with the rest of the block."""
+        lhs, op, rhs = self._comparison(stmt.test, env)
+        results = []
+        for body in (stmt.body, stmt.orelse):
+            branch_env = dict(env)
+            try:
+                self._block(list(body) + list(rest), branch_env)
+            except _Return as ret:
+                results.append(ret.value)
+                continue
+            raise _error(stmt, "a branch of this if returns but the other path does not",
+                         "return")
+        raise _Return(self._merge(stmt, lhs, op, rhs, results[0], results[1]))
+
+    def _stmt(self, stmt, env):
+        if isinstance(stmt, ast.Return):
+            if stmt.value is None:
+                raise _error(stmt, "return needs a value")
+            raise _Return(self._expr(stmt.value, env))
+        if isinstance(stmt, ast.Assign):
+            value = self._expr(stmt.value, env)
+            for target in stmt.targets:
+                self._assign(target, value, env)
+            return
+        if isinstance(stmt, ast.AugAssign):
+            if not isinstance(stmt.target, ast.Name):
+                raise _error(stmt, "augmented assignment only to a plain name")
+            op = _BINOPS.get(type(stmt.op))
+            if op is None:
+                raise _error(stmt, f"operator {type(stmt.op).__name__} is not supported")
+            old = self._name(stmt.target, env)
+            env[stmt.target.id] = self._binop(stmt, op, old, self._expr(stmt.value, env))
+            return
+        if isinstance(stmt, ast.If):
+            self._if(stmt, env)
+            return
+        if isinstance(stmt, ast.For):
+            self._for(stmt, env)
+            return
+        if isinstance(stmt, ast.Pass) or _is_docstring(stmt):
+            return
+        if isinstance(stmt, ast.While):
+            raise _error(stmt, "while loops are not supported (unroll with for i in range(N))",
+                         "while")
+        raise _error(stmt, f"{type(stmt).__name__} statements are not supported")
+
+    def _assign(self, target, value, env):
+        if isinstance(target, ast.Name):
+            env[target.id] = value
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
+                raise _error(target, "cannot unpack: the number of values does not match")
+            for t, v in zip(target.elts, value):
+                self._assign(t, v, env)
+            return
+        if isinstance(target, ast.Subscript):
+            seq = self._expr(target.value, env)
+            idx = self._index(target, env)
+            if not isinstance(seq, list):
+                raise _error(target, "item assignment only into a list")
+            seq[idx] = value
+            return
+        raise _error(target, f"cannot assign to {type(target).__name__}")
+
+    def _if(self, stmt, env):
+        lhs, op, rhs = self._comparison(stmt.test, env)
+        envs = []
+        for body in (stmt.body, stmt.orelse):
+            branch_env = dict(env)
+            self._block(body, branch_env)
+            envs.append(branch_env)
+        for name in set(envs[0]) | set(envs[1]):
+            if name not in envs[0] or name not in envs[1]:
+                if name in env:
+                    continue
+                raise _error(stmt, f"variable {name!r} is assigned in only one branch of "
+                                   f"this if; give it a value before the if", "if")
+            a, b = envs[0][name], envs[1][name]
+            env[name] = self._merge(stmt, lhs, op, rhs, a, b)
+
+    def _merge(self, node, lhs, op, rhs, a, b):
+        if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+            if not (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))
+                    and len(a) == len(b)):
+                raise _error(node, "the branches give values of different shapes")
+            merged = [self._merge(node, lhs, op, rhs, u, v) for u, v in zip(a, b)]
+            return tuple(merged) if isinstance(a, tuple) else merged
+        try:
+            return self.builder.where(lhs, op, rhs, a, b)
+        except CallError as exc:
+            raise _error(node, str(exc)) from None
+
+    def _for(self, stmt, env):
+        if stmt.orelse:
+            raise _error(stmt, "for ... else is not supported")
+        if _returns(stmt):
+            raise _error(stmt, "return inside a for loop is not supported", "return")
+        it = stmt.iter
+        if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name)
+                and it.func.id == "range" and not it.keywords and 1 <= len(it.args) <= 3):
+            raise _error(it, "only for loops over range(N) with constant N are supported",
+                         "for")
+        bounds = []
+        for a in it.args:
+            v = self._expr(a, env)
+            if not isinstance(v, Const) or int(v.value) != v.value:
+                raise _error(a, "data-dependent loop bound: range() needs constant integers",
+                             "loop bound")
+            bounds.append(int(v.value))
+        rng = range(*bounds)
+        if len(rng) > _MAX_UNROLL:
+            raise _error(it, f"loop of {len(rng)} iterations exceeds {_MAX_UNROLL}")
+        for i in rng:
+            self._assign(stmt.target, Const(i), env)
+            self._block(stmt.body, env)
+
+    # ------------------------------------------------------------------ expressions
+    def _expr(self, e, env):
+        if isinstance(e, ast.Constant):
+            if isinstance(e.value, bool) or not isinstance(e.value, (int, float)):
+                raise _error(e, f"literal {e.value!r} is not a number")
+            text = ast.get_source_segment(self.source, e)
+            try:
+                return Const(exact(Fraction(text.replace("_", ""))))
+            except (ValueError, TypeError, AttributeError):
+                return Const(exact(e.value))
+        if isinstance(e, ast.Name):
+            return self._name(e, env)
+        if isinstance(e, ast.BinOp):
+            op = _BINOPS.get(type(e.op))
+            if op is None:
+                raise _error(e, f"operator {type(e.op).__name__} is not supported")
+            return self._binop(e, op, self._expr(e.left, env), self._expr(e.right, env))
+        if isinstance(e, ast.UnaryOp):
+            v = self._expr(e.operand, env)
+            if isinstance(e.op, ast.UAdd):
+                return v
+            if isinstance(e.op, ast.USub):
+                return self.builder.neg(v)
+            raise _error(e, f"unary {type(e.op).__name__} is not supported")
+        if isinstance(e, ast.IfExp):
+            lhs, op, rhs = self._comparison(e.test, env)
+            return self._merge(e, lhs, op, rhs, self._expr(e.body, env),
+                               self._expr(e.orelse, env))
+        if isinstance(e, ast.Call):
+            return self._call(e, env)
+        if isinstance(e, (ast.Tuple, ast.List)):
+            items = [self._expr(x, env) for x in e.elts]
+            return tuple(items) if isinstance(e, ast.Tuple) else items
+        if isinstance(e, ast.Subscript):
+            seq = self._expr(e.value, env)
+            if not isinstance(seq, (tuple, list)):
+                raise _error(e, "indexing is only supported on lists and tuples")
+            idx = self._index(e, env)
+            try:
+                return seq[idx]
+            except IndexError:
+                raise _error(e, f"index {idx} out of range") from None
+        if isinstance(e, ast.Attribute):
+            raise _error(e, f"attribute access (.{e.attr}) is not supported", "attribute")
+        if isinstance(e, ast.Compare):
+            raise _error(e, "a comparison can only appear as the condition of an if")
+        raise _error(e, f"{type(e).__name__} expressions are not supported")
+
+    def _index(self, sub, env):
+        idx = self._expr(sub.slice, env)
+        if not isinstance(idx, Const) or int(idx.value) != idx.value:
+            raise _error(sub, "data-dependent index: only constant indexing is supported",
+                         "index")
+        return int(idx.value)
+
+    def _name(self, e, env):
+        if e.id in env:
+            return env[e.id]
+        raise _error(e, f"name {e.id!r} is not defined", "name")
+
+    def _binop(self, node, op, a, b):
+        if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
+            raise _error(node, f"operator {op} on a list or tuple is not supported")
+        try:
+            return self.builder.binop(op, a, b)
+        except CallError as exc:
+            raise _error(node, str(exc)) from None
+        except (ZeroDivisionError, ArithmeticError) as exc:
+            raise _error(node, f"constant arithmetic failed: {exc}") from None
+
+    def _comparison(self, test, env):
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+            raise _error(test, "a condition must be a single comparison a OP b with OP one "
+                               "of < <= > >= ==", "condition")
+        op = _CMPOPS.get(type(test.ops[0]))
+        if op is None:
+            raise _error(test, f"comparison {type(test.ops[0]).__name__} is not supported "
+                               f"(use < <= > >= ==)", "condition")
+        lhs, rhs = self._expr(test.left, env), self._expr(test.comparators[0], env)
+        if isinstance(lhs, (tuple, list)) or isinstance(rhs, (tuple, list)):
+            raise _error(test, "comparisons are between scalars")
+        return lhs, op, rhs
+
+    def _call(self, e, env):
+        if not isinstance(e.func, ast.Name):
+            what = "attribute access" if isinstance(e.func, ast.Attribute) else "this call"
+            raise _error(e, f"{what} is not supported: call primitives by name "
+                            f"(relu(x), not nn.relu(x))", "attribute")
+        if e.keywords:
+            raise _error(e, "keyword arguments are not supported")
+        name = e.func.id
+        args = [self._expr(a, env) for a in e.args]
+        if name in self.defs:
+            fn = self.defs[name]
+            if name in self.stack:
+                raise _error(e, f"recursion: {name} calls itself (directly or not)",
+                             "recursion")
+            self._check_signature(fn)
+            params = [a.arg for a in fn.args.args]
+            if len(params) != len(args):
+                raise _error(e, f"{name} takes {len(params)} argument(s), got {len(args)}")
+            return self._call_body(fn, dict(zip(params, args)))
+        if name in CALLABLE:
+            if any(isinstance(a, (tuple, list)) for a in args):
+                if len(args) == 1 and name in ("max", "min", "sort"):
+                    args = list(args[0])
+                else:
+                    raise _error(e, f"{name} takes scalar arguments")
+            try:
+                return self.builder.call(name, args)
+            except CallError as exc:
+                raise _error(e, str(exc)) from None
+            except SelcalcError as exc:
+                raise _error(e, f"{name}: {exc}") from None
+        raise _error(e, f"call to unknown function {name!r} (supported: "
+                        f"{', '.join(CALLABLE)}, and functions defined in the same source)",
+                     "call")
+
+
+def _returns(stmt):
+    """Whether an if statement contains a return (then its branches are handled apart)."""
+    return any(isinstance(n, ast.Return) for n in ast.walk(stmt))

@@ -1,0 +1,104 @@
+"""The primitives as Python functions: they record nodes on tracers, compute exactly on
+numbers.
+
+>>> from selcalc import relu, max, sort
+>>> relu(-2), max(1, "1/2", 0), sort(3, 1, 2)
+(0, 1, (1, 2, 3))
+"""
+
+from __future__ import annotations
+
+from .errors import SelcalcError
+from .frontends.builder import Builder, CallError, Const
+from .frontends.trace import Comparison, Tracer, wrap
+from .numbers import exact, to_sympy
+
+
+def _apply(name, *args):
+    builder = next((a.builder for a in args if isinstance(a, Tracer)), None)
+    if builder is None:
+        try:
+            out = Builder().call(name, [Const(exact(a)) for a in args])
+        except CallError as exc:
+            raise SelcalcError(f"{name}: {exc}") from None
+        except ArithmeticError as exc:
+            raise SelcalcError(f"{name}: {exc}") from None
+        if isinstance(out, tuple):
+            return tuple(to_sympy(c.value) for c in out)
+        return to_sympy(out.value)
+    values = [a.value if isinstance(a, Tracer) else Const(exact(a)) for a in args]
+    try:
+        return wrap(builder, builder.call(name, values))
+    except CallError as exc:
+        raise SelcalcError(f"{name}: {exc}") from None
+
+
+def _unary(name, doc):
+    def fn(x):
+        return _apply(name, x)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
+relu = _unary("relu", "relu(x) = max(x, 0); pieces [0 if x <= 0, x if x >= 0].")
+abs = _unary("abs", "|x|; pieces [-x if x <= 0, x if x >= 0].")  # noqa: A001
+exp = _unary("exp", "The exponential.")
+log = _unary("log", "The natural logarithm (DomainError at x <= 0).")
+sqrt = _unary("sqrt", "The square root (DomainError at x < 0; no derivative at 0).")
+sin = _unary("sin", "Sine (analytic, outside the log-exp class).")
+cos = _unary("cos", "Cosine (analytic, outside the log-exp class).")
+tanh = _unary("tanh", "Hyperbolic tangent.")
+sigmoid = _unary("sigmoid", "1 / (1 + exp(-x)).")
+softplus = _unary("softplus", "log(1 + exp(x)).")
+
+
+def max(*args):  # noqa: A001
+    """Maximum of two or more values (elementwise ``maximum`` for two, a reduction for more)."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        args = tuple(args[0])
+    return _apply("max", *args)
+
+
+def min(*args):  # noqa: A001
+    """Minimum of two or more values."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        args = tuple(args[0])
+    return _apply("min", *args)
+
+
+def clip(x, lo, hi):
+    """``x`` clipped to ``[lo, hi]`` (constant bounds)."""
+    return _apply("clip", x, lo, hi)
+
+
+def leaky_relu(x, alpha="1/100"):
+    """``x if x >= 0 else alpha * x`` (constant alpha)."""
+    return _apply("leaky_relu", x, alpha)
+
+
+def sort(*args):
+    """Ascending sort; returns a tuple whose entries share one piece (a permutation)."""
+    if len(args) == 1 and isinstance(args[0], (list, tuple)):
+        args = tuple(args[0])
+    return _apply("sort", *args)
+
+
+def where(cond, a, b):
+    """``a if cond else b`` for a traced comparison ``cond`` (``x > 0``, ``x == y`` ...).
+
+    Becomes a branching node whose pieces are ``a`` and ``b``; at a tie (``cond``'s two
+    sides equal) the branch Python would run is the lowest piece.  The program must stay
+    continuous: ``a`` and ``b`` must agree where the two sides are equal.
+    """
+    if isinstance(cond, Comparison):
+        builder = cond.builder
+        lift = Tracer(builder, 0)._lift
+        return wrap(builder, builder.where(cond.lhs, cond.op, cond.rhs, lift(a), lift(b)))
+    if isinstance(cond, bool):
+        return a if cond else b
+    raise SelcalcError("where(cond, a, b) needs a comparison of traced values (x > 0) or a bool")
+
+
+__all__ = ["abs", "clip", "cos", "exp", "leaky_relu", "log", "max", "min", "relu", "sigmoid",
+           "sin", "softplus", "sort", "sqrt", "tanh", "where"]

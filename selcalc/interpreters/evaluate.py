@@ -1,0 +1,76 @@
+"""Exact evaluation (Algorithm 1 of the NeurIPS 2020 paper), recording active sets.
+
+>>> import selcalc
+>>> P = selcalc.parse("def f(x):\\n    return relu(x) + abs(x)")
+>>> run = evaluate(P, (0,))
+>>> run.values[P.m], run.active
+(0, {2: (0, 1), 3: (0, 1)})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import DomainError, Undecided
+from ..numbers import RATIONAL_TYPES, normalize
+
+
+@dataclass
+class Run:
+    """The result of one evaluation: node values (index = node) and active sets per group."""
+
+    values: list
+    active: dict = field(default_factory=dict)
+
+    def ties(self):
+        """Groups whose active set has more than one piece."""
+        return {g: a for g, a in self.active.items() if len(a) > 1}
+
+
+def evaluate(P, x, pattern=None, number="exact"):
+    """Evaluate ``P`` at ``x`` exactly; ``pattern`` (group -> piece) forces pieces.
+
+    With a pattern, the forced groups are evaluated with that piece whatever the
+    conditions say (this computes ``f_σ(x)``) and their active sets are not recorded.
+    ``number="float"`` runs the same loop on floats (benchmarks only; never a proof).
+    """
+    if number == "exact":
+        x = P.coerce_point(x)
+    else:
+        x = tuple(float(v) for v in x)
+    ops, args, params, groups, outs = P.ops, P.args, P.params, P.groups, P.outs
+    values = [None] + list(x) + [None] * (P.m - P.p)
+    active = {}
+    for k in range(P.p + 1, P.m + 1):
+        prim = ops[k]
+        vs = [values[j] for j in args[k]]
+        if params[k]:
+            vs.extend(params[k])
+        try:
+            if prim.branching:
+                g = groups[k]
+                if pattern is not None and g in pattern:
+                    i = pattern[g]
+                else:
+                    act = active.get(g)
+                    if act is None:
+                        act = active[g] = prim.active(vs)
+                    i = act[0]
+            else:
+                i = 0
+            v = prim.value(i, vs)[outs[k]]
+        except DomainError as exc:
+            raise DomainError(f"node {k} ({prim.name}): {exc}", node=k, value=vs) from None
+        except Undecided as exc:
+            raise Undecided(f"node {k} ({prim.name}): {exc}") from None
+        except (ArithmeticError, ValueError) as exc:
+            raise DomainError(f"node {k} ({prim.name}) at arguments {_show(vs)}: {exc}",
+                              node=k, value=vs) from None
+        if type(v) not in RATIONAL_TYPES and number == "exact":
+            v = normalize(v)
+        values[k] = v
+    return Run(values, active)
+
+
+def _show(vs):
+    return "(" + ", ".join(str(v) for v in vs) + ")"

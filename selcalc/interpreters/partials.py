@@ -1,0 +1,46 @@
+"""Local partials ``d_k = ∇̂ g_k(x_pr(k))`` at an evaluated point, under a convention.
+
+At a tie a convention gives weights over the tied pieces (one piece for selection
+conventions, a convex combination for averaging ones); a forced pattern overrides it.
+"""
+
+from __future__ import annotations
+
+from ..errors import DomainError
+
+
+def local_partials(P, run, convention, mode="backward", pattern=None):
+    """List indexed by node: the tuple of partials of node k w.r.t. ``pr(k)``."""
+    ops, args, params, groups, outs = P.ops, P.args, P.params, P.groups, P.outs
+    values = run.values
+    d = [()] * (P.m + 1)
+    for k in range(P.p + 1, P.m + 1):
+        prim = ops[k]
+        if not prim.arity:
+            continue
+        vs = [values[j] for j in args[k]]
+        if params[k]:
+            vs.extend(params[k])
+        try:
+            if not prim.branching:
+                d[k] = prim.partials(0, vs)[outs[k]]
+                continue
+            g = groups[k]
+            if pattern is not None and g in pattern:
+                weights = {pattern[g]: 1}
+            else:
+                act = run.active[g]
+                weights = {act[0]: 1} if len(act) == 1 else convention.weights(prim, act, mode)
+            if len(weights) == 1:
+                (i, _), = weights.items()
+                d[k] = prim.partials(i, vs)[outs[k]]
+            else:
+                acc = [0] * prim.arity
+                for i, w in weights.items():
+                    for pos, v in enumerate(prim.partials(i, vs)[outs[k]]):
+                        acc[pos] += w * v
+                d[k] = tuple(acc)
+        except (ArithmeticError, ValueError) as exc:
+            raise DomainError(f"node {k} ({prim.name}): derivative undefined at arguments "
+                              f"{tuple(str(v) for v in vs)} ({exc})", node=k, value=vs) from None
+    return d

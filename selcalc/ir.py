@@ -1,0 +1,279 @@
+"""Program: the paper's (p, q, m, pr, G) as a checked DAG of primitive nodes.
+
+Nodes are numbered ``1..m`` in evaluation order: inputs ``1..p`` first, outputs the last
+``q``.  Node ``k > p`` applies a :class:`~selcalc.primitives.Primitive` to the values of
+its ordered predecessors ``pr(k)`` (and to its own constant parameters).  The outputs of a
+vector primitive (``sort``) are consecutive nodes sharing one *group*: a pattern chooses one
+piece per group, never one per output.
+
+>>> import selcalc
+>>> P = selcalc.Program.from_paper(1, 1, {2: (1,), 3: (1, 2)}, {2: "relu", 3: "sub"})
+>>> P.p, P.q, P.m, P.pr(3)
+(1, 1, 3, (1, 2))
+>>> print(P)
+program (p=1, q=1, m=3)
+  input x1
+  x2 = relu(x1)
+  x3 = sub(x1, x2)
+  return x3
+>>> P(-2)
+-2
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import networkx as nx
+import sympy
+
+from .errors import ProgramError
+from .numbers import exact
+from .primitives import Primitive, lookup
+
+
+class Program:
+    """A straight-line program over elementary selection primitives (Algorithm 1).
+
+    Build one with :func:`selcalc.parse`, :func:`selcalc.trace` or
+    :meth:`Program.from_paper`; the constructor takes the internal node lists.
+    """
+
+    def __init__(self, p, q, ops, args, params, groups, outs, *, input_names=None,
+                 name=None, source=None):
+        self.p, self.q = p, q
+        self.m = len(ops) - 1
+        self.ops, self.args, self.params = ops, args, params
+        self.groups, self.outs = groups, outs
+        self.input_names = tuple(input_names or (f"x{i}" for i in range(1, p + 1)))
+        self.name, self.source = name, source
+        self.warnings = []
+        check_program(self)
+
+    # ---------------------------------------------------------------- the paper's data
+    def pr(self, k):
+        """The ordered predecessors of node ``k`` (empty for inputs)."""
+        if not 1 <= k <= self.m:
+            raise ProgramError(f"node {k} is not in 1..{self.m}")
+        return self.args[k]
+
+    @property
+    def inputs(self):
+        return tuple(range(1, self.p + 1))
+
+    @property
+    def outputs(self):
+        return tuple(range(self.m - self.q + 1, self.m + 1))
+
+    @cached_property
+    def graph(self):
+        """The DAG as a ``networkx.DiGraph``: edge ``j -> k`` for ``j in pr(k)``.
+
+        Node attributes: ``op`` (primitive name, ``"input"`` for inputs), ``group``;
+        edge attribute ``position`` (argument position, 0-based).
+        """
+        g = nx.DiGraph()
+        for k in range(1, self.m + 1):
+            op = "input" if k <= self.p else self.ops[k].name
+            g.add_node(k, op=op, group=self.groups[k])
+        for k in range(self.p + 1, self.m + 1):
+            for pos, j in enumerate(self.args[k]):
+                g.add_edge(j, k, position=pos)
+        return g
+
+    @cached_property
+    def branching_groups(self):
+        """Group ids (first node of the group) of the nodes whose primitive has >1 piece."""
+        seen = []
+        for k in range(self.p + 1, self.m + 1):
+            if self.ops[k].branching and self.groups[k] == k:
+                seen.append(k)
+        return tuple(seen)
+
+    @cached_property
+    def logexp(self):
+        """True when every primitive is in the log-exp class (no sin / cos)."""
+        return all(self.ops[k].logexp for k in range(self.p + 1, self.m + 1))
+
+    @cached_property
+    def piecewise_linear(self):
+        """True when every piece and test of every node is affine in its arguments."""
+        return all(_affine(prim) for prim in {self.ops[k] for k in range(self.p + 1, self.m + 1)})
+
+    def node_label(self, k):
+        if k <= self.p:
+            return self.input_names[k - 1]
+        return f"x{k}"
+
+    # ---------------------------------------------------------------- evaluation
+    def __call__(self, *x):
+        """Evaluate exactly (Algorithm 1); a tuple when ``q > 1``.
+
+        Values are sympy numbers (``Rational`` for rational results).
+        """
+        from .interpreters.evaluate import evaluate
+        from .numbers import to_sympy
+        if len(x) == 1 and isinstance(x[0], (list, tuple)) and self.p != 1:
+            x = tuple(x[0])
+        run = evaluate(self, x)
+        outs = tuple(to_sympy(run.values[k]) for k in self.outputs)
+        return outs[0] if self.q == 1 else outs
+
+    def coerce_point(self, x):
+        """Exact input tuple from a scalar, a sequence or a comma-separated string."""
+        if isinstance(x, str):
+            x = [s for s in x.split(",") if s.strip()]
+        if not isinstance(x, (list, tuple)):
+            x = (x,)
+        if hasattr(x, "tolist"):
+            x = x.tolist()
+        if len(x) != self.p:
+            raise ProgramError(f"the program has {self.p} input(s) but the point has {len(x)}")
+        return tuple(exact(v) for v in x)
+
+    # ---------------------------------------------------------------- display
+    def __str__(self):
+        lines = [f"program (p={self.p}, q={self.q}, m={self.m})"]
+        lines.append("  input " + ", ".join(self.node_label(k) for k in self.inputs))
+        k = self.p + 1
+        while k <= self.m:
+            prim = self.ops[k]
+            args = [self.node_label(j) for j in self.args[k]] + [str(c) for c in self.params[k]]
+            if prim.n_out > 1:
+                members = [j for j in range(k, self.m + 1) if self.groups[j] == self.groups[k]]
+                lhs = ", ".join(f"x{j}" for j in members)
+                lines.append(f"  {lhs} = {prim.name}({', '.join(args)})")
+                k = members[-1] + 1
+                continue
+            lines.append(f"  x{k} = {_render(prim, args)}")
+            k += 1
+        lines.append("  return " + ", ".join(f"x{k}" for k in self.outputs))
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"<Program {self.name or ''} p={self.p} q={self.q} m={self.m}>"
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def from_paper(cls, p, q, pr, ops, params=None):
+        """Build a program from the paper's data ``(p, q, m, pr, G)``.
+
+        Parameters
+        ----------
+        p, q : int
+            Number of inputs and of outputs (the last ``q`` nodes).
+        pr : dict
+            ``pr[k]`` is the ordered tuple of predecessors of node ``k`` (``k = p+1..m``).
+        ops : dict
+            ``ops[k]`` is a primitive name (``"relu"``, ``"add"``, ``"max"`` ...) or a
+            :class:`~selcalc.primitives.Primitive`.
+        params : dict, optional
+            ``params[k]``: constants of a parametric primitive at node ``k``.
+        """
+        params = params or {}
+        m = max(pr) if pr else p
+        if set(pr) != set(range(p + 1, m + 1)) or set(ops) != set(pr):
+            raise ProgramError(f"pr and ops must both have exactly the keys {p + 1}..{m}")
+        n = m + 1
+        L_ops, L_args = [None] * n, [()] * n
+        L_params, L_groups, L_outs = [()] * n, list(range(n)), [0] * n
+        for k in range(p + 1, m + 1):
+            preds = tuple(int(j) for j in pr[k])
+            op = ops[k]
+            if isinstance(op, str):
+                try:
+                    op = lookup(op, len(preds))
+                except KeyError:
+                    raise ProgramError(f"node {k}: unknown primitive {ops[k]!r}") from None
+            if not isinstance(op, Primitive):
+                raise ProgramError(f"node {k}: {op!r} is not a primitive name or Primitive")
+            if op.n_out != 1:
+                raise ProgramError(f"node {k}: vector primitive {op.name} cannot be given "
+                                   f"through from_paper; use parse or trace")
+            L_ops[k], L_args[k] = op, preds
+            L_params[k] = tuple(exact(c) for c in params.get(k, ()))
+        prog = cls(p, q, L_ops, L_args, L_params, L_groups, L_outs)
+        from .continuity import check_branches
+        check_branches(prog)
+        return prog
+
+
+def _affine(prim):
+    args = prim.symbols[:prim.arity]
+    for pc in prim.pieces:
+        for e in list(pc.values) + [t for t, _ in pc.conditions]:
+            if not args:
+                continue
+            if not e.is_polynomial(*args) or sympy.Poly(e, *args).total_degree() > 1:
+                return False
+    return True
+
+
+_INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
+
+
+def _render(prim, args):
+    base = getattr(prim, "base", prim)
+    if base.family == "where":
+        t, u, v = _place(prim, args)
+        rel = ">=" if base.name == "where" else "=="
+        return f"{u} if {t} {rel} 0 else {v}"
+    if base.name in _INFIX and prim.arity + prim.n_params == 2:
+        full = _place(prim, args)
+        return f"{full[0]} {_INFIX[base.name]} {full[1]}"
+    return f"{base.name}({', '.join(_place(prim, args))})"
+
+
+def _place(prim, args):
+    """Arguments in the base primitive's order (parameters back at their positions)."""
+    fixed = getattr(prim, "fixed_positions", ())
+    if not fixed:
+        return list(args)
+    n_args = prim.arity
+    live, consts = list(args[:n_args]), list(args[n_args:])
+    consts = consts[len(consts) - len(fixed):]
+    out, li = [], 0
+    for pos in range(n_args + len(fixed)):
+        if pos in fixed:
+            out.append(consts[fixed.index(pos)])
+        else:
+            out.append(live[li])
+            li += 1
+    return out
+
+
+def check_program(P):
+    """Check the IR when it is built: numbering, arities, groups, outputs.
+
+    Also checks each primitive's pieces for continuity on their overlaps (cached per
+    primitive; see :func:`selcalc.continuity.check_primitive`).
+    """
+    from .continuity import check_primitive
+    if P.p < 0 or P.q < 1 or P.q > P.m:
+        raise ProgramError(f"need q >= 1 outputs among the m = {P.m} nodes (p={P.p}, q={P.q})")
+    if P.m - P.q < 0:
+        raise ProgramError("more outputs than nodes")
+    checked = set()
+    for k in range(P.p + 1, P.m + 1):
+        prim, preds = P.ops[k], P.args[k]
+        if prim is None:
+            raise ProgramError(f"node {k} has no primitive")
+        for j in preds:
+            if not 1 <= j < k:
+                raise ProgramError(f"node {k}: predecessor {j} is not an earlier node "
+                                   f"(nodes must be numbered in evaluation order)")
+        if len(preds) != prim.arity:
+            raise ProgramError(f"node {k}: {prim.name} takes {prim.arity} argument(s), "
+                               f"got {len(preds)}")
+        if len(P.params[k]) != prim.n_params:
+            raise ProgramError(f"node {k}: {prim.name} needs {prim.n_params} constant(s), "
+                               f"got {len(P.params[k])}")
+        g = P.groups[k]
+        if g != k and (P.ops[g] is not prim or P.args[g] != preds):
+            raise ProgramError(f"node {k}: group {g} members must share primitive and args")
+        if id(prim) not in checked:
+            checked.add(id(prim))
+            check_primitive(prim)
+    for k in P.outputs:
+        if k <= P.p:
+            raise ProgramError("an output is an input node; add an identity node")

@@ -1,0 +1,209 @@
+"""Exact numbers: coercion of user input, conversion to sympy, and certified signs.
+
+Values inside the interpreters are ``int`` / ``fractions.Fraction`` (the fast path for
+rational data) or sympy expressions without free symbols (algebraic and exp-log numbers).
+Every sign is *certified*: rationals directly; other numbers by interval arithmetic
+(``mpmath.iv``) at increasing precision, and a symbolic zero proof when the interval keeps
+containing 0.  When neither succeeds, :class:`selcalc.Undecided` is raised — never a guess.
+
+>>> exact("1/3"), exact(0.5), exact(2)
+(Fraction(1, 3), Fraction(1, 2), 2)
+>>> import sympy
+>>> sign(sympy.sqrt(2) - sympy.Rational(141, 100))
+1
+>>> sign(sympy.sqrt(8) - 2 * sympy.sqrt(2))
+0
+"""
+
+from __future__ import annotations
+
+import numbers as _pynumbers
+from fractions import Fraction
+
+import mpmath
+import sympy
+
+from .errors import SelcalcError, Undecided
+
+RATIONAL_TYPES = (int, Fraction)
+
+
+def exact(value):
+    """Coerce one user-supplied number to an exact value.
+
+    ``int`` and ``Fraction`` are kept; a Python ``float`` is converted **exactly** (its
+    binary value: ``exact(0.1)`` is ``3602879701896397/36028797018963968``; write ``"0.1"``
+    or ``Fraction(1, 10)`` for one tenth); strings are read as fractions / decimals
+    (``"1/3"``, ``"0.1"``) or as sympy constants (``"sqrt(2)"``); sympy numbers are kept,
+    rational ones turned into ``Fraction``.
+
+    >>> exact("0.1"), exact("-2")
+    (Fraction(1, 10), -2)
+    >>> exact("sqrt(2)")
+    sqrt(2)
+    """
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return value if value.denominator != 1 else value.numerator
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise SelcalcError(f"cannot use the non-finite float {value!r} as an exact input")
+        return normalize(Fraction(value))
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return normalize(Fraction(text))
+        except (ValueError, ZeroDivisionError):
+            pass
+        try:
+            expr = sympy.sympify(text, rational=True)
+        except (sympy.SympifyError, SyntaxError, TypeError) as exc:
+            raise SelcalcError(f"cannot read {value!r} as an exact number") from exc
+        return exact(expr)
+    if isinstance(value, sympy.Basic):
+        if not isinstance(value, sympy.Expr) or value.free_symbols:
+            raise SelcalcError(f"{value} is not a number (it has free symbols)")
+        if value.has(sympy.I) or value.is_real is False:
+            raise SelcalcError(f"{value} is not a real number")
+        if value.has(sympy.Float):
+            value = sympy.nsimplify(value, rational=True)
+        return normalize(value)
+    if isinstance(value, _pynumbers.Integral):
+        return int(value)
+    if isinstance(value, _pynumbers.Real):  # numpy floats and the like
+        return exact(float(value))
+    raise SelcalcError(f"cannot use {value!r} (of type {type(value).__name__}) as a number")
+
+
+def normalize(value):
+    """Bring a value back to the fast path when it is rational (sympy Rational -> Fraction)."""
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else value
+    if isinstance(value, sympy.Integer):
+        return int(value)
+    if isinstance(value, sympy.Rational):
+        return Fraction(int(value.p), int(value.q))
+    return value
+
+
+def to_sympy(value):
+    """The sympy form of an exact value (``Fraction`` -> ``Rational``)."""
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    return sympy.sympify(value)
+
+
+def is_rational(value) -> bool:
+    return isinstance(value, RATIONAL_TYPES)
+
+
+# ---------------------------------------------------------------- certified signs
+
+_IV_FUNCS = {
+    sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos",
+    sympy.tan: "tan", sympy.tanh: "tanh", sympy.sinh: "sinh", sympy.cosh: "cosh",
+    sympy.atan: "atan",
+}
+
+
+def _interval(expr, iv):
+    """Enclose a constant sympy expression in an mpmath interval (raises on unknown nodes)."""
+    if expr.is_Integer:
+        return iv.mpf(int(expr))
+    if expr.is_Rational:
+        return iv.mpf(int(expr.p)) / int(expr.q)
+    if expr is sympy.pi:
+        return iv.pi
+    if expr is sympy.E:
+        return iv.e
+    if expr.is_Add:
+        total = iv.mpf(0)
+        for arg in expr.args:
+            total += _interval(arg, iv)
+        return total
+    if expr.is_Mul:
+        total = iv.mpf(1)
+        for arg in expr.args:
+            total *= _interval(arg, iv)
+        return total
+    if expr.is_Pow:
+        base = _interval(expr.base, iv)
+        exp = expr.exp
+        if exp.is_Integer:
+            return base ** int(exp)
+        if exp == sympy.S.Half:
+            return iv.sqrt(base)
+        if exp.is_Rational:
+            return iv.exp(_interval(exp, iv) * iv.log(base))
+        return iv.exp(_interval(exp, iv) * iv.log(base))
+    func = _IV_FUNCS.get(expr.func)
+    if func is not None:
+        return getattr(iv, func)(_interval(expr.args[0], iv))
+    raise TypeError(f"no interval rule for {expr.func}")
+
+
+def _sign_by_intervals(expr):
+    for dps in (30, 120, 500):
+        iv = mpmath.iv
+        old = iv.dps
+        iv.dps = dps
+        try:
+            box = _interval(expr, iv)
+        except (TypeError, ValueError, ZeroDivisionError):
+            return None
+        finally:
+            iv.dps = old
+        if box.a > 0:
+            return 1
+        if box.b < 0:
+            return -1
+    return None
+
+
+def _proved_zero(expr) -> bool:
+    if expr.is_zero is True:
+        return True
+    try:
+        if expr.is_algebraic:
+            x = sympy.Dummy("x")
+            return sympy.minimal_polynomial(expr, x) == x
+    except (NotImplementedError, ValueError, TypeError):
+        pass
+    try:
+        return sympy.simplify(expr) == 0
+    except Exception:  # noqa: BLE001 - sympy may fail in many ways; then we know nothing
+        return False
+
+
+def sign(value) -> int:
+    """The certified sign (-1, 0, 1) of an exact value.
+
+    Raises :class:`selcalc.Undecided` when the sign cannot be proved.
+
+    >>> sign(Fraction(-1, 3)), sign(0)
+    (-1, 0)
+    >>> import sympy
+    >>> sign(sympy.log(3) - 1)
+    1
+    """
+    if isinstance(value, RATIONAL_TYPES):
+        return (value > 0) - (value < 0)
+    expr = sympy.sympify(value)
+    if expr.is_Rational:
+        return (expr > 0) - (expr < 0)
+    if expr.free_symbols:
+        raise Undecided(f"cannot take the sign of {expr}: it has free symbols")
+    if expr.is_zero is True:
+        return 0
+    found = _sign_by_intervals(expr)
+    if found is not None:
+        return found
+    if _proved_zero(expr):
+        return 0
+    raise Undecided(f"could not certify the sign of {expr} (interval arithmetic up to "
+                    f"500 digits did not exclude 0 and no symbolic zero proof was found)")

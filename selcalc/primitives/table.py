@@ -1,0 +1,122 @@
+"""Every built-in primitive, declared once as data.
+
+Piece order matters only for conventions that pick "the lowest tied index" (the
+``"selection"`` convention): pieces run from the left of the kink to its right, and
+argument order for ``max`` / ``min``; ``sort`` lists permutations lexicographically
+(identity first).  Adding a primitive is one block here plus one row in
+``tests/test_primitives.py``.
+
+>>> PRIMITIVES["abs"].describe()
+'[0] -a1 if a1 <= 0; [1] a1 if a1 >= 0'
+>>> max_primitive(3).active((1, 1, 0))
+(0, 1)
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+
+import sympy
+
+from ..numbers import to_sympy
+from .core import Primitive, arg_symbols, piece
+
+a1, a2, a3 = arg_symbols(3)
+
+
+def _smooth(name, expr, logexp=True, arity=1):
+    return Primitive(name, arity, [piece(expr)], family="smooth", logexp=logexp)
+
+
+PRIMITIVES = {
+    # arithmetic
+    "add": _smooth("add", a1 + a2, arity=2),
+    "sub": _smooth("sub", a1 - a2, arity=2),
+    "mul": _smooth("mul", a1 * a2, arity=2),
+    "div": _smooth("div", a1 / a2, arity=2),
+    "neg": _smooth("neg", -a1),
+    "identity": _smooth("identity", a1),
+    # smooth elementary functions (log-exp class unless flagged)
+    "exp": _smooth("exp", sympy.exp(a1)),
+    "log": _smooth("log", sympy.log(a1)),
+    "sqrt": _smooth("sqrt", sympy.sqrt(a1)),
+    "sin": _smooth("sin", sympy.sin(a1), logexp=False),
+    "cos": _smooth("cos", sympy.cos(a1), logexp=False),
+    "tanh": _smooth("tanh", sympy.tanh(a1)),
+    "sigmoid": _smooth("sigmoid", 1 / (1 + sympy.exp(-a1))),
+    "softplus": _smooth("softplus", sympy.log(1 + sympy.exp(a1))),
+    # piecewise
+    "relu": Primitive("relu", 1, [piece(0, le=[a1]), piece(a1, ge=[a1])]),
+    "abs": Primitive("abs", 1, [piece(-a1, le=[a1]), piece(a1, ge=[a1])]),
+    "leaky_relu": Primitive("leaky_relu", 2, [piece(a2 * a1, le=[a1]), piece(a1, ge=[a1])]),
+    # branching on a test t = a1: "a2 if t >= 0 else a3", and "a2 if t == 0 else a3"
+    "where": Primitive("where", 3, [piece(a2, ge=[a1]), piece(a3, le=[a1])],
+                       continuity="program"),
+    "where_eq": Primitive("where_eq", 3, [piece(a2, eq=[a1]), piece(a3)],
+                          family="where", continuity="program"),
+}
+
+
+@lru_cache(maxsize=None)
+def max_primitive(r):
+    """``max(a1..ar)``: family ``"maximum"`` for r = 2 (elementwise), ``"max"`` (reduction)."""
+    args = arg_symbols(r)
+    pieces = [piece(a, ge=[a - b for b in args if b is not a]) for a in args]
+    return Primitive("max" if r > 2 else "maximum", r, pieces,
+                     family="max" if r > 2 else "maximum")
+
+
+@lru_cache(maxsize=None)
+def min_primitive(r):
+    """``min(a1..ar)``: family ``"minimum"`` for r = 2, ``"min"`` for r >= 3."""
+    args = arg_symbols(r)
+    pieces = [piece(a, le=[a - b for b in args if b is not a]) for a in args]
+    return Primitive("min" if r > 2 else "minimum", r, pieces,
+                     family="min" if r > 2 else "minimum")
+
+
+@lru_cache(maxsize=None)
+def sort_primitive(r):
+    """Ascending ``sort(a1..ar)``: r outputs sharing one piece (a permutation)."""
+    args = arg_symbols(r)
+    pieces = []
+    for perm in itertools.permutations(range(r)):
+        outs = [args[i] for i in perm]
+        pieces.append(piece(*outs, le=[outs[i] - outs[i + 1] for i in range(r - 1)]))
+    return Primitive(f"sort{r}", r, pieces, family="sort", n_out=r)
+
+
+@lru_cache(maxsize=None)
+def clip_primitive(lo, hi):
+    """``clip(x, lo, hi)`` with constant bounds ``lo <= hi``."""
+    lo_s, hi_s = to_sympy(lo), to_sympy(hi)
+    return Primitive(f"clip[{lo},{hi}]", 1, [
+        piece(lo_s, le=[a1 - lo_s]),
+        piece(a1, ge=[a1 - lo_s], le=[a1 - hi_s]),
+        piece(hi_s, ge=[a1 - hi_s]),
+    ], family="clip")
+
+
+@lru_cache(maxsize=None)
+def pow_primitive(n):
+    """``a1 ** n`` for an integer n."""
+    return _smooth(f"pow[{n}]", a1 ** n)
+
+
+@lru_cache(maxsize=None)
+def const_primitive(value):
+    """A node with no arguments that outputs a constant."""
+    return Primitive(f"const[{value}]", 0, [piece(to_sympy(value))], family="smooth")
+
+
+def lookup(name, arity):
+    """The primitive called ``name`` with ``arity`` arguments (for ``from_paper``)."""
+    if name in ("max", "maximum"):
+        return max_primitive(arity)
+    if name in ("min", "minimum"):
+        return min_primitive(arity)
+    prim = PRIMITIVES.get(name)
+    if prim is None:
+        raise KeyError(name)
+    return prim

@@ -1,0 +1,101 @@
+"""The program as an elementary selection ``(s, f_1, ..., f_N)`` (Definition 4, Prop. 5).
+
+A *pattern* ``σ`` maps each branching group (its first node) to a piece index.
+``f_σ`` composes the chosen pieces; ``s(x)`` is the pattern execution selects.
+
+>>> import selcalc
+>>> S = selcalc.selection(selcalc.parse("def f(x):\\n    return relu(x) - relu(-x)"))
+>>> len(S)
+4
+>>> S.index(0)
+{2: 0, 4: 0}
+>>> S.piece(S.index(0))
+0
+>>> S.piece({2: 1, 4: 0})
+x
+"""
+
+from __future__ import annotations
+
+import itertools
+from math import prod
+
+import sympy
+
+from .conventions import get_convention
+from .errors import SelcalcError
+from .interpreters.evaluate import evaluate
+from .interpreters.symbolic import condition_expressions, input_symbols, node_expressions
+
+
+class Selection:
+    """The elementary selection of a program: iterate ``(σ, f_σ)``, get ``s(x)``."""
+
+    def __init__(self, P):
+        self.program = P
+        self.groups = P.branching_groups
+        self.sizes = tuple(len(P.ops[g].pieces) for g in self.groups)
+        self.symbols = input_symbols(P)
+
+    def __len__(self):
+        """The number ``N`` of patterns (product of the pieces counts)."""
+        return prod(self.sizes)
+
+    def patterns(self):
+        """All patterns, in lexicographic order of piece indices (group order = node order)."""
+        for combo in itertools.product(*(range(n) for n in self.sizes)):
+            yield dict(zip(self.groups, combo))
+
+    def __iter__(self):
+        for sigma in self.patterns():
+            yield sigma, self.piece(sigma)
+
+    def piece(self, pattern):
+        """``f_σ``: a sympy expression in the inputs (a tuple when q > 1)."""
+        P = self.program
+        exprs = node_expressions(P, pattern, self.symbols)
+        outs = tuple(exprs[k] for k in P.outputs)
+        return outs[0] if P.q == 1 else outs
+
+    def conditions(self, pattern):
+        """The closed conditions ``(t, rel)`` whose conjunction is ``R_σ``."""
+        return condition_expressions(self.program, pattern)
+
+    def index(self, x, convention="selection", mode="backward"):
+        """``s(x)``: the pattern execution selects at ``x`` under a selection convention."""
+        P = self.program
+        conv = get_convention(convention)
+        run = evaluate(P, x)
+        sigma = {}
+        for g in self.groups:
+            act = run.active[g]
+            w = {act[0]: 1} if len(act) == 1 else conv.weights(P.ops[g], act, mode)
+            if len(w) != 1:
+                raise SelcalcError(
+                    f"convention {conv.name} averages the tied pieces {act} at node {g}: its "
+                    f"output there is not a selection gradient, so s(x) is not defined")
+            (sigma[g], _), = w.items()
+        return sigma
+
+    def piecewise(self, max_patterns=64):
+        """A sympy ``Piecewise`` (q = 1): patterns in order, so ties go to the lowest."""
+        P = self.program
+        if P.q != 1:
+            raise SelcalcError("piecewise() is for scalar programs")
+        if len(self) > max_patterns:
+            raise SelcalcError(f"{len(self)} patterns exceed max_patterns={max_patterns}")
+        rels = {">=": sympy.Ge, "<=": sympy.Le, "==": sympy.Eq}
+        branches = []
+        for sigma, f in self:
+            cond = sympy.And(*[rels[r](t, 0) for t, r in self.conditions(sigma)])
+            if cond is sympy.false:
+                continue
+            branches.append((f, cond))
+            if cond is sympy.true:
+                break
+        return sympy.Piecewise(*branches)
+
+
+def selection(P):
+    """The program ``P`` as an elementary selection (see :class:`Selection`)."""
+    return Selection(P)
