@@ -18,7 +18,7 @@ from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.forward import forward_jacobian
 from .interpreters.partials import local_partials
-from .numbers import to_sympy
+from .numbers import canonical
 
 MODES = ("forward", "backward")
 
@@ -48,7 +48,7 @@ def jacobian(P, x, convention="selection", mode="backward"):
         Both give identical results (Lemma 1 of the NeurIPS 2020 paper).
     """
     rows = jacobian_rows(P, x, convention, mode)
-    return sympy.Matrix([[to_sympy(v) for v in row] for row in rows])
+    return sympy.Matrix([[canonical(v) for v in row] for row in rows])
 
 
 def grad(P, x, convention="selection", mode="backward"):
@@ -61,4 +61,4 @@ def grad(P, x, convention="selection", mode="backward"):
         raise SelcalcError(f"grad needs a scalar program; this one has q = {P.q} outputs "
                            f"(use selcalc.jacobian)")
     row = jacobian_rows(P, x, convention, mode)[0]
-    return tuple(to_sympy(v) for v in row)
+    return tuple(canonical(v) for v in row)

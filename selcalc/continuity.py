@@ -11,7 +11,7 @@ point where the branches disagree.
 >>> selcalc.parse("def f(x):\\n    return 1 if x > 0 else 0")
 Traceback (most recent call last):
   ...
-selcalc.errors.NotContinuous: the branches of node 3 (where) disagree at x = (0,): ...
+selcalc.errors.NotContinuous: the branches of node 3 (where) disagree at x = (0): ...
 """
 
 from __future__ import annotations
@@ -118,7 +118,8 @@ def check_branches(P):
         if ok:
             names = ", ".join(P.input_names)
             raise NotContinuous(
-                f"the branches of node {k} (where) disagree at {names} = {point}: the test "
+                f"the branches of node {k} (where) disagree at {names} = "
+                f"({', '.join(str(v) for v in point)}): the test "
                 f"is 0 there but the two branches give different values; a program must be "
                 f"continuous (make both branches agree where the condition switches)",
                 point=point, node=k)

@@ -15,7 +15,7 @@ differ between forward and backward mode (``forward_rules``).
 >>> from selcalc.primitives import PRIMITIVES
 >>> CONVENTIONS["pytorch"].weights(PRIMITIVES["abs"], (0, 1), "backward")
 {0: Fraction(1, 2), 1: Fraction(1, 2)}
->>> is_selection_convention("tensorflow"), is_selection_convention("jax")
+>>> is_selection_convention("selection"), is_selection_convention("jax")
 (True, False)
 """
 

@@ -14,7 +14,7 @@ piece per group, never one per output.
 program (p=1, q=1, m=3)
   input x1
   x2 = relu(x1)
-  x3 = sub(x1, x2)
+  x3 = x1 - x2
   return x3
 >>> P(-2)
 -2
@@ -112,11 +112,11 @@ class Program:
         Values are sympy numbers (``Rational`` for rational results).
         """
         from .interpreters.evaluate import evaluate
-        from .numbers import to_sympy
+        from .numbers import canonical
         if len(x) == 1 and isinstance(x[0], (list, tuple)) and self.p != 1:
             x = tuple(x[0])
         run = evaluate(self, x)
-        outs = tuple(to_sympy(run.values[k]) for k in self.outputs)
+        outs = tuple(canonical(run.values[k]) for k in self.outputs)
         return outs[0] if self.q == 1 else outs
 
     def coerce_point(self, x):

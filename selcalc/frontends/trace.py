@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import inspect
 
+import sympy
+
 from ..errors import ProgramError, TracerBoolError
 from ..numbers import exact
 from .builder import Builder, Const
@@ -107,6 +109,10 @@ class Tracer:
 
     def __bool__(self):
         raise TracerBoolError(_BOOL_MESSAGE)
+
+    def _sympy_(self):
+        # make sympy numbers hand arithmetic over to the Tracer's reflected operators
+        raise sympy.SympifyError(self)
 
     def __float__(self):
         raise TracerBoolError("a traced value has no float value while tracing")

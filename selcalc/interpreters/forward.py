@@ -8,6 +8,12 @@ from __future__ import annotations
 
 
 def forward_jacobian(P, d):
+    tangent = forward_tangents(P, d)
+    return [list(tangent[k]) for k in P.outputs]
+
+
+def forward_tangents(P, d, upto=None):
+    """Tangents (p-vectors) of every node up to ``upto`` (default: all)."""
     p = P.p
     tangent = [None] * (P.m + 1)
     for i in range(1, p + 1):
@@ -15,7 +21,7 @@ def forward_jacobian(P, d):
         row[i - 1] = 1
         tangent[i] = row
     zero = [0] * p
-    for k in range(p + 1, P.m + 1):
+    for k in range(p + 1, (upto or P.m) + 1):
         acc = None
         for j, dk in zip(P.args[k], d[k]):
             if dk == 0:
@@ -23,4 +29,4 @@ def forward_jacobian(P, d):
             tj = tangent[j]
             acc = [dk * v for v in tj] if acc is None else [a + dk * v for a, v in zip(acc, tj)]
         tangent[k] = acc if acc is not None else zero
-    return [list(tangent[k]) for k in P.outputs]
+    return tangent

@@ -160,6 +160,18 @@ class Primitive:
     def test_values(self, vals):
         return self._test_fn(*vals) if self._test_fn else ()
 
+    @cached_property
+    def _test_grad_fn(self):
+        args = self.symbols[:self.arity]
+        flat = [sympy.diff(t, a) for t in self.tests for a in args]
+        return compile_exprs(flat, self.names)
+
+    def test_partials(self, test_index, vals):
+        """Partial derivatives of one test w.r.t. the arguments at ``vals``."""
+        flat = self._test_grad_fn(*vals)
+        r = self.arity
+        return tuple(flat[test_index * r:(test_index + 1) * r])
+
     def test_gradients(self):
         """Sympy gradients of each distinct test w.r.t. the arguments."""
         args = self.symbols[:self.arity]

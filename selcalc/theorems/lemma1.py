@@ -111,12 +111,17 @@ class ColumnProgram:
 
     Examples
     --------
+    A linear form is a sorted tuple of pairs ``(key, int)``: key ``(k, j)`` stands for
+    ``d_k[j]``, key ``(0, 0)`` for the constant 1. Right-multiply ``M = e_1 e_1^T`` by
+    ``I + d_2[1] e_1 e_2^T``:
+
     >>> prog = ColumnProgram(3)
     >>> cols = [prog.basis(1), prog.ZERO, prog.ZERO]
-    >>> new = prog.right_multiply(cols, 2, [(1, ((((2, 1), 1),)))])   # M (I + d_2[1] e_1 e_2^T)
+    >>> u = [(1, (((2, 1), 1),))]
+    >>> new = prog.right_multiply(cols, 2, u)
     >>> prog.to_sympy(new[1]).T
     Matrix([[d_2[1], 0, 0]])
-    >>> prog.right_multiply(cols, 2, [(1, ((((2, 1), 1),)))]) == new  # interned: same ids
+    >>> prog.right_multiply(cols, 2, u) == new   # interned: the same node ids again
     True
     """
 
@@ -237,12 +242,10 @@ def _apply_product(p, m, order, kind, project, d, v, modulus=None):
     return w
 
 
-def _random_point(m, order, rng, values):
-    d = {k: [rng.choice(values) if isinstance(values, list) else rng.randrange(values)
-             for _ in range(m)] for k in set(order)}
-    v = [rng.choice(values) if isinstance(values, list) else rng.randrange(values)
-         for _ in range(m)]
-    return d, v
+def _random_point(m, order, draw):
+    """Values ``d[k]`` (``k`` in ``order``) and a vector ``v``, each entry from ``draw()``."""
+    d = {k: [draw() for _ in range(m)] for k in sorted(set(order))}
+    return d, [draw() for _ in range(m)]
 
 
 _STEP_IDENTITIES = None
@@ -343,7 +346,7 @@ def prove_factor_identity(p: int, m: int, order=None, project: bool = True,
         left = prog.right_multiply(left, k, _factor_u("A", k, left))
         right = prog.right_multiply(right, k, _factor_u("B", k, right))
         zero_pending.discard(k)
-        if broken is None and left != right:  # pragma: no cover - implied by the line above
+        if broken is None and left != right:  # the claim itself, whatever the reason
             broken = f"step {step} (k={k}): the partial products differ"
         if broken is None and any(left[j - 1] != prog.ZERO for j in zero_pending):
             broken = f"step {step} (k={k}): an unprocessed column became nonzero"
@@ -365,7 +368,7 @@ def prove_factor_identity(p: int, m: int, order=None, project: bool = True,
                               certificate)
     rng = random.Random(seed)
     for attempt in range(8):
-        d, v = _random_point(m, order, rng, list(range(-3, 4)))
+        d, v = _random_point(m, order, lambda: rng.randint(-3, 3))
         lhs = _apply_product(p, m, order, "A", project, d, v)
         rhs = _apply_product(p, m, order, "B", project, d, v)
         if lhs != rhs:
@@ -382,7 +385,8 @@ def prove_factor_identity(p: int, m: int, order=None, project: bool = True,
 
 def _cross_checked(p, m, order, project, prog, cols, seed, claim, checked, certificate):
     """Add a random evaluation (Freivalds) of both products and of the program mod a prime."""
-    d, v = _random_point(m, order, random.Random(seed), _MODULUS)
+    rng = random.Random(seed)
+    d, v = _random_point(m, order, lambda: rng.randrange(_MODULUS))
     lhs = _apply_product(p, m, order, "A", project, d, v, _MODULUS)
     rhs = _apply_product(p, m, order, "B", project, d, v, _MODULUS)
     slp = prog.apply(cols, v, d, _MODULUS)

@@ -1,0 +1,101 @@
+"""Independent checkers for every certificate selcalc returns.
+
+Each function re-verifies a certificate with plain exact arithmetic (``Fraction`` / sympy),
+without calling the code that produced it, and returns True or raises AssertionError
+saying what is wrong.
+
+>>> check_direction([(1, 0), (1, 1)], (1, 0))
+True
+>>> check_gordan([(1, 0), (-1, 0)], (1, 1))
+True
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .numbers import exact
+
+
+def _dot(u, v):
+    return sum(sympy.sympify(a) * sympy.sympify(b) for a, b in zip(u, v))
+
+
+def _flat(v):
+    return tuple(exact(c) for c in (list(v) if isinstance(v, sympy.MatrixBase) else v))
+
+
+def check_weights(vertices, v, weights):
+    """``v = Σ w_i vertices[i]`` with ``w >= 0``, ``Σ w = 1``."""
+    vertices = [_flat(u) for u in vertices]
+    v = _flat(v)
+    assert all(exact(w) >= 0 for w in weights.values()), "negative weight"
+    assert sum(exact(w) for w in weights.values()) == 1, "weights do not sum to 1"
+    for j in range(len(v)):
+        total = sum(sympy.sympify(exact(w)) * sympy.sympify(vertices[i][j])
+                    for i, w in weights.items())
+        assert sympy.simplify(total - sympy.sympify(v[j])) == 0, f"coordinate {j} differs"
+    return True
+
+
+def check_separator(vertices, v, w):
+    """``<w, v> > <w, u>`` for every vertex ``u``."""
+    v = _flat(v)
+    for u in vertices:
+        gap = sympy.simplify(_dot(w, v) - _dot(w, _flat(u)))
+        assert gap.is_positive, f"w does not separate v from the vertex {tuple(u)}"
+    return True
+
+
+def check_membership(S, v, verdict):
+    """Check the certificate of ``S.contains(v)`` against the set's vertices."""
+    cert = verdict.certificate
+    if verdict.holds:
+        return check_weights(S.vertices, v, cert["weights"])
+    return check_separator(S.vertices, v, cert["separator"])
+
+
+def check_direction(constraints, d):
+    """The open cone ``{d : c·d > 0 for all c}`` contains ``d``."""
+    for c in constraints:
+        assert sympy.sympify(_dot(c, d)).is_positive, f"c·d <= 0 for c = {tuple(c)}"
+    return True
+
+
+def check_gordan(constraints, lam):
+    """Gordan: ``λ >= 0``, ``λ != 0``, ``Σ λ_j c_j = 0`` proves the open cone is empty."""
+    assert len(lam) == len(constraints)
+    assert all(exact(x) >= 0 for x in lam) and any(exact(x) > 0 for x in lam), "bad λ"
+    n = len(constraints[0])
+    for j in range(n):
+        assert sum(exact(x) * exact(c[j]) for x, c in zip(lam, constraints)) == 0
+    return True
+
+
+def check_stiemke(constraints, lam):
+    """``λ > 0``, ``Σ λ_j c_j = 0`` and the c_j of full rank: the closed cone is {0}."""
+    assert all(exact(x) > 0 for x in lam), "λ must be strictly positive"
+    check_gordan(constraints, lam)
+    rank = sympy.Matrix([[sympy.sympify(exact(a)) for a in c] for c in constraints]).rank()
+    assert rank == len(constraints[0]), "the constraint vectors do not span the space"
+    return True
+
+
+def check_decision(decision):
+    """Re-check the certificate of a local decision (see :mod:`selcalc.decide`)."""
+    kind, cert = decision.certificate["kind"], decision.certificate
+    if kind == "direction":
+        return check_direction(cert["constraints"], cert["direction"])
+    if kind == "gordan":
+        return check_gordan(cert["constraints"], cert["lambda"])
+    if kind == "stiemke":
+        return check_stiemke(cert["constraints"], cert["lambda"])
+    if kind == "equality":
+        assert any(any(c != 0 for c in g) for g in cert["gradients"]), \
+            "an equality test with nonzero gradient is needed"
+        return True
+    if kind == "smt":
+        from .decide import recheck_smt
+        assert recheck_smt(cert) == decision.holds, "the re-check disagrees"
+        return True
+    raise AssertionError(f"unknown certificate kind {kind!r}")
