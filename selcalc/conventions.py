@@ -104,6 +104,7 @@ def _check_rule(rule):
 
 CLIP_IDENTITY_FIRST = ("prefer", (1, 0, 2))  # at a bound, the derivative is 1
 LEAKY_IDENTITY_FIRST = ("prefer", (1, 0))    # at 0, the derivative is 1
+ABS_POSITIVE_FIRST = ("prefer", (1, 0))      # jnp.abs'(0) = 1
 
 CONVENTIONS = {
     "selection": Convention(
@@ -117,8 +118,8 @@ CONVENTIONS = {
                     "torch.clamp, F.leaky_relu, torch.sort"),
     "jax": Convention(
         "jax",
-        rules={"relu": "first", "abs": "mean", "maximum": "mean", "minimum": "mean",
-               "max": "mean", "min": "mean", "clip": "mean",
+        rules={"relu": "first", "abs": ABS_POSITIVE_FIRST, "maximum": "mean",
+               "minimum": "mean", "max": "mean", "min": "mean", "clip": "mean",
                "leaky_relu": LEAKY_IDENTITY_FIRST, "sort": "first"},
         description="jax.nn.relu, jnp.abs, jnp.maximum/minimum, jnp.max/min, jnp.clip, "
                     "jax.nn.leaky_relu, jnp.sort"),

@@ -16,7 +16,7 @@ H = F(1, 2)
 ROWS = [
     ("relu(x)", (0,), {"selection": (0,), "pytorch": (0,), "jax": (0,), "tensorflow": (0,)}),
     ("relu(x)", (F(1, 3),), {c: (1,) for c in selcalc.CONVENTIONS}),
-    ("abs(x)", (0,), {"selection": (-1,), "pytorch": (0,), "jax": (0,), "tensorflow": (0,)}),
+    ("abs(x)", (0,), {"selection": (-1,), "pytorch": (0,), "jax": (1,), "tensorflow": (0,)}),
     ("abs(x)", (-2,), {c: (-1,) for c in selcalc.CONVENTIONS}),
     ("max(x, y)", (1, 1), {"selection": (1, 0), "pytorch": (H, H), "jax": (H, H),
                            "tensorflow": (1, 0)}),

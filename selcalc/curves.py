@@ -1,0 +1,478 @@
+"""Rational curves, exact breakpoints, conservativity and integration along curves (THEORY §4).
+
+A curve ``γ : [0, 1] → R^p`` is a segment or a polynomial with rational coefficients.
+:func:`breakpoints` splits ``(0, 1)`` at the exact real zeros of the tests met along
+``γ`` (node by node through the DAG); on each open piece the tie-consistent patterns are
+constant.  Identities along a piece are identities of one-variable functions, proved
+symbolically — or refuted at a rational ``t``, which is rigorous because both sides are
+analytic on the piece.
+
+>>> import selcalc
+>>> P = selcalc.parse("def f(x, y):\\n    return relu(x**2 + y - 2)")
+>>> bp = breakpoints(P, segment((0, 0), (2, 0)))
+>>> bp.points
+(sqrt(2)/2,)
+>>> [len(p) for p in bp.pieces]
+[1, 1]
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy
+
+from .conventions import CONVENTIONS, get_convention
+from .errors import PatternBudgetExceeded, SelcalcError, Undecided
+from .interpreters.evaluate import Run
+from .interpreters.symbolic import node_expressions
+from .numbers import canonical, exact, normalize, sign, to_sympy
+from .verdict import Verdict
+
+T = sympy.Symbol("t", real=True)
+
+
+class Curve:
+    """``γ(t) = Σ_i c_i t^i`` for ``t`` in [0, 1] with exact rational coefficients."""
+
+    def __init__(self, coeffs, kind="polynomial"):
+        coeffs = [tuple(exact(c) for c in v) for v in coeffs]
+        if not coeffs or len({len(v) for v in coeffs}) != 1:
+            raise SelcalcError("curve coefficients must be vectors of one length")
+        for v in coeffs:
+            for c in v:
+                if not isinstance(c, (int, Fraction)):
+                    raise SelcalcError(f"curve coefficients must be rational, got {c}")
+        self.coeffs = coeffs
+        self.dim = len(coeffs[0])
+        self.kind = kind
+        self.exprs = tuple(sum(to_sympy(c[j]) * T ** i for i, c in enumerate(coeffs))
+                           for j in range(self.dim))
+
+    def __call__(self, t):
+        t = exact(t)
+        if isinstance(t, (int, Fraction)):
+            return tuple(normalize(sum(c[j] * t ** i for i, c in enumerate(self.coeffs)))
+                         for j in range(self.dim))
+        return tuple(normalize(e.subs(T, to_sympy(t))) for e in self.exprs)
+
+    def derivative(self, t):
+        t = exact(t)
+        return tuple(normalize(sympy.diff(e, T).subs(T, to_sympy(t))) for e in self.exprs)
+
+    def velocity_exprs(self):
+        return tuple(sympy.diff(e, T) for e in self.exprs)
+
+    def __repr__(self):
+        return f"<{self.kind} curve {self.exprs}>"
+
+
+def segment(a, b):
+    """The segment ``γ(t) = a + t (b - a)``."""
+    a = tuple(exact(v) for v in a)
+    b = tuple(exact(v) for v in b)
+    if len(a) != len(b):
+        raise SelcalcError("segment endpoints must have the same length")
+    curve = Curve([a, tuple(bi - ai for ai, bi in zip(a, b))], kind="segment")
+    curve.start, curve.end = a, b
+    return curve
+
+
+def polynomial_curve(coeffs):
+    """``γ(t) = coeffs[0] + coeffs[1] t + coeffs[2] t² + ...`` (rational vectors)."""
+    return Curve(coeffs)
+
+
+# ---------------------------------------------------------------------- breakpoints
+@dataclass
+class Breakpoints:
+    """Exact decomposition of [0, 1] along a curve.
+
+    ``points``: sorted breakpoints in (0, 1) (exact real algebraic numbers);
+    ``pieces``: for each open piece, the list of tie-consistent patterns there;
+    ``active``: for each open piece, the active sets of the branching groups.
+    """
+
+    points: tuple
+    pieces: list
+    active: list = field(default_factory=list)
+
+    @property
+    def intervals(self):
+        ends = (0,) + tuple(self.points) + (1,)
+        return list(zip(ends[:-1], ends[1:]))
+
+
+def _roots_in(expr, lo, hi):
+    """Exact real zeros of a univariate expression in the open interval (lo, hi)."""
+    expr = sympy.together(sympy.expand(expr))
+    num, _ = sympy.fraction(expr)
+    num = sympy.expand(num)
+    if num == 0:
+        return None  # identically zero
+    if not num.is_polynomial(T):
+        raise Undecided(f"the test {expr} along the curve is not polynomial: certified root "
+                        f"isolation for exp-log tests is not available, so the breakpoints "
+                        f"are unknown")
+    poly = sympy.Poly(num, T)
+    if poly.degree() <= 0:
+        return []
+    roots = []
+    if poly.degree() == 1:
+        a, b = poly.all_coeffs()
+        roots = [-b / a]
+    else:
+        roots = list(dict.fromkeys(poly.real_roots()))
+    out = []
+    for r in roots:
+        if sign(to_sympy(r) - to_sympy(lo)) > 0 and sign(to_sympy(hi) - to_sympy(r)) > 0:
+            out.append(r)
+    return out
+
+
+def _inside(lo, hi):
+    """A rational strictly between two exact reals lo < hi."""
+    lo_s, hi_s = to_sympy(lo), to_sympy(hi)
+    if lo_s.is_Rational and hi_s.is_Rational:
+        return normalize((lo_s + hi_s) / 2)
+    for digits in (20, 60, 200):
+        mid = sympy.Rational(str(sympy.N((lo_s + hi_s) / 2, digits)))
+        if sign(mid - lo_s) > 0 and sign(hi_s - mid) > 0:
+            return normalize(mid)
+    raise Undecided(f"could not find a rational between {lo} and {hi}")
+
+
+def _sort_unique(values):
+    uniq = []
+    for v in sorted(values, key=lambda r: sympy.N(to_sympy(r), 60)):
+        if uniq and sign(to_sympy(v) - to_sympy(uniq[-1])) == 0:
+            continue
+        uniq.append(v)
+    return uniq
+
+
+def breakpoints(P, curve, max_patterns=4096):
+    """The exact decomposition of [0, 1] along ``curve`` (see :class:`Breakpoints`)."""
+    if curve.dim != P.p:
+        raise SelcalcError(f"the curve lives in R^{curve.dim} but the program has {P.p} inputs")
+    groups = P.branching_groups
+    # each cell: (lo, hi, list of partial patterns); all patterns of a cell give the same
+    # node values on it (continuity), so one representative computes the expressions
+    cells = [(0, 1, [dict()])]
+    for g in groups:
+        prim = P.ops[g]
+        new_cells = []
+        for lo, hi, patterns in cells:
+            rep = patterns[0]
+            exprs = node_expressions(P, _complete(P, rep), curve.exprs)
+            sub = dict(zip(prim.symbols, [exprs[j] for j in P.args[g]] +
+                           [to_sympy(c) for c in P.params[g]]))
+            tests = [t.xreplace(sub) for t in prim.tests]
+            cuts = []
+            for t in tests:
+                roots = _roots_in(t, lo, hi)
+                if roots:
+                    cuts.extend(roots)
+            ends = [lo] + _sort_unique(cuts) + [hi]
+            for a, b in zip(ends[:-1], ends[1:]):
+                mid = to_sympy(_inside(a, b))
+                signs = [sign(sympy.expand(t.subs(T, mid))) for t in tests]
+                act = tuple(i for i, conds in enumerate(prim._conds)
+                            if all(signs[ti] in ok for ti, ok in conds))
+                pats = [{**p, g: i} for p in patterns for i in act]
+                if len(pats) > max_patterns:
+                    raise PatternBudgetExceeded(len(pats), max_patterns)
+                new_cells.append((a, b, pats))
+        cells = new_cells
+    points = tuple(normalize(c[0]) if isinstance(c[0], (int, Fraction)) else c[0]
+                   for c in cells[1:])
+    pieces = [pats for _, _, pats in cells]
+    active = [{g: tuple(sorted({p[g] for p in pats})) for g in groups} for pats in pieces]
+    return Breakpoints(tuple(canonical(p) if not isinstance(p, sympy.Basic) else p
+                             for p in points), pieces, active)
+
+
+def _complete(P, pattern):
+    return {g: pattern.get(g, 0) for g in P.branching_groups}
+
+
+# ---------------------------------------------------------------------- fields
+class Field:
+    """A user-defined set-valued field, given piecewise by exact conditions.
+
+    Parameters
+    ----------
+    pieces : list of (conditions, vectors)
+        ``conditions``: list of sympy relations in the input symbols (``Eq``, ``Ge``,
+        ``Le``; an empty list means everywhere); ``vectors``: list of vectors (sympy
+        expressions in the inputs) or the string ``"gradient"`` (the AD gradient under
+        the selection convention).  ``D(x)`` is the hull of the vectors of every piece
+        whose conditions hold at ``x``.
+    symbols : names of the inputs (default: the program's).
+
+    >>> x1, x2 = sympy.symbols("x1 x2")
+    >>> D = Field([([], "gradient"), ([sympy.Eq(x2, 0), x1 >= 0, x1 <= 1], [(0, 0)])])
+    """
+
+    def __init__(self, pieces, symbols=None):
+        self.pieces = list(pieces)
+        self.symbols = symbols
+
+
+def _piece_identity(lhs, rhs, J, label):
+    """Prove lhs == rhs on the open interval J, or refute at a rational t in J."""
+    diff = sympy.simplify(lhs - rhs)
+    if diff == 0:
+        return True, None
+    a, b = J
+    for frac in (Fraction(1, 2), Fraction(1, 3), Fraction(2, 3)):
+        t = _inside(a, b) if frac == Fraction(1, 2) else None
+        if t is None:
+            lo, hi = to_sympy(a), to_sympy(b)
+            if lo.is_Rational and hi.is_Rational:
+                t = normalize(lo + (hi - lo) * to_sympy(frac))
+            else:
+                continue
+        val = sympy.simplify(diff.subs(T, to_sympy(t)))
+        try:
+            if sign(val) != 0:
+                return False, {"interval": (a, b), "t": t, "vector": label,
+                               "lhs": sympy.simplify(lhs.subs(T, to_sympy(t))),
+                               "rhs": sympy.simplify(rhs.subs(T, to_sympy(t)))}
+        except Undecided:
+            continue
+    raise Undecided(f"could not prove or refute {lhs} == {rhs} on {J}")
+
+
+def _pattern_gradient_exprs(P, pattern, curve):
+    """∇f_σ along the curve as sympy expressions in t (q = 1)."""
+    syms = tuple(sympy.Symbol(f"_u{i}") for i in range(P.p))
+    exprs = node_expressions(P, _complete(P, pattern), syms)
+    f = exprs[P.outputs[0]]
+    sub = dict(zip(syms, curve.exprs))
+    return tuple(sympy.diff(f, s).xreplace(sub) for s in syms)
+
+
+def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
+    """The vectors (as functions of t) of the field on the open piece J."""
+    if isinstance(field_spec, Field):
+        return _user_field_vectors(P, curve, J, pats, field_spec)
+    if field_spec in ("ad_outputs", "clarke"):
+        # on an open piece, the Clarke patterns at γ(t) are among the consistent ones,
+        # so checking all of them covers the Clarke field as well
+        return [(f"∇f_σ for σ = {p}", _pattern_gradient_exprs(P, p, curve)) for p in pats]
+    if field_spec == "index_closure":
+        from .selection import Selection
+        S = Selection(P)
+        if len(S) > 4096:
+            raise PatternBudgetExceeded(len(S), 4096)
+        out = []
+        for sigma in S.patterns():
+            f_sigma = node_expressions(P, sigma, curve.exprs)[P.outputs[0]]
+            if sympy.simplify(f_sigma - value_expr) == 0:
+                out.append((f"∇f_σ for σ = {sigma}", _pattern_gradient_exprs(P, sigma, curve)))
+        return out
+    conv = get_convention(field_spec)
+    total = None
+    for p in pats:
+        w = 1
+        for g, i in p.items():
+            act = active[g]
+            if len(act) > 1:
+                w *= conv.weights(P.ops[g], act).get(i, 0)
+        if w == 0:
+            continue
+        grad = _pattern_gradient_exprs(P, p, curve)
+        term = tuple(to_sympy(w) * v for v in grad)
+        total = term if total is None else tuple(a + b for a, b in zip(total, term))
+    return [(f"AD output under {conv.name}", total)]
+
+
+def _user_field_vectors(P, curve, J, pats, fld):
+    syms = [sympy.Symbol(n) for n in (fld.symbols or P.input_names)]
+    sub = dict(zip(syms, curve.exprs))
+    mid = to_sympy(_inside(*J))
+    out = []
+    for conds, vectors in fld.pieces:
+        holds = True
+        for c in conds:
+            expr = sympy.expand((c.lhs - c.rhs).xreplace(sub))
+            if isinstance(c, sympy.Eq):
+                holds &= expr == 0
+            else:
+                s = sign(expr.subs(T, mid))
+                holds &= (s >= 0) if isinstance(c, sympy.GreaterThan) else (s <= 0)
+        if not holds:
+            continue
+        if vectors == "gradient":
+            out.extend((f"∇f_σ for σ = {p}", _pattern_gradient_exprs(P, p, curve))
+                       for p in pats)
+        else:
+            for v in vectors:
+                out.append((f"{tuple(v)}", tuple(sympy.sympify(c).xreplace(sub)
+                                                 for c in v)))
+    return out
+
+
+def _user_field_cuts(P, curve, fld):
+    syms = [sympy.Symbol(n) for n in (fld.symbols or P.input_names)]
+    sub = dict(zip(syms, curve.exprs))
+    cuts = []
+    for conds, _ in fld.pieces:
+        for c in conds:
+            roots = _roots_in((c.lhs - c.rhs).xreplace(sub), 0, 1)
+            cuts.extend(roots or [])
+    return cuts
+
+
+def check_conservative(P, curve, field="index_closure"):
+    """Verdict: ``d/dt f(γ(t)) = <v, γ'(t)>`` for all ``v ∈ D(γ(t))``, a.e. on [0, 1].
+
+    ``field`` is ``"ad_outputs"``, ``"index_closure"``, ``"clarke"``, a convention name,
+    or a :class:`Field`.  Holds: the decomposition and the per-piece identities proved;
+    fails: a witness (open interval, rational t, the vector, both sides).
+    """
+    if P.q != 1:
+        raise SelcalcError("check_conservative is for scalar programs")
+    bp = breakpoints(P, curve)
+    intervals, pieces, actives = bp.intervals, bp.pieces, bp.active
+    if isinstance(field, Field):
+        extra = _user_field_cuts(P, curve, field)
+        if extra:
+            pts = _sort_unique(list(bp.points) + extra)
+            ends = [0] + pts + [1]
+            refined = []
+            for a, b in zip(ends[:-1], ends[1:]):
+                mid = to_sympy(_inside(a, b))
+                for (lo, hi), pats, act in zip(intervals, pieces, actives):
+                    if sign(mid - to_sympy(lo)) > 0 and sign(to_sympy(hi) - mid) > 0:
+                        refined.append(((a, b), pats, act))
+            triples = refined
+        else:
+            triples = list(zip(intervals, pieces, actives))
+    else:
+        triples = list(zip(intervals, pieces, actives))
+    velocity = curve.velocity_exprs()
+    checked = []
+    name = field if isinstance(field, str) else "user field"
+    claim = f"the field {name} is conservative for the program along {curve!r}"
+    for J, pats, act in triples:
+        f_expr = node_expressions(P, _complete(P, pats[0]), curve.exprs)[P.outputs[0]]
+        lhs = sympy.diff(f_expr, T)
+        try:
+            vectors = _field_vectors(P, curve, J, pats, act, field, f_expr)
+            for label, v in vectors:
+                rhs = sum(a * b for a, b in zip(v, velocity))
+                ok, witness = _piece_identity(lhs, rhs, J, label)
+                if not ok:
+                    return Verdict(False, claim, witness,
+                                   checked=checked, reason="identity fails on an open piece")
+            checked.append({"interval": J, "vectors": len(vectors)})
+        except Undecided as exc:
+            return Verdict(None, claim, checked=checked, reason=str(exc))
+    return Verdict(True, claim, {"breakpoints": bp.points, "pieces": checked},
+                   checked=checked)
+
+
+# ---------------------------------------------------------------------- integration
+def integrate_along(P, x, y, convention="selection"):
+    """``∫_0^1 <y − x, ∇̂f(x + t(y − x))> dt`` exactly, piece by piece (Proposition 2).
+
+    On each open piece the AD output under ``convention`` is a fixed combination of the
+    tied patterns' gradients (multilinearity), integrated exactly by sympy.
+    """
+    if P.q != 1:
+        raise SelcalcError("integrate_along is for scalar programs")
+    curve = segment(x, y)
+    bp = breakpoints(P, curve)
+    conv = get_convention(convention)
+    direction = [to_sympy(b) - to_sympy(a) for a, b in zip(curve.start, curve.end)]
+    total = sympy.Integer(0)
+    for J, pats, act in zip(bp.intervals, bp.pieces, bp.active):
+        (_, v), = _field_vectors(P, curve, J, pats, act, conv, None)
+        integrand = sympy.expand(sum(d * c for d, c in zip(direction, v)))
+        part = sympy.integrate(integrand, (T, to_sympy(J[0]), to_sympy(J[1])))
+        if part.has(sympy.Integral):
+            raise Undecided(f"sympy could not integrate {integrand} exactly")
+        total += part
+    return sympy.simplify(total)
+
+
+def check_integration(P, x, y, convention="selection"):
+    """Verdict for Proposition 2: ``f(y) − f(x) = ∫_0^1 <y − x, ∇̂f(x + t(y − x))> dt``."""
+    claim = f"f(y) - f(x) equals the integral of the {get_convention(convention).name} " \
+            f"AD derivative along [x, y]"
+    try:
+        integral = integrate_along(P, x, y, convention)
+    except Undecided as exc:
+        return Verdict(None, claim, reason=str(exc))
+    x, y = P.coerce_point(x), P.coerce_point(y)
+    diff = sympy.simplify(to_sympy(P(*y)) - to_sympy(P(*x)))
+    holds = sympy.simplify(integral - diff) == 0
+    return Verdict(holds, claim, {"integral": integral, "f(y) - f(x)": diff})
+
+
+# ---------------------------------------------------------------------- sampling
+def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties")):
+    """``n`` reproducible exact curves of the given kinds (cycled).
+
+    * ``random``: segments between small random rational points;
+    * ``through_ties``: segments crossing a point where a test vanishes;
+    * ``inside_ties``: segments lying inside the zero set of an affine test (its
+      hyperplane, for the upstream pattern at a random point): ties persist along them.
+    """
+    from .autodiff import jacobian_rows  # noqa: F401 - keeps import graph explicit
+    from .interpreters.evaluate import evaluate
+    from .interpreters.forward import forward_tangents
+    from .interpreters.partials import local_partials
+    rng = random.Random(seed)
+    small = lambda: Fraction(rng.randint(-6, 6), rng.choice([1, 2, 3, 4]))  # noqa: E731
+    curves = []
+    kinds = list(kinds)
+    attempts = 0
+    while len(curves) < n and attempts < 50 * n:
+        attempts += 1
+        kind = kinds[len(curves) % len(kinds)]
+        a = tuple(small() for _ in range(P.p))
+        if kind == "random" or not P.branching_groups:
+            b = tuple(small() for _ in range(P.p))
+            if a != b:
+                curves.append(segment(a, b))
+            continue
+        run = evaluate(P, a)
+        g = rng.choice(P.branching_groups)
+        prim = P.ops[g]
+        if not prim.tests:
+            continue
+        vs = [run.values[j] for j in P.args[g]] + list(P.params[g])
+        t_idx = rng.randrange(len(prim.tests))
+        value = prim.test_values(vs)[t_idx]
+        if not isinstance(value, (int, Fraction)):
+            continue
+        d = local_partials(P, run, CONVENTIONS["selection"])
+        tangent = forward_tangents(P, d, upto=g - 1)
+        partials = prim.test_partials(t_idx, vs)
+        c = [0] * P.p
+        for pos, j in enumerate(P.args[g]):
+            c = [ci + partials[pos] * tj for ci, tj in zip(c, tangent[j])]
+        norm2 = sum(ci * ci for ci in c)
+        if norm2 == 0 or not all(isinstance(ci, (int, Fraction)) for ci in c):
+            continue
+        x0 = tuple(ai - Fraction(value) * ci / norm2 for ai, ci in zip(a, c))  # t(x0) = 0
+        if kind == "through_ties":
+            dvec = tuple(small() for _ in range(P.p))
+            if any(dvec):
+                curves.append(segment(tuple(u - v for u, v in zip(x0, dvec)),
+                                      tuple(u + v for u, v in zip(x0, dvec))))
+        elif P.p == 1:  # the tie set of a 1-D test is a point: the constant curve there
+            curves.append(polynomial_curve([x0]))
+        else:
+            r = tuple(small() for _ in range(P.p))
+            proj = sum(ri * ci for ri, ci in zip(r, c)) / norm2
+            dvec = tuple(ri - proj * ci for ri, ci in zip(r, c))  # orthogonal to c
+            if any(dvec):
+                curves.append(segment(tuple(u - v for u, v in zip(x0, dvec)),
+                                      tuple(u + v for u, v in zip(x0, dvec))))
+    return curves
