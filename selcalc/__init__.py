@@ -13,7 +13,12 @@ learning" (NeurIPS 2020).
 """
 
 from .autodiff import grad, jacobian
+from .curves import (Breakpoints, Curve, Field, breakpoints, check_conservative,
+                     check_integration, integrate_along, polynomial_curve, sample_curves,
+                     segment)
 from .conventions import CONVENTIONS, Convention, is_selection_convention
+from .fields import (ClarkeBounds, ad_outputs, artificial_critical,
+                     artificial_critical_points, clarke, index_closure)
 from .errors import (DomainError, NotContinuous, ParseError, PatternBudgetExceeded,
                      ProgramError, SelcalcError, TracerBoolError, Undecided)
 from .frontends import parse, trace
@@ -21,11 +26,16 @@ from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, si
                         softplus, sort, sqrt, tanh, where)
 from .ir import Program
 from .selection import Selection, selection
+from .sets import ConvexSet
 from .verdict import Verdict
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Breakpoints", "ClarkeBounds", "ConvexSet", "Curve", "Field", "ad_outputs",
+    "artificial_critical", "artificial_critical_points", "breakpoints", "check_conservative",
+    "check_integration", "clarke", "index_closure", "integrate_along", "polynomial_curve",
+    "sample_curves", "segment",
     "CONVENTIONS", "Convention", "DomainError", "NotContinuous", "ParseError",
     "PatternBudgetExceeded", "Program", "ProgramError", "SelcalcError", "Selection",
     "TracerBoolError", "Undecided", "Verdict", "abs", "clip", "cos", "exp", "grad",
