@@ -149,11 +149,11 @@ def _local_interior_z3(tests, symbols, x, tactic=None):
 
 
 def recheck_smt(cert):
-    """Re-decide an ``"smt"`` certificate's formula with a different z3 tactic ("qe")."""
+    """Re-decide an ``"smt"`` certificate's formula with a different z3 procedure (the nlqsat tactic)."""
     symbols = [sympy.Symbol(v) for v in cert["symbols"]]
     tests = [(sympy.sympify(t, locals={str(v): v for v in symbols}), s)
              for t, s in cert["tests"]]
     x = [sympy.sympify(v) for v in cert["point"]]
-    again = _local_interior_z3(tests, symbols, x, tactic="qe")
+    again = _local_interior_z3(tests, symbols, x, tactic="nlqsat")
     assert again is not None, "the re-check was inconclusive"
     return again
