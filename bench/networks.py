@@ -20,6 +20,8 @@ def relu_network_weights(widths, seed=0, denominators=(1, 2, 3, 4), tied_first_l
         if li == 0:
             for i in range(min(tied_first_layer, n_out)):
                 b[i] = Fraction(0)
+        elif tied_first_layer:
+            b = [bi or Fraction(1) for bi in b]  # only the first layer ties at 0
         layers.append((W, b))
     return layers
 

@@ -24,6 +24,7 @@ from .errors import (DomainError, NotContinuous, ParseError, PatternBudgetExceed
 from .frontends import parse, trace
 from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
+from .interpreters.opcount import cost, cost_backward
 from .ir import Program
 from .selection import Selection, selection
 from .sets import ConvexSet
@@ -41,4 +42,5 @@ __all__ = [
     "TracerBoolError", "Undecided", "Verdict", "abs", "clip", "cos", "exp", "grad",
     "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
+    "cost", "cost_backward",
 ]

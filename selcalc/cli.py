@@ -43,12 +43,19 @@ def _load(args):
         raise SelcalcError(f"cannot read {args.file}: {exc.strerror}") from None
     if args.at is None:
         raise SelcalcError("give the point with --at, e.g. --at \"0, 1/2\"")
-    return parse(source, args.function), args.at
+    try:
+        return parse(source, args.function), args.at
+    except SelcalcError as exc:
+        raise SelcalcError(f"{args.file}: {exc}") from None
 
 
 def cmd_check(args):
     from .report import check_report, render_report
     P, at = _load(args)
+    try:
+        P.coerce_point(at)
+    except SelcalcError as exc:
+        raise SelcalcError(f"bad point --at {at!r}: {exc}") from None
     report = check_report(P, at, conventions=args.convention, certificates=args.certificates)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -74,7 +81,11 @@ def cmd_prove(args):
 
 
 def cmd_theorems(args):
-    from .theorems.regression import main as theorems_main
+    try:
+        from .theorems.regression import main as theorems_main
+    except ImportError:
+        raise SelcalcError("the theorem regression (selcalc.theorems.regression) is not "
+                           "available in this version") from None
     return theorems_main()
 
 
@@ -89,7 +100,8 @@ def build_parser():
                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("file", nargs="?", help="Python source with one or more defs")
     check.add_argument("--function", help="which def to take (default: the first)")
-    check.add_argument("--at", help='the point, e.g. "0, 1/2" (exact)')
+    check.add_argument("--at", help='the point, e.g. "0, 1/2" (read exactly; write '
+                       '--at=-1,2 when it starts with a minus sign)')
     check.add_argument("--convention", action="append",
                        help="convention(s) to report (default: all presets)")
     check.add_argument("--example", help="a built-in example instead of a file "
@@ -100,7 +112,7 @@ def build_parser():
 
     cb = sub.add_parser("casebook", help="run every casebook case and render it")
     cb.add_argument("--out", default="casebook/out", help="folder for the rendering")
-    cb.add_argument("--case", help="run only this case")
+    cb.add_argument("--case", help="run only these cases (comma-separated names)")
     cb.set_defaults(func=cmd_casebook)
 
     prove = sub.add_parser("prove", help="prove a statement symbolically")

@@ -678,17 +678,16 @@ def _program_data(P):
         bad = [j for j in pr if not isinstance(j, int) or isinstance(j, bool) or not 1 <= j < k]
         if bad:
             raise ValueError(f"pr({k}) = {pr} must list earlier nodes 1..{k - 1}; bad: {bad}")
-        if len(set(pr)) != len(pr):
-            raise ValueError(f"pr({k}) = {pr} repeats a node; the symbol d_{k}[j] is indexed by "
-                             "the predecessor j, so merge repeated arguments into one edge")
-        preds[k] = pr
+        preds[k] = tuple(dict.fromkeys(pr))  # a repeated argument is one edge
     return p, q, m, preds
 
 
 def prove_forward_equals_backward(P) -> Verdict:
     """Prove that forward and backward AD of a program give the same polynomials.
 
-    The local partials are symbols ``d_k[j]``, ``j in pr(k)``. Forward mode (Algorithm 2 of
+    The local partials are symbols ``d_k[j]``, ``j in pr(k)``: as in the paper, ``d_k`` is
+    indexed by nodes, so an argument that occurs twice in ``pr(k)`` (``a * a``) is one edge
+    whose ``d_k[j]`` stands for the sum of the two positional partials. Forward mode (Algorithm 2 of
     the paper) propagates tangents ``xdot_k = sum_{j in pr(k)} d_k[j] xdot_j`` from
     ``xdot_i = e_i`` at the inputs; backward mode sweeps ``xbar_j += d_k[j] xbar_k`` for
     ``k = m..p+1`` from ``xbar = e_o`` at each output ``o``. Both ``q x p`` matrices are

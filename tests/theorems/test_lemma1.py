@@ -193,7 +193,15 @@ def test_forward_equals_backward_on_random_dags(seed):
     assert (v.certificate["jacobian"] - jacobian).expand() == sympy.zeros(P.q, P.p)
 
 
-@pytest.mark.parametrize("preds", [{2: (1, 1)}, {2: (2,)}, {2: (0,)}])
+def test_repeated_argument_is_one_edge():
+    # x_3 = x_2 * x_2 after x_2 = g(x_1): d_3[2] is the total partial with respect to node 2
+    v = prove_forward_equals_backward(program(1, 3, {2: (1,), 3: (2, 2)}))
+    assert v.holds is True
+    assert v.certificate["monomials"] == [[1]]
+    assert v.certificate["jacobian"][0, 0] == d_symbol(2, 1) * d_symbol(3, 2)
+
+
+@pytest.mark.parametrize("preds", [{2: (2,)}, {2: (0,)}, {2: (1.0,)}])
 def test_malformed_programs_raise(preds):
     with pytest.raises(ValueError):
         prove_forward_equals_backward(program(1, 2, preds))

@@ -1,0 +1,411 @@
+"""The ``selcalc check`` report: everything selcalc can say about a program at a point.
+
+:func:`check_report` collects, exactly, the program listing (Algorithm 1 of the NeurIPS
+2020 paper), its value, the AD output under each convention in forward and backward mode
+(Algorithm 2), the ties at the point, the set of AD outputs over all tie-breaking choices,
+the index closure ``D_f`` (Definition 5), the Clarke subgradient / Jacobian and the
+artificial-critical-point verdict.  The result is a JSON-serialisable dict (exact numbers
+as strings); :func:`render_report` turns it into readable text.
+
+>>> import selcalc
+>>> P = selcalc.parse("def identity(t):\\n    return t - (relu(-t) + t - relu(t))")
+>>> report = check_report(P, "0")
+>>> report["value"], report["conventions"][0]["gradient"]
+('0', ['0'])
+>>> report["ad_outputs"]["hull"], report["clarke"]["set"]
+('[0, 2]', '{1}')
+>>> report["artificial_critical"]["holds"]
+True
+>>> print(render_report(report).splitlines()[0])
+selcalc check: identity at t = 0
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy
+
+from .autodiff import jacobian
+from .conventions import CONVENTIONS, get_convention
+from .errors import PatternBudgetExceeded, SelcalcError, Undecided
+from .fields import ClarkeBounds, ad_outputs, artificial_critical, clarke, index_closure
+from .interpreters.evaluate import evaluate
+from .numbers import canonical
+from .sets import ConvexSet
+from .verdict import Verdict
+
+__all__ = ["check_report", "render_report"]
+
+
+# ---------------------------------------------------------------------- JSON values
+def _js(value):
+    """A JSON-serialisable form: exact numbers as strings, containers as lists / dicts."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, Fraction)):
+        return str(value)
+    if isinstance(value, sympy.MatrixBase):
+        return [[str(canonical(c)) for c in value.row(i)] for i in range(value.rows)]
+    if isinstance(value, sympy.Basic):
+        return str(canonical(value)) if not value.free_symbols else str(value)
+    if isinstance(value, ConvexSet):
+        return str(value)
+    if isinstance(value, Verdict):
+        return {"holds": value.holds, "claim": value.claim, "reason": value.reason,
+                "certificate": _js(value.certificate)}
+    if isinstance(value, dict):
+        return {(k if isinstance(k, str) else str(_js(k))): _js(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_js(v) for v in value]
+    if hasattr(value, "certificate") and hasattr(value, "holds"):  # a local Decision
+        return {"holds": value.holds, "certificate": _js(value.certificate)}
+    return str(value)
+
+
+def _point(v):
+    """A vector (q = 1) or a Jacobian (q > 1) as strings."""
+    if isinstance(v, sympy.MatrixBase):
+        return _js(v)
+    return [str(canonical(c)) for c in v]
+
+
+def _set(S):
+    return {"set": str(S), "vertices": [_point(v) for v in S.vertices], "dim": S.dim}
+
+
+def _weights(S, cert):
+    """A membership certificate with the vertices written out (not vertex indices)."""
+    if "weights" in cert:
+        return {"weights": [{"weight": _js(w), "vertex": _point(S.vertices[i])}
+                            for i, w in sorted(cert["weights"].items()) if w != 0]}
+    return {"separator": _js(cert["separator"])}
+
+
+def _pattern(key):
+    """A pattern key ((group, piece), ...) as {"x<group>": piece}."""
+    return {f"x{g}": i for g, i in key}
+
+
+# ---------------------------------------------------------------------- the report
+def check_report(P, at, conventions=None, certificates=False):
+    """Everything selcalc computes about program ``P`` at the point ``at``, as a dict.
+
+    Parameters
+    ----------
+    P : Program
+    at : number, sequence or comma-separated string (``"0, 1/2"``), read exactly.
+    conventions : str or list of str, optional
+        Conventions to report (default: every preset in :data:`selcalc.CONVENTIONS`).
+    certificates : bool
+        Include the certificates (convex weights, separating vectors, local decisions).
+
+    Returns
+    -------
+    dict
+        JSON-serialisable; exact numbers are strings.  Sections: ``program``, ``point``,
+        ``value``, ``conventions``, ``ties``, ``ad_outputs``, ``index_closure``, ``clarke``,
+        ``criticality``, ``artificial_critical``.  A section that cannot be computed holds
+        ``{"error": message}`` (pattern budget exceeded, undecided sign ...).
+
+    Raises
+    ------
+    SelcalcError
+        For a bad point (wrong number of coordinates, unreadable number), an unknown
+        convention, or a point outside the program's domain.
+    """
+    if conventions is None:
+        names = list(CONVENTIONS)
+    elif isinstance(conventions, str):
+        names = [conventions]
+    else:
+        names = list(conventions)
+    convs = [get_convention(c) for c in names]
+    x = P.coerce_point(at)
+    run = evaluate(P, x)
+    values = [canonical(run.values[k]) for k in P.outputs]
+    report = {
+        "program": {"name": P.name, "listing": str(P), "p": P.p, "q": P.q, "m": P.m,
+                    "inputs": list(P.input_names), "logexp": P.logexp,
+                    "piecewise_linear": P.piecewise_linear,
+                    "warnings": [str(w) for w in P.warnings]},
+        "point": [str(canonical(v)) for v in x],
+        "value": str(values[0]) if P.q == 1 else [str(v) for v in values],
+    }
+    if not P.logexp:
+        report["program"]["warnings"].append(
+            "uses analytic primitives outside the log-exp class (sin, cos): statements "
+            "that need that class are only claimed on bounded domains")
+
+    A = _section(report, "ad_outputs", lambda: ad_outputs(P, x))
+    if A is not None:
+        report["ad_outputs"] = {**_set(A), "points": [_point(v) for v in A.points],
+                                "tie_choices": len(A.patterns)}
+    tied_families = {P.ops[g].family for g in run.ties()}
+    report["conventions"] = [_convention_entry(P, x, conv, A, certificates, tied_families)
+                             for conv in convs]
+    report["ties"] = _ties(P, run)
+
+    D = _section(report, "index_closure", lambda: index_closure(P, x))
+    if D is not None:
+        report["index_closure"] = {**_set(D), "patterns": len(D.patterns)}
+
+    C = _clarke_section(report, P, x, certificates)
+    report["criticality"] = _criticality(P, A, D, C)
+    report["artificial_critical"] = _artificial(P, x, certificates)
+    return report
+
+
+def _section(report, name, compute):
+    try:
+        return compute()
+    except PatternBudgetExceeded as exc:
+        report[name] = {"error": f"pattern budget exceeded: {exc}"}
+    except Undecided as exc:
+        report[name] = {"error": f"undecided: {exc}"}
+    return None
+
+
+def _convention_entry(P, x, conv, A, certificates, tied_families):
+    averaging = conv.averaging_families()
+    entry = {"name": conv.name, "description": conv.description,
+             "selection": conv.is_selection, "averaging": averaging,
+             "averages_here": sorted(f for f in tied_families
+                                     if f in averaging or f"{f} (forward)" in averaging)}
+    for mode in ("backward", "forward"):
+        entry[mode] = _js(jacobian(P, x, convention=conv, mode=mode))
+    entry["modes_agree"] = entry["backward"] == entry["forward"]
+    if P.q == 1:
+        entry["gradient"] = entry["backward"][0]
+    if A is not None:
+        out = jacobian(P, x, convention=conv)
+        try:
+            verdict = A.contains(out if P.q > 1 else tuple(out))
+            entry["in_ad_outputs_hull"] = verdict.holds
+            if certificates:
+                entry["in_ad_outputs_hull_certificate"] = _weights(A, verdict.certificate)
+        except Undecided as exc:
+            entry["in_ad_outputs_hull"] = None
+            entry["in_ad_outputs_hull_reason"] = str(exc)
+    return entry
+
+
+def _listing_line(P, g):
+    for line in str(P).splitlines():
+        text = line.strip()
+        if text.startswith(f"x{g} =") or text.startswith(f"x{g}, "):
+            return text
+    return f"x{g} = {P.ops[g].name}(...)"
+
+
+def _ties(P, run):
+    ties = []
+    for g, active in run.ties().items():
+        prim = P.ops[g]
+        args = [P.node_label(j) for j in P.args[g]]
+        ties.append({
+            "node": g, "operation": _listing_line(P, g), "primitive": prim.name,
+            "arguments": {name: str(canonical(run.values[j]))
+                          for name, j in zip(args, P.args[g])},
+            "tied_pieces": [{"index": i, "piece": str(prim.pieces[i])} for i in active]})
+    return ties
+
+
+def _clarke_section(report, P, x, certificates):
+    try:
+        C = clarke(P, x)
+    except Undecided:
+        try:
+            bounds = clarke(P, x, allow_unknown=True)
+        except (Undecided, PatternBudgetExceeded) as exc:
+            report["clarke"] = {"exact": False, "error": str(exc)}
+            return None
+        assert isinstance(bounds, ClarkeBounds)
+        report["clarke"] = {
+            "exact": False, "inner": str(bounds.inner) if bounds.inner else None,
+            "outer": str(bounds.outer), "undecided_patterns": len(bounds.undecided),
+            "note": "some patterns could not be decided essential or not: the Clarke set "
+                    "lies between the inner and the outer hull"}
+        return None
+    except PatternBudgetExceeded as exc:
+        report["clarke"] = {"exact": False, "error": f"pattern budget exceeded: {exc}"}
+        return None
+    entry = {"exact": True, **_set(C), "essential_patterns": len(C.patterns),
+             "lp_calls": C.stats.lp, "smt_calls": C.stats.smt}
+    if certificates:
+        entry["decisions"] = [{"pattern": _pattern(key), "essential": dec.holds,
+                               "certificate": _js(dec.certificate)}
+                              for key, dec in C.decisions.items()]
+    report["clarke"] = entry
+    return C
+
+
+def _zero_in(S):
+    if S is None:
+        return None
+    try:
+        return S.contains_zero().holds
+    except Undecided:
+        return None
+
+
+def _criticality(P, A, D, C):
+    if P.q != 1:
+        return {"note": "criticality is defined for scalar programs"}
+    return {"zero_in_ad_outputs_hull": _zero_in(A),
+            "selection_critical": _zero_in(D),
+            "clarke_critical": _zero_in(C)}
+
+
+def _artificial(P, x, certificates):
+    if P.q != 1:
+        return {"holds": None, "reason": "defined for scalar programs only"}
+    try:
+        verdict = artificial_critical(P, x)
+    except (PatternBudgetExceeded, Undecided) as exc:
+        return {"holds": None, "reason": str(exc)}
+    out = {"holds": verdict.holds, "claim": verdict.claim, "reason": verdict.reason}
+    cert = verdict.certificate
+    if certificates and cert is not None:
+        if verdict.holds is True:
+            out["certificate"] = {**_weights(cert["field"], cert), "w": _js(cert["w"]),
+                                  "clarke": str(cert["clarke"])}
+        elif "separator" in cert:
+            out["certificate"] = {"separator": _js(cert["separator"]),
+                                  "ad_outputs": str(cert["field"])}
+        else:
+            out["certificate"] = {**_weights(cert["clarke"], {"weights": cert[
+                "clarke_weights"]}), "clarke": str(cert["clarke"])}
+    return out
+
+
+# ---------------------------------------------------------------------- rendering
+def _vec(v):
+    if isinstance(v, list) and v and isinstance(v[0], list):
+        return "[" + "; ".join(", ".join(row) for row in v) + "]"
+    if isinstance(v, list):
+        return "(" + ", ".join(v) + ")"
+    return str(v)
+
+
+def _set_line(section):
+    if "error" in section:
+        return section["error"]
+    return section["set"]
+
+
+def render_report(report):
+    """Readable text for a :func:`check_report` dict."""
+    prog = report["program"]
+    names = prog["inputs"]
+    point = ", ".join(f"{n} = {v}" for n, v in zip(names, report["point"]))
+    out = [f"selcalc check: {prog['name'] or 'program'} at {point}", ""]
+    out.append("Program (Algorithm 1):")
+    out += ["  " + line for line in prog["listing"].splitlines()]
+    for w in prog["warnings"]:
+        out.append(f"  warning: {w}")
+    value = report["value"]
+    out += ["", f"Value: {value if isinstance(value, str) else _vec(value)}", ""]
+
+    out.append("AD output (Algorithm 2):")
+    width = max(len(c["name"]) for c in report["conventions"]) if report["conventions"] else 8
+    for c in report["conventions"]:
+        if c["averages_here"]:
+            kind = "averages here: " + ", ".join(c["averages_here"])
+        else:
+            kind = "selection" if c["selection"] else "selection here"
+        bwd = _vec(c["gradient"]) if "gradient" in c else _vec(c["backward"])
+        line = f"  {c['name']:<{width}}  backward {bwd}"
+        if c["modes_agree"]:
+            line += "  forward: same"
+        else:
+            fwd = _vec(c["forward"][0]) if "gradient" in c else _vec(c["forward"])
+            line += f"  forward {fwd}  (the modes differ)"
+        line += f"  [{kind}]"
+        if c.get("in_ad_outputs_hull") is False:
+            line += "  NOT in conv(AD outputs)"
+        out.append(line)
+        if "in_ad_outputs_hull_certificate" in c:
+            out.append(f"    in conv(AD outputs): {_combination(c['in_ad_outputs_hull_certificate'])}")
+
+    out += ["", "Ties at the point:"]
+    if not report["ties"]:
+        out.append("  none: every branching node has one active piece (AD returns the "
+                   "gradient)")
+    for t in report["ties"]:
+        args = ", ".join(f"{k} = {v}" for k, v in t["arguments"].items())
+        out.append(f"  {t['operation']}   with {args}")
+        for p in t["tied_pieces"]:
+            out.append(f"    piece {p['index']}: {p['piece']}")
+
+    A = report["ad_outputs"]
+    out += ["", "AD outputs over all tie-breaking choices:"]
+    if "error" in A:
+        out.append(f"  {A['error']}")
+    else:
+        out.append(f"  {A['tie_choices']} choice(s), {len(A['points'])} distinct output(s): "
+                   + ", ".join(_vec(p) for p in A["points"][:12])
+                   + (" ..." if len(A["points"]) > 12 else ""))
+        out.append(f"  conv(AD outputs) = {A['set']}")
+    out.append(f"Index closure D_f (Definition 5): {_set_line(report['index_closure'])}")
+    C = report["clarke"]
+    if C.get("exact"):
+        out.append(f"Clarke {'subgradient' if prog['q'] == 1 else 'Jacobian'}: {C['set']}  "
+                   f"({C['essential_patterns']} essential pattern(s), {C['lp_calls']} LP, "
+                   f"{C['smt_calls']} SMT call(s))")
+        for d in C.get("decisions", []):
+            pattern = ", ".join(f"{k} -> piece {v}" for k, v in d["pattern"].items())
+            out.append(f"    {pattern or 'no tie'}: essential = {d['essential']}; "
+                       f"{_decision(d['certificate'])}")
+    elif "error" in C:
+        out.append(f"Clarke set: unknown ({C['error']})")
+    else:
+        out.append(f"Clarke set: between {C['inner']} and {C['outer']} "
+                   f"({C['undecided_patterns']} undecided pattern(s))")
+
+    crit = report["criticality"]
+    art = report["artificial_critical"]
+    out.append("")
+    if "note" in crit:
+        out.append(f"Criticality: {crit['note']}")
+    else:
+        yn = {True: "yes", False: "no", None: "unknown"}
+        out.append(f"0 in conv(AD outputs): {yn[crit['zero_in_ad_outputs_hull']]}; "
+                   f"selection critical (0 in D_f): {yn[crit['selection_critical']]}; "
+                   f"Clarke critical: {yn[crit['clarke_critical']]}")
+    verdict = {True: "YES", False: "no", None: "unknown"}[art["holds"]]
+    text = f"Artificial critical point: {verdict}"
+    if art.get("reason"):
+        text += f" ({art['reason']})"
+    out.append(text)
+    cert = art.get("certificate")
+    if cert:
+        if "separator" in cert:
+            out.append(f"  certificate: <w, v> < <w, 0> for every AD output v, with "
+                       f"w = {_vec(cert['separator'])}")
+        else:
+            out.append(f"  certificate: 0 = {_combination(cert)}")
+            if "w" in cert:
+                out.append(f"  and <w, v> > 0 for every Clarke vertex v, w = {_vec(cert['w'])}")
+    return "\n".join(out)
+
+
+def _combination(cert):
+    if "separator" in cert:
+        return f"no: separated by w = {_vec(cert['separator'])}"
+    return " + ".join(f"{t['weight']}·{_vec(t['vertex'])}" for t in cert["weights"])
+
+
+def _decision(cert):
+    kind = cert.get("kind")
+    if kind == "direction":
+        return f"interior direction d = {_vec(cert['direction'])}"
+    if kind == "gordan":
+        return f"no interior: Gordan multipliers {_vec(cert['lambda'])}"
+    if kind == "stiemke":
+        return f"no interior: Stiemke multipliers {_vec(cert['lambda'])}"
+    if kind == "equality":
+        return "an equality test with nonzero gradient: no interior"
+    if kind == "smt":
+        return "decided exactly by z3 (nonlinear real arithmetic)"
+    return str(cert)
