@@ -14,11 +14,12 @@ first-order constraint ``c = s·∇(t∘F_σ)(x)`` (``s = ±1`` from the conditi
 
 All LPs are solved by z3 over the rationals, so certificates are exact.
 
+>>> from fractions import Fraction
 >>> d = open_cone([(1, 0), (0, 1)])
 >>> d.holds, d.certificate["kind"]
 (True, 'direction')
 >>> open_cone([(1, 0), (-1, 0)]).certificate["lambda"]
-(1/2, 1/2)
+(Fraction(1, 2), Fraction(1, 2))
 """
 
 from __future__ import annotations
