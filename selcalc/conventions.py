@@ -83,14 +83,16 @@ class Convention:
     @property
     def is_selection(self):
         """True when every rule picks a single tied piece (Theorem 2 applies)."""
-        rules = list(self.rules.values()) + list(self.forward_rules.values()) + [self.default]
-        return all(r in ("first", "last") or (isinstance(r, tuple) and r[0] == "prefer")
-                   for r in rules)
+        return not self.averaging_families() and _picks_one(self.default)
 
     def averaging_families(self):
+        """Families whose rule may combine several tied pieces."""
         rules = {**self.rules, **{f"{k} (forward)": v for k, v in self.forward_rules.items()}}
-        return sorted(k for k, r in rules.items() if not (
-            r in ("first", "last") or (isinstance(r, tuple) and r[0] == "prefer")))
+        return sorted(k for k, r in rules.items() if not _picks_one(r))
+
+
+def _picks_one(rule):
+    return rule in ("first", "last") or (isinstance(rule, tuple) and rule[0] == "prefer")
 
 
 def _check_rule(rule):

@@ -6,20 +6,9 @@ import pytest
 import sympy
 
 import selcalc
+from selcalc.examples import FIGURE1
 
-SOURCE = """
-def relu2(t):
-    return relu(-t) + t
-
-def relu3(t):
-    return (relu(t) + relu2(t)) / 2
-
-def zero(t):
-    return relu2(t) - relu(t)
-
-def identity(t):
-    return t - zero(t)
-"""
+SOURCE = FIGURE1
 
 
 def prog(name):

@@ -58,22 +58,26 @@ PRIMITIVES = {
 }
 
 
+def _extremum(r, largest):
+    """``max`` / ``min`` of r arguments: piece i is ``a_i`` where it beats every other."""
+    args = arg_symbols(r)
+    side = "ge" if largest else "le"
+    pieces = [piece(a, **{side: [a - b for b in args if b is not a]}) for a in args]
+    word = "max" if largest else "min"
+    name = word if r > 2 else word + "imum"
+    return Primitive(name, r, pieces, family=name)
+
+
 @lru_cache(maxsize=None)
 def max_primitive(r):
     """``max(a1..ar)``: family ``"maximum"`` for r = 2 (elementwise), ``"max"`` (reduction)."""
-    args = arg_symbols(r)
-    pieces = [piece(a, ge=[a - b for b in args if b is not a]) for a in args]
-    return Primitive("max" if r > 2 else "maximum", r, pieces,
-                     family="max" if r > 2 else "maximum")
+    return _extremum(r, largest=True)
 
 
 @lru_cache(maxsize=None)
 def min_primitive(r):
     """``min(a1..ar)``: family ``"minimum"`` for r = 2, ``"min"`` for r >= 3."""
-    args = arg_symbols(r)
-    pieces = [piece(a, le=[a - b for b in args if b is not a]) for a in args]
-    return Primitive("min" if r > 2 else "minimum", r, pieces,
-                     family="min" if r > 2 else "minimum")
+    return _extremum(r, largest=False)
 
 
 @lru_cache(maxsize=None)
