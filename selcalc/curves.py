@@ -333,6 +333,36 @@ def _walk_affine(P, curve, max_patterns):
     return Breakpoints(tuple(points), pieces, actives, slopes)
 
 
+def _curve_inside_polynomial_test(P, run, g, t_idx, rng, small):
+    """A rational polynomial curve on which the test vanishes identically, or None."""
+    pattern = {h: run.active[h][0] for h in P.branching_groups}
+    syms = tuple(sympy.Symbol(n) for n in P.input_names)
+    exprs = node_expressions(P, pattern, syms)
+    prim = P.ops[g]
+    sub = dict(zip(prim.symbols, [exprs[j] for j in P.args[g]] +
+                   [to_sympy(c) for c in P.params[g]]))
+    test = sympy.expand(prim.tests[t_idx].xreplace(sub))
+    if not test.is_polynomial(*syms):
+        return None
+    for j, xj in enumerate(syms):
+        poly = sympy.Poly(test, xj)
+        if poly.degree() != 1 or not poly.all_coeffs()[0].is_Rational:
+            continue
+        lead, rest = poly.all_coeffs()
+        others = [s for s in syms if s is not xj]
+        start = [small() for _ in others]
+        step = [small() for _ in others]
+        along = {s: to_sympy(a) + to_sympy(d) * T for s, a, d in zip(others, start, step)}
+        solved = sympy.expand((-rest / lead).xreplace(along))
+        coords = [sympy.expand(along[s]) if s is not xj else solved for s in syms]
+        degree = max(sympy.Poly(cx, T).degree() for cx in coords)
+        coeffs = [tuple(exact(sympy.Poly(cx, T).coeff_monomial(T ** i)) for cx in coords)
+                  for i in range(degree + 1)]
+        if all(isinstance(c, (int, Fraction)) for v in coeffs for c in v):
+            return polynomial_curve(coeffs)
+    return None
+
+
 def fast_rationals():
     """Conversions to and from python-flint's ``fmpq`` (about 8x faster than Fraction),
     or identity functions when python-flint is not installed."""
@@ -632,8 +662,11 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
 
     * ``random``: segments between small random rational points;
     * ``through_ties``: segments crossing a point where a test vanishes;
-    * ``inside_ties``: segments lying inside the zero set of an affine test (its
-      hyperplane, for the upstream pattern at a random point): ties persist along them.
+    * ``inside_ties``: curves lying inside the zero set of a test (for the upstream
+      pattern at a random point): for affine tests a segment in the hyperplane; for a
+      polynomial test linear in some input ``x_j`` the polynomial curve obtained by
+      solving for ``x_j`` along a random segment in the other inputs.  Ties persist
+      along them.
     """
     from .autodiff import jacobian_rows  # noqa: F401 - keeps import graph explicit
     from .interpreters.evaluate import evaluate
@@ -669,6 +702,11 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
         c = [0] * P.p
         for pos, j in enumerate(P.args[g]):
             c = [ci + partials[pos] * tj for ci, tj in zip(c, tangent[j])]
+        if kind == "inside_ties" and not P.piecewise_linear:
+            curve = _curve_inside_polynomial_test(P, run, g, t_idx, rng, small)
+            if curve is not None:
+                curves.append(curve)
+                continue
         norm2 = sum(ci * ci for ci in c)
         if norm2 == 0 or not all(isinstance(ci, (int, Fraction)) for ci in c):
             continue

@@ -105,3 +105,16 @@ def test_rational_walk_agrees_with_symbolic_root_isolation(case, seed):
         assert fast.points == slow.points
         assert [sorted(map(sorted, map(dict.items, a))) for a in fast.pieces] == \
             [sorted(map(sorted, map(dict.items, b))) for b in slow.pieces]
+
+
+def test_polynomial_curves_inside_a_curved_kink():
+    P = selcalc.parse("def f(x, y):\n    return relu(y - x**2) + max(x * y, x)\n")
+    curves = selcalc.sample_curves(P, 6, seed=2, kinds=("inside_ties",))
+    inside = [c for c in curves if c.kind == "polynomial" and len(c.coeffs) > 2]
+    assert inside
+    for c in inside:
+        x, y = c.exprs
+        assert sympy.expand(y - x**2) == 0  # the curve lies on the parabola
+        assert any(len(p) > 1 for p in selcalc.breakpoints(P, c).pieces)
+        for field in ("ad_outputs", "index_closure", "clarke", "pytorch"):
+            assert selcalc.check_conservative(P, c, field).holds is True
