@@ -28,7 +28,6 @@ import sympy
 
 from .conventions import CONVENTIONS, get_convention
 from .errors import PatternBudgetExceeded, SelcalcError, Undecided
-from .interpreters.evaluate import Run
 from .interpreters.symbolic import node_expressions
 from .numbers import canonical, exact, normalize, sign, to_sympy
 from .verdict import Verdict
@@ -668,7 +667,6 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
       solving for ``x_j`` along a random segment in the other inputs.  Ties persist
       along them.
     """
-    from .autodiff import jacobian_rows  # noqa: F401 - keeps import graph explicit
     from .interpreters.evaluate import evaluate
     from .interpreters.forward import forward_tangents
     from .interpreters.partials import local_partials

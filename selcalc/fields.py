@@ -23,12 +23,14 @@ import sympy
 from .autodiff import jacobian_rows
 from .conventions import CONVENTIONS
 from .decide import Counter, Decision, closed_cone_is_zero, local_interior, open_cone
-from .errors import PatternBudgetExceeded, SelcalcError, Undecided
+from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
+from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.forward import forward_tangents
 from .interpreters.partials import local_partials
 from .interpreters.symbolic import input_symbols, node_expressions
 from .numbers import sign, to_sympy
+from .selection import Selection
 from .sets import ConvexSet
 from .verdict import Verdict
 
@@ -67,7 +69,6 @@ def ad_outputs(P, x, max_patterns=1 << 16):
     for combo in itertools.product(*(ties[g] for g in groups)):
         pattern = dict(zip(groups, combo))
         d = local_partials(P, run, SELECTION, pattern=pattern)
-        from .interpreters.backward import backward_jacobian
         outputs[_key(pattern)] = _as_point(P, backward_jacobian(P, d))
     S = _set(P, outputs.values())
     S.patterns = outputs
@@ -84,15 +85,13 @@ def index_closure(P, x, max_patterns=4096):
     raises :class:`selcalc.PatternBudgetExceeded`.  Patterns whose ``f_σ`` is undefined at
     ``x`` (a log or division out of its domain) are skipped.
     """
-    from .selection import Selection
     S = Selection(P)
     if len(S) > max_patterns:
         raise PatternBudgetExceeded(len(S), max_patterns)
     x = P.coerce_point(x)
     base = evaluate(P, x)
     fx = [base.values[k] for k in P.outputs]
-    points, used = {}, []
-    from .errors import DomainError
+    points = {}
     for sigma in S.patterns():
         try:
             run = evaluate(P, x, pattern=sigma)
@@ -105,7 +104,6 @@ def index_closure(P, x, max_patterns=4096):
         except DomainError:
             continue
         points[_key(sigma)] = _as_point(P, rows)
-        used.append(sigma)
     out = _set(P, points.values())
     out.patterns = points
     return out
@@ -253,7 +251,6 @@ def clarke(P, x, allow_unknown=False):
 
 def _grad_for(P, run, sigma):
     d = local_partials(P, run, SELECTION, pattern=sigma)
-    from .interpreters.backward import backward_jacobian
     return _as_point(P, backward_jacobian(P, d))
 
 

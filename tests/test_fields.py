@@ -13,7 +13,6 @@ from hypothesis import HealthCheck, example, given, settings
 
 import selcalc
 from selcalc.certificates import check_decision, check_membership, check_weights
-from selcalc.decide import recheck_smt
 from tests.strategies import programs
 
 SETTINGS = settings(max_examples=40, deadline=None,
