@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy
 
-from .numbers import exact
+from .numbers import exact, sign
 
 
 def _dot(u, v):
@@ -65,10 +65,13 @@ def check_direction(constraints, d):
 def check_gordan(constraints, lam):
     """Gordan: ``λ >= 0``, ``λ != 0``, ``Σ λ_j c_j = 0`` proves the open cone is empty."""
     assert len(lam) == len(constraints)
-    assert all(exact(x) >= 0 for x in lam) and any(exact(x) > 0 for x in lam), "bad λ"
+    assert all(sign(exact(x)) >= 0 for x in lam) and any(sign(exact(x)) > 0 for x in lam), \
+        "bad λ"
     n = len(constraints[0])
     for j in range(n):
-        assert sum(exact(x) * exact(c[j]) for x, c in zip(lam, constraints)) == 0
+        total = sum(sympy.sympify(exact(x)) * sympy.sympify(exact(c[j]))
+                    for x, c in zip(lam, constraints))
+        assert sign(total) == 0, "Σ λ_j c_j is not 0"
     return True
 
 

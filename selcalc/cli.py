@@ -121,14 +121,18 @@ def build_parser():
     prove.add_argument("--m", type=int, default=12)
     prove.set_defaults(func=cmd_prove)
 
-    th = sub.add_parser("theorems", help="theorem regression over the casebook")
+    th = sub.add_parser("theorems", help="theorem regression over the casebook "
+                        "(options: --case NAME, --theorem KEY, --quick)")
     th.set_defaults(func=cmd_theorems)
     return parser
 
 
 def main(argv=None):
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "func", None) is not cmd_theorems:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

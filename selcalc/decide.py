@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import sympy
 import z3
 
-from .numbers import exact
+from .errors import Undecided
+from .numbers import RATIONAL_TYPES, exact, normalize, sign, to_sympy
 from .smt import NotPolynomial, model_value, rational, solver, to_z3
 
 
@@ -55,11 +56,19 @@ def _dot(c, d):
 
 
 def open_cone(constraints, hint=None, counter=None):
-    """Decide whether ``{d : c·d > 0 for all c}`` is nonempty (exact LP)."""
+    """Decide whether ``{d : c·d > 0 for all c}`` is nonempty (exact LP).
+
+    Constraints are rational (z3's simplex), or any exact reals in dimension one (signs).
+    """
     constraints = [tuple(exact(v) for v in c) for c in constraints]
     n = len(constraints[0]) if constraints else 0
     if not constraints:
         return Decision(True, {"kind": "direction", "constraints": [], "direction": ()})
+    if not all(isinstance(v, RATIONAL_TYPES) for c in constraints for v in c):
+        if n != 1:
+            raise Undecided("exact LP over irrational constraint vectors is not available "
+                            "in dimension > 1")
+        return _open_cone_1d(constraints)
     if hint is not None and all(_dot(c, hint) > 0 for c in constraints):
         return Decision(True, {"kind": "direction", "constraints": constraints,
                                "direction": tuple(hint)})
@@ -76,6 +85,24 @@ def open_cone(constraints, hint=None, counter=None):
                                "direction": direction})
     lam = _multipliers(constraints, strict=False)
     return Decision(False, {"kind": "gordan", "constraints": constraints, "lambda": lam})
+
+
+def _open_cone_1d(constraints):
+    """One-dimensional open cone by certified signs (any exact real coefficients)."""
+    signs = [sign(c[0]) for c in constraints]
+    for s in (1, -1):
+        if all(x == s for x in signs):
+            return Decision(True, {"kind": "direction", "constraints": constraints,
+                                   "direction": (s,)})
+    lam = [0] * len(constraints)
+    if 0 in signs:
+        lam[signs.index(0)] = 1
+    else:
+        i, j = signs.index(1), signs.index(-1)
+        a, b = to_sympy(constraints[i][0]), -to_sympy(constraints[j][0])
+        lam[i], lam[j] = normalize(b / (a + b)), normalize(a / (a + b))
+    return Decision(False, {"kind": "gordan", "constraints": constraints,
+                            "lambda": tuple(lam)})
 
 
 def _multipliers(constraints, strict):
@@ -98,6 +125,8 @@ def closed_cone_is_zero(constraints, counter=None):
     constraints = [tuple(exact(v) for v in c) for c in constraints]
     if not constraints:
         return None
+    if not all(isinstance(v, RATIONAL_TYPES) for c in constraints for v in c):
+        return None  # no exact LP here: the caller goes on to a higher-order decision
     if counter:
         counter.lp += 1
     n = len(constraints[0])

@@ -160,6 +160,13 @@ def _interval(expr, iv):
         if exp.is_Rational:
             return iv.exp(_interval(exp, iv) * iv.log(base))
         return iv.exp(_interval(exp, iv) * iv.log(base))
+    if isinstance(expr, sympy.CRootOf) and expr.is_real:
+        box = expr._get_interval()  # exact isolating interval, refined to the precision
+        width = sympy.Rational(1, 2) ** int(iv.prec + 10)
+        while box.b - box.a > width:
+            box = box.refine()
+        return iv.mpf([_interval(sympy.Rational(box.a), iv).a,
+                       _interval(sympy.Rational(box.b), iv).b])
     func = _IV_FUNCS.get(expr.func)
     if func is not None:
         return func(iv, _interval(expr.args[0], iv))
@@ -194,7 +201,9 @@ def _proved_zero(expr) -> bool:
     except (NotImplementedError, ValueError, TypeError):
         pass
     try:
-        return sympy.simplify(expr) == 0
+        if sympy.simplify(expr) == 0:
+            return True
+        return sympy.simplify(sympy.expand_log(expr.rewrite(sympy.exp), force=False)) == 0
     except Exception:  # noqa: BLE001 - sympy may fail in many ways; then we know nothing
         return False
 

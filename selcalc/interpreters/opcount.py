@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+import networkx as nx
 import sympy
 
 
@@ -209,15 +210,8 @@ def _group_heads(P):
 
 
 def _live_nodes(P, out):
-    """Nodes on a path to ``out`` (``out`` and its ancestors), as a set."""
-    seen, stack = set(), [out]
-    while stack:
-        k = stack.pop()
-        if k in seen:
-            continue
-        seen.add(k)
-        stack.extend(P.args[k])
-    return seen
+    """Nodes on a path to ``out``: ``out`` and its ancestors in the DAG."""
+    return nx.ancestors(P.graph, out) | {out}
 
 
 def _edge_ops(P, k):
@@ -233,20 +227,8 @@ def opcount(P) -> OpCount:
         c = primitive_cost(P.ops[k])
         evaluation += c.evaluation
         partials += c.partials
-    sweep = 0
-    everything = set(range(P.p + 1, P.m + 1))
-    for out in P.outputs:
-        live = everything if P.q == 1 and _all_live(P) else _live_nodes(P, out)
-        sweep += sum(_edge_ops(P, k) for k in live if k > P.p)
+    sweep = sum(_edge_ops(P, k) for out in P.outputs for k in _live_nodes(P, out) if k > P.p)
     return OpCount(evaluation, partials, sweep)
-
-
-def _all_live(P):
-    """True when every node feeds the single output (the frontends prune dead nodes)."""
-    used = set()
-    for k in range(P.p + 1, P.m + 1):
-        used.update(P.args[k])
-    return all(k in used for k in range(P.p + 1, P.m))
 
 
 def cost(P) -> int:

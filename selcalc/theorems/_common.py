@@ -65,8 +65,8 @@ def combine(claim, verdicts, certificate=None):
                            reason=v.reason or v.claim)
     unknown = [v for v in verdicts if status(v) == UNKNOWN]
     if unknown:
-        return Verdict(None, claim, certificate, checked,
-                       reason="; ".join(v.reason or v.claim for v in unknown[:3]))
+        reasons = list(dict.fromkeys(v.reason or v.claim for v in unknown))
+        return Verdict(None, claim, certificate, checked, reason="; ".join(reasons[:3]))
     applicable = [v for v in verdicts if status(v) != NA]
     if not applicable:
         reasons = "; ".join(sorted({v.certificate["not_applicable"] for v in verdicts}))

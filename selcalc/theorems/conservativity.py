@@ -30,13 +30,14 @@ from ._common import combine, guarded, not_applicable
 DEFAULT_FIELDS = ("index_closure", "ad_outputs", "clarke")
 
 
-def _claim(P, *args, **kwargs):
-    return ("index_closure, ad_outputs and clarke are conservative along sampled curves "
-            "(Theorem 3)")
+def _claim(P, *args, fields=DEFAULT_FIELDS, **kwargs):
+    names = ", ".join(f if isinstance(f, str) else "the user field" for f in fields)
+    return f"{names} conservative along sampled curves (Theorem 3)"
 
 
-def curves_through(x):
-    """A segment centred at ``x`` and a parabola with ``γ(1/2) = x``."""
+def curves_through(x, parabola=True):
+    """A segment centred at ``x`` and (unless ``parabola=False``) a parabola with
+    ``γ(1/2) = x``."""
     p = len(x)
     d = tuple(Fraction((-1) ** i * (i + 1), 2) for i in range(p))
     e = tuple(Fraction(1, i + 2) for i in range(p))
@@ -45,11 +46,12 @@ def curves_through(x):
     c0 = tuple(a - b + c for a, b, c in zip(x, d, e))
     c1 = tuple(2 * b - 4 * c for b, c in zip(d, e))
     c2 = tuple(4 * c for c in e)
-    return [line, polynomial_curve([c0, c1, c2])]
+    return [line, polynomial_curve([c0, c1, c2])] if parabola else [line]
 
 
 @guarded(_claim)
-def check_conservativity(P, x=None, n=4, seed=0, fields=DEFAULT_FIELDS):
+def check_conservativity(P, x=None, n=4, seed=0, fields=DEFAULT_FIELDS, parabola=True,
+                         curves=()):
     """Verdict for Theorem 3 on ``n`` sampled curves (plus two through ``x``).
 
     Parameters
@@ -59,13 +61,17 @@ def check_conservativity(P, x=None, n=4, seed=0, fields=DEFAULT_FIELDS):
     n, seed : curve sampling of :func:`selcalc.sample_curves`.
     fields : field names accepted by :func:`selcalc.check_conservative`, or
         :class:`selcalc.Field` objects.
+    parabola : bool
+        Include the parabola through ``x`` (polynomial curves leave the piecewise-linear
+        fast path: the index closure along them costs one symbolic identity per pattern).
+    curves : extra curves to check first (e.g. ones inside a user field's special set).
     """
-    claim = _claim(P)
+    claim = _claim(P, fields=fields)
     if P.q != 1:
         return not_applicable(claim, "conservativity is checked for scalar programs")
-    curves = list(sample_curves(P, n, seed))
-    if x is not None:
-        curves = curves_through(P.coerce_point(x)) + curves
+    sampled = list(sample_curves(P, n, seed)) if n else []
+    through = curves_through(P.coerce_point(x), parabola) if x is not None else []
+    curves = list(curves) + through + sampled
     verdicts = []
     for curve in curves:
         for fld in fields:
