@@ -86,7 +86,7 @@ def cmd_theorems(args):
     except ImportError:
         raise SelcalcError("the theorem regression (selcalc.theorems.regression) is not "
                            "available in this version") from None
-    return theorems_main()
+    return theorems_main(args.extra)
 
 
 def build_parser():
