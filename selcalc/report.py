@@ -12,7 +12,7 @@ as strings); :func:`render_report` turns it into readable text.
 >>> report = check_report(P, "0")
 >>> report["value"], report["conventions"][0]["gradient"]
 ('0', ['0'])
->>> report["ad_outputs"]["hull"], report["clarke"]["set"]
+>>> report["ad_outputs"]["set"], report["clarke"]["set"]
 ('[0, 2]', '{1}')
 >>> report["artificial_critical"]["holds"]
 True
