@@ -72,8 +72,8 @@ class Curve:
 
 def segment(a, b):
     """The segment ``γ(t) = a + t (b - a)``."""
-    a = tuple(exact(v) for v in a)
-    b = tuple(exact(v) for v in b)
+    a = tuple(exact(v) for v in (a if isinstance(a, (tuple, list)) else (a,)))
+    b = tuple(exact(v) for v in (b if isinstance(b, (tuple, list)) else (b,)))
     if len(a) != len(b):
         raise SelcalcError("segment endpoints must have the same length")
     curve = Curve([a, tuple(bi - ai for ai, bi in zip(a, b))], kind="segment")
@@ -626,7 +626,7 @@ def integrate_along(P, x, y, convention="selection"):
     """
     if P.q != 1:
         raise SelcalcError("integrate_along is for scalar programs")
-    curve = segment(x, y)
+    curve = segment(P.coerce_point(x), P.coerce_point(y))
     bp = breakpoints(P, curve)
     conv = get_convention(convention)
     direction = [to_sympy(b) - to_sympy(a) for a, b in zip(curve.start, curve.end)]

@@ -138,7 +138,7 @@ class Program:
         k = self.p + 1
         while k <= self.m:
             prim = self.ops[k]
-            args = [self.node_label(j) for j in self.args[k]] + [str(c) for c in self.params[k]]
+            args = [self.node_label(j) for j in self.args[k]] + [_const(c) for c in self.params[k]]
             if prim.n_out > 1:
                 members = [j for j in range(k, self.m + 1) if self.groups[j] == self.groups[k]]
                 lhs = ", ".join(f"x{j}" for j in members)
@@ -196,6 +196,16 @@ class Program:
         from .continuity import check_branches
         check_branches(prog)
         return prog
+
+
+def _const(c):
+    """A constant as it appears in a listing (compound expressions parenthesised)."""
+    text = str(c)
+    if isinstance(c, sympy.Basic) and not c.is_Atom:
+        return f"({text})"
+    if text.startswith("-"):
+        return f"({text})"
+    return text
 
 
 def _affine(prim):

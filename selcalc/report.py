@@ -28,7 +28,7 @@ import sympy
 
 from .autodiff import jacobian
 from .conventions import CONVENTIONS, get_convention
-from .errors import PatternBudgetExceeded, SelcalcError, Undecided
+from .errors import PatternBudgetExceeded, Undecided
 from .fields import ClarkeBounds, ad_outputs, artificial_critical, clarke, index_closure
 from .interpreters.evaluate import evaluate
 from .numbers import canonical
