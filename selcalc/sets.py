@@ -110,11 +110,8 @@ class ConvexSet:
         """``(lo, hi)`` for a set of scalars (or 1-vectors)."""
         if self.ambient_dim != 1:
             raise ValueError("interval is only defined in dimension one")
-        vs = self.vertices
-        lo = vs[0] if not self.shape else vs[0]
-        hi = vs[-1]
-        first = lambda v: v[0] if not isinstance(v, sympy.MatrixBase) else v[0, 0]  # noqa: E731
-        return first(lo), first(hi)
+        lo, hi = self._vertex_vectors[0], self._vertex_vectors[-1]
+        return canonical(lo[0]), canonical(hi[0])
 
     # ------------------------------------------------------------------ membership
     def contains(self, v):
