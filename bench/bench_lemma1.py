@@ -47,11 +47,16 @@ def run(route: str, p: int, m: int, budget: float):
 def largest(route: str, p: int, budget: float, refine: int, start: int):
     """Largest m (and its time) proved within the budget: doubling, then bisection."""
     good, good_time, bad = None, None, None
-    m = max(start, p + 1)
-    while bad is None:
+
+    def attempt(m):
         t = run(route, p, m, budget)
         print(f"  {route:6} p={p} m={m:6}: " + (f"{t:7.2f} s" if t is not None else "failed"),
               flush=True)
+        return t
+
+    m = max(start, p + 1)
+    while bad is None:
+        t = attempt(m)
         if t is None:
             bad = m
         else:
@@ -60,9 +65,7 @@ def largest(route: str, p: int, budget: float, refine: int, start: int):
         if good is None or bad - good <= 1:
             break
         m = (good + bad) // 2
-        t = run(route, p, m, budget)
-        print(f"  {route:6} p={p} m={m:6}: " + (f"{t:7.2f} s" if t is not None else "failed"),
-              flush=True)
+        t = attempt(m)
         if t is None:
             bad = m
         else:
