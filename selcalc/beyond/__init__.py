@@ -1,0 +1,9 @@
+"""Beyond composition: SGD and its bad step sizes (Theorem 4), the integral rule,
+nonsmooth implicit differentiation, fixed-point unrolling and the projection formula.
+
+Each module implements one result and states it in its docstring; see ``docs/beyond.md``.
+"""
+
+from .sgd import BadStepSizes, SGDRun, SGDStep, bad_step_sizes, sgd
+
+__all__ = ["BadStepSizes", "SGDRun", "SGDStep", "bad_step_sizes", "sgd"]
