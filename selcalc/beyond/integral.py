@@ -1,0 +1,314 @@
+"""The integral rule: ``E_ξ[D(·, ξ)]`` is conservative for ``F = E_ξ[f(·, ξ)]``.
+
+Bolte, Le, Pauwels and Silveti-Falls ("Nonsmooth implicit differentiation for machine
+learning and optimization", NeurIPS 2021, arXiv:2106.04350) and Bolte & Pauwels
+("Conservative set valued fields, automatic differentiation, stochastic gradient methods
+and deep learning", Math. Programming 2021, arXiv:1909.10300): if ``D(·, ξ)`` is a
+conservative field for ``f(·, ξ)`` for every ``ξ`` (with an integrable bound), the
+expectation of the fields is conservative for the expectation of the functions.  Clarke
+subgradients have no such rule: for ``f(w, s) = s|w|`` and the law ``½δ₋₁ + ½δ₁``,
+``F = 0`` so ``∂^c F(0) = {0}`` while ``E[∂^c_w f(0, ξ)] = [−1, 1]``.
+
+The program ``P`` has inputs ``(w, ξ)`` (``ξ`` last).  Laws: a finite discrete law
+``{ξ: probability}`` (exact probabilities summing to 1; ``ξ`` a number or a tuple) or
+:class:`Uniform` on an interval (scalar ``ξ``).
+
+>>> import selcalc
+>>> P = selcalc.parse("def f(w, s):\\n    return s * abs(w)")
+>>> E = selcalc.expectation(P, 0, {-1: "1/2", 1: "1/2"})
+>>> E.value, str(E.conservative), str(E.clarke)
+(0, '[-1, 1]', '{0}')
+>>> U = selcalc.expectation(P, 0, selcalc.Uniform(-1, 1), field="ad_outputs")
+>>> str(U.conservative), str(U.clarke)
+('[-1/2, 1/2]', '{0}')
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from fractions import Fraction
+from functools import cached_property
+
+import sympy
+
+from ..curves import breakpoints, segment
+from ..errors import SelcalcError, Undecided
+from ..fields import ad_outputs, clarke, index_closure
+from ..frontends import trace
+from ..numbers import canonical, exact, sign, to_sympy
+from ..selection import Selection
+from ..sets import ConvexSet
+from ..theorems.chain_rule import compose, stack
+
+FIELDS = {"clarke": clarke, "ad_outputs": ad_outputs, "index_closure": index_closure}
+
+
+class Uniform:
+    """The uniform law on ``[lo, hi]`` (exact rational ends)."""
+
+    def __init__(self, lo, hi):
+        lo, hi = exact(lo), exact(hi)
+        if not all(isinstance(v, (int, Fraction)) for v in (lo, hi)) or not lo < hi:
+            raise SelcalcError(f"Uniform needs rational ends lo < hi, got {lo}, {hi}")
+        self.lo, self.hi = lo, hi
+
+    def __repr__(self):
+        return f"Uniform({self.lo}, {self.hi})"
+
+
+def _discrete(law):
+    items = []
+    for xi, prob in law.items():
+        xi = tuple(exact(v) for v in xi) if isinstance(xi, (tuple, list)) else (exact(xi),)
+        items.append((xi, exact(prob)))
+    total = sum(to_sympy(p) for _, p in items)
+    if any(sign(p) < 0 for _, p in items) or total != 1:
+        raise SelcalcError(f"a discrete law needs nonnegative probabilities summing to 1; "
+                           f"these sum to {total}")
+    return items
+
+
+def fix_last(P, xi):
+    """The program ``w ↦ P(w, ξ)`` with the last ``len(ξ)`` inputs fixed to ``ξ``."""
+    p = P.p - len(xi)
+    if p < 1:
+        raise SelcalcError(f"the program has {P.p} inputs: no room for w besides ξ = {xi}")
+    feed = trace(lambda *w: tuple(w) + tuple(xi), p)
+    Q = compose(feed, P)
+    Q.input_names = P.input_names[:p]
+    return Q
+
+
+def _minkowski(sets, weights, shape):
+    pts = []
+    for combo in itertools.product(*(S._vertex_vectors for S in sets)):
+        pts.append(tuple(sum(to_sympy(w) * to_sympy(v[j]) for w, v in zip(weights, combo))
+                         for j in range(len(combo[0]))))
+    return ConvexSet([tuple(canonical(c) for c in pt) for pt in pts], shape=shape)
+
+
+class Expectation:
+    """``F(w) = E f(w, ξ)`` at one point, with the two set-valued derivatives.
+
+    ``value``: ``F(w)`` exactly; ``conservative``: ``E[D(w, ξ)]`` (a ConvexSet) for the
+    chosen field ``D``; ``clarke``: ``∂^c F(w)`` computed from ``F`` itself.  Computed
+    when first read.
+    """
+
+    def __init__(self, P, w, law, field):
+        self.program, self.law, self.field = P, law, field
+        if field not in FIELDS:
+            raise SelcalcError(f"field must be one of {sorted(FIELDS)}, not {field!r}")
+        self.xi_dim = 1 if isinstance(law, Uniform) else len(_discrete(law)[0][0])
+        self.p = P.p - self.xi_dim
+        w = tuple(w) if isinstance(w, (tuple, list)) else (w,)
+        if len(w) != self.p:
+            raise SelcalcError(f"w has {len(w)} coordinates but the program has "
+                               f"{P.p} inputs and ξ has {self.xi_dim}")
+        self.w = tuple(exact(v) for v in w)
+        if P.q != 1:
+            raise SelcalcError("expectation needs a scalar program f(w, ξ)")
+
+    # ------------------------------------------------------------------ discrete law
+    @cached_property
+    def _items(self):
+        return _discrete(self.law)
+
+    @cached_property
+    def program_F(self):
+        """For a discrete law: the program ``w ↦ Σ_j p_j f(w, ξ_j)``."""
+        if isinstance(self.law, Uniform):
+            raise SelcalcError("a continuous law has no finite program for F")
+        parts = [fix_last(self.program, xi) for xi, _ in self._items]
+        probs = [to_sympy(p) for _, p in self._items]
+        combo = trace(lambda *u: functools.reduce(
+            lambda acc, cv: acc + cv[0] * cv[1], zip(probs[1:], u[1:]), probs[0] * u[0]),
+            len(parts))
+        F = compose(stack(*parts) if len(parts) > 1 else parts[0], combo)
+        F.input_names = self.program.input_names[:self.p]
+        return F
+
+    # ------------------------------------------------------------------ uniform law
+    def _curve(self):
+        lo, hi = self.law.lo, self.law.hi
+        return segment(self.w + (lo,), self.w + (hi,))
+
+    def _pieces(self):
+        """(interval in t, patterns) along s = lo + t (hi - lo); F = ∫_0^1 f dt."""
+        bp = breakpoints(self.program, self._curve())
+        return list(zip(bp.intervals, bp.pieces))
+
+    def _along(self, expr):
+        S = Selection(self.program)
+        curve = self._curve()
+        return expr.xreplace(dict(zip(S.symbols, curve.exprs)))
+
+    @cached_property
+    def value(self):
+        """``F(w) = E f(w, ξ)`` exactly."""
+        if not isinstance(self.law, Uniform):
+            total = sum(to_sympy(p) * to_sympy(self.program(*(self.w + xi)))
+                        for xi, p in self._items)
+            return canonical(total)
+        from ..curves import T
+        S = Selection(self.program)
+        total = sympy.Integer(0)
+        for (a, b), pats in self._pieces():
+            f = self._along(S.piece(_full(self.program, pats[0])))
+            total += sympy.integrate(sympy.expand(f), (T, to_sympy(a), to_sympy(b)))
+        return canonical(sympy.simplify(total))
+
+    @cached_property
+    def conservative(self):
+        """``E[D(w, ξ)]`` for the chosen field, exactly (Minkowski-weighted sum / Aumann
+        integral)."""
+        if not isinstance(self.law, Uniform):
+            fld = FIELDS[self.field]
+            sets = [fld(fix_last(self.program, xi), self.w) for xi, _ in self._items]
+            return _minkowski(sets, [p for _, p in self._items], None)
+        if self.field != "ad_outputs":
+            raise SelcalcError(
+                "for a continuous law selcalc integrates the ad_outputs field (the hull of "
+                "the tie-consistent gradients in w, constant on each piece of the ξ-axis); "
+                "pass field='ad_outputs'. Deciding where the Clarke field of f(·, ξ) "
+                "changes as ξ moves is not implemented")
+        return self._aumann()
+
+    def _aumann(self):
+        from ..curves import T
+        S = Selection(self.program)
+        lower = [sympy.Integer(0)] * self.p
+        upper = [sympy.Integer(0)] * self.p
+        for (a, b), pats in self._pieces():
+            grads = []
+            for pat in pats:
+                f = S.piece(_full(self.program, pat))
+                grads.append([sympy.expand(self._along(sympy.diff(f, s)))
+                              for s in S.symbols[:self.p]])
+            distinct = {tuple(g) for g in grads}
+            if len(distinct) > 1 and self.p > 1:
+                raise SelcalcError("the field is set-valued on a set of positive measure and "
+                                   "w has several coordinates: its Aumann integral is a convex "
+                                   "body that is not a polytope in general; not computed")
+            for j in range(self.p):
+                funcs = sorted({g[j] for g in grads}, key=str)
+                lo_part, hi_part = _integrate_envelope(funcs, a, b, T)
+                lower[j] += lo_part
+                upper[j] += hi_part
+        lo_v = tuple(canonical(sympy.simplify(v)) for v in lower)
+        hi_v = tuple(canonical(sympy.simplify(v)) for v in upper)
+        return ConvexSet([lo_v, hi_v])
+
+    @cached_property
+    def clarke(self):
+        """``∂^c F(w)``, computed from ``F`` itself (not from the fields of the terms)."""
+        if not isinstance(self.law, Uniform):
+            return clarke(self.program_F, self.w)
+        return self._clarke_uniform()
+
+    def _clarke_uniform(self):
+        if self.p != 1:
+            raise SelcalcError("the Clarke set of F for a continuous law is computed for a "
+                               "scalar w only")
+        S = Selection(self.program)
+        w, s = S.symbols
+        try:
+            F = sympy.integrate(S.piecewise(), (s, to_sympy(self.law.lo),
+                                                to_sympy(self.law.hi)))
+            F = sympy.piecewise_fold(F / (to_sympy(self.law.hi) - to_sympy(self.law.lo)))
+            if F.has(sympy.Integral):
+                raise Undecided("sympy left an unevaluated integral")
+            # F as sympy built it is cross-checked against the exact value at w and nearby
+            for dw in (0, sympy.Rational(1, 7), sympy.Rational(-1, 5)):
+                x = to_sympy(self.w[0]) + dw
+                exact_value = Expectation(self.program, exact(x), self.law,
+                                          "ad_outputs").value
+                if sympy.simplify(F.subs(w, x) - exact_value) != 0:
+                    raise Undecided(f"the symbolic integral disagrees with the exact value "
+                                    f"at w = {x}")
+            dF = sympy.diff(F, w)
+            sides = [_one_sided(dF, w, to_sympy(self.w[0]), d) for d in (1, -1)]
+        except (NotImplementedError, ValueError, TypeError, sympy.PolynomialError) as exc:
+            raise Undecided(f"could not integrate F symbolically ({exc})") from None
+        return ConvexSet([(canonical(v),) for v in sides])
+
+
+def _one_sided(expr, w, w0, d):
+    """The limit of a scalar Piecewise ``expr`` as ``w → w0`` from the side ``d`` (±1).
+
+    The branch that applies on a one-sided neighbourhood is found from the exact sets of
+    its condition (sympy ``as_set``), minus those of the earlier branches.
+    """
+    side = sympy.Interval.open(w0, w0 + 1) if d > 0 else sympy.Interval.open(w0 - 1, w0)
+    branches = expr.args if isinstance(expr, sympy.Piecewise) else ((expr, sympy.true),)
+    taken = sympy.EmptySet
+    for value, cond in branches:
+        where = (cond.as_set() if cond is not sympy.true else sympy.Reals) - taken
+        taken = taken | where
+        near = where.intersect(side)
+        parts = near.args if isinstance(near, sympy.Union) else (near,)
+        for part in parts:
+            if isinstance(part, sympy.Interval) and part.measure > 0 and \
+                    (part.inf == w0 if d > 0 else part.sup == w0):
+                out = sympy.limit(value, w, w0, "+" if d > 0 else "-")
+                if out.has(sympy.nan, sympy.oo, -sympy.oo, sympy.zoo, sympy.Limit,
+                           sympy.Piecewise):
+                    raise Undecided(f"one-sided derivative of F not found: {out}")
+                return out
+    raise Undecided(f"no branch of {expr} applies on a one-sided neighbourhood of {w0}")
+
+
+def _full(P, pattern):
+    return {g: pattern.get(g, 0) for g in P.branching_groups}
+
+
+def _integrate_envelope(funcs, a, b, T):
+    """``∫_a^b min(funcs) dt`` and ``∫_a^b max(funcs) dt`` exactly (polynomials in t)."""
+    if len(funcs) == 1:
+        val = sympy.integrate(funcs[0], (T, to_sympy(a), to_sympy(b)))
+        return val, val
+    cuts = set()
+    for f, g in itertools.combinations(funcs, 2):
+        diff = sympy.expand(f - g)
+        if not diff.is_polynomial(T):
+            raise Undecided(f"cannot compare {f} and {g} exactly (not polynomial)")
+        for r in sympy.Poly(diff, T).real_roots() if diff.has(T) else []:
+            if sign(r - to_sympy(a)) > 0 and sign(to_sympy(b) - r) > 0:
+                cuts.add(r)
+    ends = [to_sympy(a)] + sorted(cuts, key=lambda r: sympy.N(r, 50)) + [to_sympy(b)]
+    lo_total, hi_total = sympy.Integer(0), sympy.Integer(0)
+    for u, v in zip(ends[:-1], ends[1:]):
+        mid = sympy.nsimplify((sympy.N(u, 40) + sympy.N(v, 40)) / 2, rational=True)
+        ordered = sorted(funcs, key=lambda f: sympy.N(f.subs(T, mid), 40))
+        lo_f, hi_f = ordered[0], ordered[-1]
+        # certify the order at the midpoint (the order is constant between the cuts)
+        if any(sign(f.subs(T, mid) - lo_f.subs(T, mid)) < 0 or
+               sign(hi_f.subs(T, mid) - f.subs(T, mid)) < 0 for f in funcs):
+            raise Undecided("could not order the field's vectors exactly")
+        lo_total += sympy.integrate(lo_f, (T, u, v))
+        hi_total += sympy.integrate(hi_f, (T, u, v))
+    return lo_total, hi_total
+
+
+def expectation(P, w, distribution, field="clarke"):
+    """``F(w) = E_ξ f(w, ξ)`` with ``E[D(w, ξ)]`` and ``∂^c F(w)`` (the integral rule).
+
+    Parameters
+    ----------
+    P : Program
+        Inputs ``(w, ξ)``, ``ξ`` last; scalar output.
+    w : point (the first ``P.p − dim ξ`` inputs)
+    distribution : dict ``{ξ: probability}`` or :class:`Uniform`
+    field : ``"clarke"`` (default), ``"ad_outputs"`` or ``"index_closure"`` — the field
+        ``D(·, ξ)`` of each ``f(·, ξ)``.  For :class:`Uniform`, ``"ad_outputs"`` only.
+
+    Returns
+    -------
+    Expectation
+        ``.value``, ``.conservative``, ``.clarke`` (and ``.program_F`` for discrete laws).
+    """
+    return Expectation(P, w, distribution, field)
+
+
+__all__ = ["Expectation", "Uniform", "expectation", "fix_last"]

@@ -1,0 +1,96 @@
+"""The integral rule and the failure of a Clarke integral rule.
+
+Oracles: the hand-computed counterexample ``f(w, s) = s|w|``; sympy on the explicit
+piecewise formula of the program (``selection(P).piecewise()``), summed or integrated in
+``ξ`` and differentiated in ``w``.
+"""
+
+from fractions import Fraction as Fr
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import selcalc
+from selcalc import SelcalcError, Uniform, expectation
+
+SABS = selcalc.parse("def f(w, s):\n    return s * abs(w)")
+MIX = selcalc.parse("def g(w, s):\n    return relu(w - s) * s + abs(s * w - 1) - max(w, s)")
+
+
+def test_counterexample_discrete_law():
+    E = expectation(SABS, 0, {-1: Fr(1, 2), 1: Fr(1, 2)})
+    assert E.value == 0
+    assert E.conservative.interval == (-1, 1)
+    assert E.clarke.interval == (0, 0)
+    # the program of F is the zero function written as a mixture: AD there is in [-1, 1]
+    assert selcalc.ad_outputs(E.program_F, 0).points and str(E.clarke) == "{0}"
+
+
+def test_counterexample_uniform_law():
+    E = expectation(SABS, 0, Uniform(-1, 1), field="ad_outputs")
+    assert E.conservative.interval == (Fr(-1, 2), Fr(1, 2))
+    assert E.clarke.interval == (0, 0) and E.value == 0
+    # on [0, 1] the mixture is |w|/2: Clarke at 0 is [-1/2, 1/2] and equals E[∂f]
+    H = expectation(SABS, 0, Uniform(0, 1), field="ad_outputs")
+    assert H.clarke.interval == H.conservative.interval == (Fr(-1, 2), Fr(1, 2))
+    with pytest.raises(SelcalcError, match="ad_outputs"):
+        expectation(SABS, 0, Uniform(-1, 1)).conservative  # noqa: B018
+
+
+W, S = sympy.symbols("w s")
+frac = st.fractions(min_value=-3, max_value=3, max_denominator=7)
+
+
+def _formula(P):
+    sel = selcalc.selection(P)
+    return sel.piecewise().xreplace(dict(zip(sel.symbols, (W, S))))
+
+
+@settings(max_examples=20, deadline=None)
+@given(frac, st.lists(st.tuples(frac, st.integers(1, 5)), min_size=1, max_size=3))
+def test_discrete_law_against_sympy(w, atoms):
+    total = sum(k for _, k in atoms)
+    law = {}
+    for xi, k in atoms:
+        law[xi] = law.get(xi, 0) + Fr(k, total)
+    E = expectation(MIX, w, law)
+    F = sum(sympy.Rational(p) * _formula(MIX).subs(S, sympy.Rational(xi))
+            for xi, p in law.items())
+    assert sympy.simplify(E.value - F.subs(W, sympy.Rational(w))) == 0
+    # at a generic w (off the kinks) the field is {F'(w)}; the kinks are finitely many,
+    # so move w by a tiny exact amount when it sits on one
+    wg = sympy.Rational(w) + sympy.Rational(1, 1009)
+    Eg = expectation(MIX, Fr(str(wg)), law)
+    dF = sympy.diff(F, W).subs(W, wg)
+    assert Eg.conservative.contains((dF,)).holds is True
+    assert Eg.clarke.contains((dF,)).holds is True
+
+
+@settings(max_examples=10, deadline=None)
+@given(frac, st.tuples(frac, frac).filter(lambda ab: ab[0] < ab[1]))
+def test_uniform_law_against_sympy(w, ends):
+    lo, hi = ends
+    E = expectation(MIX, w, Uniform(lo, hi), field="ad_outputs")
+    f = _formula(MIX).subs(W, sympy.Rational(w))
+    expected = sympy.integrate(f, (S, sympy.Rational(lo), sympy.Rational(hi))) / \
+        (sympy.Rational(hi) - sympy.Rational(lo))
+    assert sympy.simplify(E.value - expected) == 0
+    # the conservative set contains both one-sided difference quotients' limits: check
+    # the Aumann integral contains the exact E[∂_w f] at a generic w
+    wg = sympy.Rational(w) + sympy.Rational(1, 1009)
+    g = sympy.diff(_formula(MIX), W).subs(W, wg)
+    dF = sympy.integrate(g, (S, sympy.Rational(lo), sympy.Rational(hi))) / \
+        (sympy.Rational(hi) - sympy.Rational(lo))
+    Eg = expectation(MIX, Fr(str(wg)), Uniform(lo, hi), field="ad_outputs")
+    assert Eg.conservative.contains((sympy.simplify(dF),)).holds is True
+
+
+def test_bad_laws():
+    with pytest.raises(SelcalcError, match="sum to"):
+        expectation(SABS, 0, {1: Fr(1, 2)})
+    with pytest.raises(SelcalcError, match="lo < hi"):
+        Uniform(1, 1)
+    with pytest.raises(SelcalcError, match="coordinates"):
+        expectation(SABS, (0, 1), {1: 1})
