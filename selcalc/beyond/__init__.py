@@ -4,7 +4,8 @@ nonsmooth implicit differentiation, fixed-point unrolling and the projection for
 Each module implements one result and states it in its docstring; see ``docs/beyond.md``.
 """
 
+from .implicit import ImplicitJacobian, implicit_jacobian
 from .integral import Expectation, Uniform, expectation
 from .sgd import BadStepSizes, SGDRun, SGDStep, bad_step_sizes, sgd
 
-__all__ = ["Expectation", "Uniform", "expectation", "BadStepSizes", "SGDRun", "SGDStep", "bad_step_sizes", "sgd"]
+__all__ = ["ImplicitJacobian", "implicit_jacobian", "Expectation", "Uniform", "expectation", "BadStepSizes", "SGDRun", "SGDStep", "bad_step_sizes", "sgd"]

@@ -1,0 +1,254 @@
+"""Nonsmooth implicit differentiation: ``J = {−B⁻¹A : [A B] in the field of F}``.
+
+Bolte, Le, Pauwels and Silveti-Falls, "Nonsmooth implicit differentiation for machine
+learning and optimization" (NeurIPS 2021, arXiv:2106.04350): if ``F(x, y) = 0`` defines
+``y = G(x)`` near ``(x̂, ŷ)``, ``F`` is path differentiable and every ``[A B]`` of a
+conservative Jacobian of ``F`` at ``(x̂, ŷ)`` has ``B`` invertible, then
+``{−B⁻¹A}`` is a conservative Jacobian for ``G``.  It need not be the Clarke Jacobian of
+``G``, and it is not convex in general: for ``Φ(x, y) = (|x| + y, 2x + |y|)`` and
+``Ψ = Φ⁻¹`` the average of the vertices of ``∂^c Ψ(0)`` is not of the form ``−B⁻¹A``.
+
+Invertibility is decided exactly.  For a finite field (``"ad_outputs"``): the determinant of
+each ``B_σ``.  For a polytope ``conv{[A_i B_i]}``: ``B(λ) = Σ λ_i B_i`` is never singular on
+the simplex iff ``det B(λ)`` keeps one sign; a sufficient certificate is a matrix ``C`` with
+``‖I − C B_i‖_∞ < 1`` at every vertex (the norm is convex, so the bound holds on the hull);
+a refutation is a segment between two vertices whose determinants have opposite signs (or
+a vertex with determinant 0), with the exact singular point on it; otherwise z3's
+nonlinear real arithmetic decides ``∃λ: det B(λ) = 0`` — or the answer is unknown.
+
+>>> import selcalc
+>>> F = selcalc.parse("def F(x, y):\\n    return y - x + clip(x, -1, 1)")
+>>> J = implicit_jacobian(F, (1,), (0,))
+>>> J.invertible.holds, J.vertex_images
+(True, [Matrix([[1]]), Matrix([[0]])])
+>>> J.contains([["1/2"]]).holds, J.contains([[2]]).holds
+(True, False)
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import sympy
+import z3
+
+from ..errors import SelcalcError
+from ..fields import ad_outputs, clarke, index_closure
+from ..numbers import canonical, exact, sign, to_sympy
+from ..smt import model_value, rational, solver
+from ..verdict import Verdict
+from . import _algebraic as alg
+
+FIELDS = {"clarke": clarke, "ad_outputs": ad_outputs, "index_closure": index_closure}
+
+
+def _matrix(v, q, p):
+    if isinstance(v, sympy.MatrixBase):
+        return sympy.Matrix(v)
+    return sympy.Matrix(q, p, [to_sympy(c) for c in v])
+
+
+def _inf_norm(M):
+    return max(sum(abs(c) for c in M.row(i)) for i in range(M.rows))
+
+
+def _rational_matrix(M):
+    return all(c.is_Rational for c in M)
+
+
+class ImplicitJacobian:
+    """The implicit set ``J = {−B⁻¹A : [A B] ∈ field}`` at one solution of ``F = 0``.
+
+    ``invertible``: Verdict that every ``B`` of the field is invertible (certificate: the
+    determinants, or a contraction matrix ``C``; witness: a singular ``B``).
+    ``vertices``: the ``[A B]`` generating the field; ``vertex_images``: ``−B_i⁻¹A_i``;
+    ``finite``: whether the field is a finite set (``"ad_outputs"``), so that
+    :meth:`elements` lists ``J``.  ``J`` is **not** convex in general.
+    """
+
+    def __init__(self, F, x, y, field):
+        self.program, self.field_name = F, field
+        self.n, self.m = len(x), len(y)
+        self.point = tuple(x) + tuple(y)
+        D = FIELDS[field](F, self.point)
+        self.field = D
+        self.finite = field == "ad_outputs"
+        gens = D.points if self.finite else D._vertex_vectors
+        self.vertices = [_matrix(v, self.m, self.n + self.m) for v in gens]
+        self.A = [V[:, :self.n] for V in self.vertices]
+        self.B = [V[:, self.n:] for V in self.vertices]
+        self.invertible = self._decide_invertible()
+
+    # ------------------------------------------------------------------ invertibility
+    def _decide_invertible(self):
+        claim = f"every B of the {self.field_name} field is invertible"
+        dets = [canonical(B.det()) for B in self.B]
+        signs = [sign(d) for d in dets]
+        for i, s in enumerate(signs):
+            if s == 0:
+                return Verdict(False, claim, {"singular": self.B[i], "vertex": i},
+                               reason="a vertex has a singular B")
+        if self.finite or len(self.B) == 1:
+            return Verdict(True, claim, {"determinants": dets},
+                           checked=["det B != 0 for every element"])
+        for i, j in itertools.combinations(range(len(self.B)), 2):
+            if signs[i] != signs[j]:
+                return self._singular_on_segment(claim, i, j)
+        if all(_rational_matrix(B) for B in self.B):
+            center = sum(self.B, sympy.zeros(self.m, self.m)) / len(self.B)
+            if center.det() != 0:
+                C = center.inv()
+                norms = [_inf_norm(sympy.eye(self.m) - C * B) for B in self.B]
+                if all(nv < 1 for nv in norms):
+                    return Verdict(True, claim, {"C": C, "norms": norms,
+                                                 "determinants": dets},
+                                   checked=["||I - C B_i||_inf < 1 at every vertex, hence "
+                                            "on the hull (convexity of the norm)"])
+            return self._z3_singular(claim, dets)
+        return Verdict(None, claim, {"determinants": dets},
+                       reason="irrational vertices: no exact decision procedure used")
+
+    def _singular_on_segment(self, claim, i, j):
+        t = sympy.Symbol("t")
+        Bt = (1 - t) * self.B[i] + t * self.B[j]
+        poly = sympy.Poly(sympy.expand(Bt.det()), t)
+        from flint import fmpq_poly
+        coeffs = [alg._q(Fraction(int(c.p), int(c.q))) for c in reversed(poly.all_coeffs())]
+        (root, *_) = alg.roots_in(fmpq_poly(coeffs), 0, 1)
+        r = alg.to_sympy(root)
+        return Verdict(False, claim, {"segment": (i, j), "t": r,
+                                      "singular": sympy.simplify(Bt.subs(t, r))},
+                       reason="det B changes sign between two vertices, so B is singular "
+                              "at an exact point of the segment")
+
+    def _z3_singular(self, claim, dets, timeout_ms=20000):
+        k = len(self.B)
+        lam = [z3.Real(f"l{i}") for i in range(k)]
+        s = solver(timeout_ms)
+        s.add(*[v >= 0 for v in lam], z3.Sum(lam) == 1)
+        rows = [[z3.Sum([lam[i] * rational(self.B[i][r, c]) for i in range(k)])
+                 for c in range(self.m)] for r in range(self.m)]
+        s.add(_z3_det(rows) == 0)
+        res = s.check()
+        if res == z3.unsat:
+            return Verdict(True, claim, {"determinants": dets, "z3": "unsat"},
+                           checked=["z3 nonlinear real arithmetic: det B(λ) = 0 has no "
+                                    "solution on the simplex"])
+        if res == z3.sat:
+            model = s.model()
+            weights = [model_value(model.eval(v, model_completion=True)) for v in lam]
+            Bl = sum((to_sympy(w) * B for w, B in zip(weights, self.B)),
+                     sympy.zeros(self.m, self.m))
+            return Verdict(False, claim, {"weights": weights, "singular": Bl},
+                           reason="z3 found a singular B in the hull")
+        return Verdict(None, claim, {"determinants": dets},
+                       reason=f"z3 answered {res} (timeout {timeout_ms} ms)")
+
+    def _require(self):
+        if self.invertible.holds is not True:
+            raise SelcalcError(f"the implicit function theorem does not apply here: "
+                               f"{self.invertible}")
+
+    # ------------------------------------------------------------------ the set J
+    @property
+    def vertex_images(self):
+        """``−B_i⁻¹A_i`` for every generator ``[A_i B_i]`` of the field."""
+        self._require()
+        out = []
+        for A, B in zip(self.A, self.B):
+            M = (-B.inv() * A).applyfunc(canonical)
+            if M not in out:
+                out.append(M)
+        return out
+
+    def elements(self):
+        """Every element of ``J`` (finite fields only)."""
+        if not self.finite:
+            raise SelcalcError("J over a polytope field is an infinite, generally non-convex "
+                               "set; use contains() or vertex_images, or field='ad_outputs'")
+        return self.vertex_images
+
+    def contains(self, M):
+        """Verdict: ``M = −B⁻¹A`` for some ``[A B]`` of the field.
+
+        Polytope field: the exact LP ``Σ λ_i (A_i + B_i M) = 0`` over the simplex (linear in
+        ``λ`` because ``M`` is fixed); certificate: the weights ``λ``.
+        """
+        self._require()
+        M = sympy.Matrix(M).applyfunc(lambda c: to_sympy(exact(c)))
+        if M.shape != (self.m, self.n):
+            raise SelcalcError(f"M must be {self.m}×{self.n}, got {M.shape[0]}×{M.shape[1]}")
+        claim = "M is of the form -B^{-1} A for [A B] in the field"
+        if self.finite:
+            for i, img in enumerate(self.vertex_images):
+                if sympy.simplify(img - M) == sympy.zeros(*M.shape):
+                    return Verdict(True, claim, {"element": i})
+            return Verdict(False, claim, {"elements": self.vertex_images})
+        residuals = [A + B * M for A, B in zip(self.A, self.B)]
+        if not all(_rational_matrix(R) for R in residuals):
+            return Verdict(None, claim, reason="irrational data: exact LP not available")
+        k = len(residuals)
+        lam = [z3.Real(f"l{i}") for i in range(k)]
+        s = solver()
+        s.add(*[v >= 0 for v in lam], z3.Sum(lam) == 1)
+        for r in range(self.m):
+            for c in range(self.n):
+                s.add(z3.Sum([lam[i] * rational(residuals[i][r, c]) for i in range(k)]) == 0)
+        res = s.check()
+        if res == z3.sat:
+            model = s.model()
+            weights = [model_value(model.eval(v, model_completion=True)) for v in lam]
+            return Verdict(True, claim, {"weights": weights},
+                           checked=["Σ λ_i (A_i + B_i M) = 0 with λ in the simplex"])
+        if res == z3.unsat:
+            return Verdict(False, claim, {"lp": "infeasible"},
+                           checked=["the LP Σ λ_i (A_i + B_i M) = 0 over the simplex is "
+                                    "infeasible (z3, exact simplex)"])
+        return Verdict(None, claim, reason=f"LP solver answered {res}")
+
+
+def _z3_det(rows):
+    n = len(rows)
+    if n == 1:
+        return rows[0][0]
+    total = 0
+    for c in range(n):
+        minor = [row[:c] + row[c + 1:] for row in rows[1:]]
+        term = rows[0][c] * _z3_det(minor)
+        total = total + term if c % 2 == 0 else total - term
+    return total
+
+
+def implicit_jacobian(F, x, y, field="clarke"):
+    """The implicit conservative Jacobian ``{−B⁻¹A}`` of ``y = G(x)`` defined by
+    ``F(x, y) = 0`` (nonsmooth implicit function theorem, NeurIPS 2021).
+
+    Parameters
+    ----------
+    F : Program with inputs ``(x, y)`` and ``len(y)`` outputs
+    x, y : points with ``F(x, y) = 0`` exactly
+    field : ``"clarke"`` (default), ``"ad_outputs"`` (finite) or ``"index_closure"``
+
+    Returns
+    -------
+    ImplicitJacobian
+        ``.invertible`` (Verdict), ``.vertex_images``, ``.contains(M)``, ``.elements()``.
+    """
+    if field not in FIELDS:
+        raise SelcalcError(f"field must be one of {sorted(FIELDS)}, not {field!r}")
+    x = tuple(x) if isinstance(x, (tuple, list)) else (x,)
+    y = tuple(y) if isinstance(y, (tuple, list)) else (y,)
+    if F.p != len(x) + len(y) or F.q != len(y):
+        raise SelcalcError(f"F must have len(x) + len(y) = {len(x) + len(y)} inputs and "
+                           f"len(y) = {len(y)} outputs; it has p = {F.p}, q = {F.q}")
+    point = F.coerce_point(x + y)
+    values = F(*point)
+    values = values if isinstance(values, tuple) else (values,)
+    if any(sign(v) != 0 for v in values):
+        raise SelcalcError(f"F(x, y) must be 0 exactly; at {tuple(str(v) for v in point)} it "
+                           f"is {tuple(str(v) for v in values)}")
+    return ImplicitJacobian(F, point[:len(x)], point[len(x):], field)
+
+
+__all__ = ["ImplicitJacobian", "implicit_jacobian"]

@@ -1,0 +1,102 @@
+"""Nonsmooth implicit differentiation.
+
+Oracles: the explicit inverse Ψ = Φ⁻¹ of Φ(x, y) = (|x| + y, 2x + |y|) written as a program
+(checked to invert Φ at sample points), its Clarke Jacobian at 0 by selcalc.clarke, and
+difference quotients of Ψ at generic points; the circle y = sqrt(1 - x²) by sympy; the
+soft-threshold by hand.
+"""
+
+from fractions import Fraction as Fr
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import selcalc
+from selcalc import SelcalcError, implicit_jacobian, min, where
+
+
+def Psi(u, v):
+    upper = min(2 * u - v, 2 * u + v)
+    x_up = where(v - u >= 0, v - u, (v - u) / 3)
+    y_up = where(v - u >= 0, 2 * u - v, (2 * u + v) / 3)
+    x_lo = where(u + v >= 0, (u + v) / 3, u + v)
+    y_lo = where(u + v >= 0, (2 * u - v) / 3, 2 * u + v)
+    return where(upper >= 0, x_up, x_lo), where(upper >= 0, y_up, y_lo)
+
+
+PSI = selcalc.trace(Psi)
+PHI = selcalc.parse("def Phi(x, y):\n    return abs(x) + y, 2 * x + abs(y)")
+F_PHI = selcalc.parse("def F(u, v, x, y):\n    return abs(x) + y - u, 2 * x + abs(y) - v")
+frac = st.fractions(min_value=-4, max_value=4, max_denominator=5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(frac, frac)
+def test_psi_inverts_phi(u, v):
+    assert PHI(*PSI(u, v)) == (sympy.Rational(u), sympy.Rational(v))
+
+
+def test_clarke_of_psi_versus_the_implicit_set():
+    C = selcalc.clarke(PSI, (0, 0))
+    J = implicit_jacobian(F_PHI, (0, 0), (0, 0))
+    assert J.invertible.holds is True
+    assert set(map(str, C.vertices)) == set(map(str, J.vertex_images))
+    avg = sum(C.vertices, sympy.zeros(2, 2)) / 4
+    assert C.contains(avg).holds is True
+    assert J.contains(avg).holds is False  # Clarke(Ψ, 0) is not inside J
+    # by hand: M ∈ J iff M⁻¹ = [[s, 1], [2, t]] with s, t ∈ [-1, 1]
+    for s, t in ((Fr(1, 2), Fr(-1, 3)), (1, 1), (0, Fr(3, 4))):
+        M = sympy.Matrix([[s, 1], [2, t]]).inv()
+        assert J.contains(M).holds is True
+    assert J.contains(sympy.Matrix([[Fr(1, 2), 1], [2, 2]]).inv()).holds is False
+
+
+@settings(max_examples=15, deadline=None)
+@given(frac, frac)
+def test_implicit_set_matches_the_inverse_at_generic_points(u, v):
+    # at a generic point Ψ is smooth and J = {∇Ψ}: compare with a difference quotient
+    # (Ψ is piecewise linear, so a small exact step inside the piece is exact)
+    u, v = Fr(u) + Fr(1, 997), Fr(v) + Fr(1, 1009)
+    x, y = PSI(u, v)
+    J = implicit_jacobian(F_PHI, (u, v), (x, y), field="ad_outputs")
+    (M,) = J.elements()
+    h = Fr(1, 10 ** 6)
+    cols = [[(a - b) / h for a, b in zip(PSI(u + h * e0, v + h * e1), (x, y))]
+            for e0, e1 in ((1, 0), (0, 1))]
+    assert M == sympy.Matrix(cols).T
+
+
+def test_circle():
+    F = selcalc.parse("def F(x, y):\n    return x * x + y * y - 1")
+    J = implicit_jacobian(F, (Fr(3, 5),), (Fr(4, 5),))
+    X = sympy.Symbol("x")
+    slope = sympy.diff(sympy.sqrt(1 - X ** 2), X).subs(X, sympy.Rational(3, 5))
+    assert J.vertex_images == [sympy.Matrix([[slope]])]
+    with pytest.raises(SelcalcError, match="0 exactly"):
+        implicit_jacobian(F, (0,), (0,))
+    # at (1, 0) the tangent is vertical: B = 2y = 0 is singular, the theorem does not apply
+    J = implicit_jacobian(F, (1,), (0,))
+    assert J.invertible.holds is False
+    with pytest.raises(SelcalcError, match="does not apply"):
+        J.contains([[0]])
+
+
+def test_soft_threshold_fixed_point():
+    # y = x - clip(x, -1, 1) (soft-thresholding at 1) as F(x, y) = y - x + clip(x, -1, 1)
+    F = selcalc.parse("def F(x, y):\n    return y - x + clip(x, -1, 1)")
+    J = implicit_jacobian(F, (1,), (0,))
+    assert sorted(M[0, 0] for M in J.vertex_images) == [0, 1]
+    assert J.contains([[Fr(1, 3)]]).holds is True and J.contains([[-1]]).holds is False
+    S = selcalc.parse("def S(x):\n    return x - clip(x, -1, 1)")
+    assert selcalc.clarke(S, 1).interval == (0, 1)
+
+
+def test_singular_somewhere_in_the_hull():
+    # B ranges over conv{-1, 1} (|y| at 0): B = 0 lies in the hull
+    F = selcalc.parse("def F(x, y):\n    return abs(y) - x")
+    J = implicit_jacobian(F, (0,), (0,))
+    assert J.invertible.holds is False and J.invertible.certificate["t"] == Fr(1, 2)
+    assert J.invertible.certificate["singular"] == sympy.zeros(1, 1)
+    assert implicit_jacobian(F, (0,), (0,), field="ad_outputs").invertible.holds is True
