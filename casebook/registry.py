@@ -117,13 +117,15 @@ from . import (case_01_relu_family, case_02_zero, case_03_c_zero,  # noqa: E402
                case_11_max_pooling, case_12_nonconservative_field,
                case_13_integration_null_set, case_14_lemma1, case_15_cheap_gradient,
                case_16_np_hardness, case_17_fermat, case_18_framework_disagreements,
-               case_19_index_closure, case_20_kink_curves)
+               case_19_index_closure, case_20_kink_curves, case_21_bad_step_sizes,
+               case_22_integral_rule, case_23_implicit_inverse)
 
 MODULES = (case_01_relu_family, case_02_zero, case_03_c_zero, case_04_identity, case_05_sine,
            case_06_theorem1, case_07_clarke_sum_rule, case_08_minibatch,
            case_09_relu_subgradient, case_10_sorting, case_11_max_pooling,
            case_12_nonconservative_field, case_13_integration_null_set, case_14_lemma1,
            case_15_cheap_gradient, case_16_np_hardness, case_17_fermat,
-           case_18_framework_disagreements, case_19_index_closure, case_20_kink_curves)
+           case_18_framework_disagreements, case_19_index_closure, case_20_kink_curves,
+           case_21_bad_step_sizes, case_22_integral_rule, case_23_implicit_inverse)
 
 CASES: "OrderedDict[str, Case]" = OrderedDict((m.CASE.name, m.CASE) for m in MODULES)
