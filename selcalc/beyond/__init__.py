@@ -6,6 +6,7 @@ Each module implements one result and states it in its docstring; see ``docs/bey
 
 from .implicit import ImplicitJacobian, implicit_jacobian
 from .integral import Expectation, Uniform, expectation
+from .unroll import Unrolled, unroll
 from .sgd import BadStepSizes, SGDRun, SGDStep, bad_step_sizes, sgd
 
-__all__ = ["ImplicitJacobian", "implicit_jacobian", "Expectation", "Uniform", "expectation", "BadStepSizes", "SGDRun", "SGDStep", "bad_step_sizes", "sgd"]
+__all__ = ["Unrolled", "unroll", "ImplicitJacobian", "implicit_jacobian", "Expectation", "Uniform", "expectation", "BadStepSizes", "SGDRun", "SGDStep", "bad_step_sizes", "sgd"]
