@@ -13,8 +13,8 @@ learning" (NeurIPS 2020).
 """
 
 from .autodiff import grad, jacobian
-from .beyond import (Uniform, bad_step_sizes, expectation, implicit_jacobian, sgd,
-                     unroll)
+from .beyond import (Uniform, bad_step_sizes, check_closed_graph, check_projection_formula,
+                     expectation, implicit_jacobian, sgd, unroll)
 from .curves import (Breakpoints, Curve, Field, breakpoints, check_conservative,
                      check_integration, integrate_along, polynomial_curve, sample_curves,
                      segment)
@@ -45,5 +45,6 @@ __all__ = [
     "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
     "cost", "cost_backward",
-    "Uniform", "bad_step_sizes", "expectation", "implicit_jacobian", "sgd", "unroll",
+    "Uniform", "bad_step_sizes", "check_closed_graph", "check_projection_formula",
+    "expectation", "implicit_jacobian", "sgd", "unroll",
 ]
