@@ -3,6 +3,7 @@
 import sympy
 
 import selcalc
+from selcalc.beyond import check_implicit_conservative
 
 from .checks import claim
 from .registry import Case
@@ -57,7 +58,9 @@ polytope. J = {B⁻¹} is not convex: its four vertex images are the four vertic
 Clarke Jacobian of Ψ at 0, but the average of those vertices, a Clarke element of Ψ, is
 not of the form B⁻¹ (an exact LP in the convex weights is infeasible). So the Clarke
 Jacobian of the inverse is not the inverse of the Clarke Jacobian, while implicit
-differentiation still returns a conservative Jacobian."""
+differentiation still returns a conservative Jacobian: along segments through 0, including
+the rays where Ψ has kinks and the implicit set has several elements, d/dt Ψ(γ(t)) = M γ'(t)
+for every M of the set, checked row by row on every open piece."""
 
 
 def make_claims(case):
@@ -89,6 +92,12 @@ def make_claims(case):
               lambda: C().contains(average())),
         claim("... and is of the form -B⁻¹A (the implicit set contains Clarke's)",
               lambda: J().contains(average()), expected=False),
+        claim("the implicit set is conservative for Psi along the kink ray through (1, 2)",
+              lambda: check_implicit_conservative(F, Psi, selcalc.segment((-1, -2), (1, 2)))),
+        claim("... along the kink ray through (-1, 1)",
+              lambda: check_implicit_conservative(F, Psi, selcalc.segment((1, -1), (-1, 1)))),
+        claim("... and along a segment crossing 0 off the kinks",
+              lambda: check_implicit_conservative(F, Psi, selcalc.segment((-3, 1), (3, -1)))),
     ]
 
 

@@ -118,7 +118,8 @@ from . import (case_01_relu_family, case_02_zero, case_03_c_zero,  # noqa: E402
                case_13_integration_null_set, case_14_lemma1, case_15_cheap_gradient,
                case_16_np_hardness, case_17_fermat, case_18_framework_disagreements,
                case_19_index_closure, case_20_kink_curves, case_21_bad_step_sizes,
-               case_22_integral_rule, case_23_implicit_inverse)
+               case_22_integral_rule, case_23_implicit_inverse, case_24_unrolling,
+               case_25_projection_formula)
 
 MODULES = (case_01_relu_family, case_02_zero, case_03_c_zero, case_04_identity, case_05_sine,
            case_06_theorem1, case_07_clarke_sum_rule, case_08_minibatch,
@@ -126,6 +127,7 @@ MODULES = (case_01_relu_family, case_02_zero, case_03_c_zero, case_04_identity, 
            case_12_nonconservative_field, case_13_integration_null_set, case_14_lemma1,
            case_15_cheap_gradient, case_16_np_hardness, case_17_fermat,
            case_18_framework_disagreements, case_19_index_closure, case_20_kink_curves,
-           case_21_bad_step_sizes, case_22_integral_rule, case_23_implicit_inverse)
+           case_21_bad_step_sizes, case_22_integral_rule, case_23_implicit_inverse,
+           case_24_unrolling, case_25_projection_formula)
 
 CASES: "OrderedDict[str, Case]" = OrderedDict((m.CASE.name, m.CASE) for m in MODULES)

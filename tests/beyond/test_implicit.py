@@ -100,3 +100,33 @@ def test_singular_somewhere_in_the_hull():
     assert J.invertible.holds is False and J.invertible.certificate["t"] == Fr(1, 2)
     assert J.invertible.certificate["singular"] == sympy.zeros(1, 1)
     assert implicit_jacobian(F, (0,), (0,), field="ad_outputs").invertible.holds is True
+
+
+@pytest.mark.parametrize("a, b", [((-1, -2), (1, 2)), ((1, -1), (-1, 1)), ((0, 0), (1, 1)),
+                                  ((-3, 1), (2, 5)), ((2, -4), (-1, 2))])
+def test_implicit_set_is_conservative_for_psi_along_curves(a, b):
+    from selcalc.beyond import check_implicit_conservative
+    v = check_implicit_conservative(F_PHI, PSI, selcalc.segment(a, b))
+    assert v.holds is True
+    # segments along the rays of the kink set of Ψ: the field is set-valued there
+    if (a, b) in (((-1, -2), (1, 2)), ((0, 0), (1, 1)), ((2, -4), (-1, 2))):
+        assert max(p["generators"] for p in v.certificate["pieces"]) > 1
+
+
+def test_implicit_conservativity_soft_threshold_and_wrong_solution():
+    from selcalc.beyond import check_implicit_conservative
+    F = selcalc.parse("def F(x, y):\n    return y - x + clip(x, -1, 1)")
+    S = selcalc.parse("def S(x):\n    return x - clip(x, -1, 1)")
+    assert check_implicit_conservative(F, S, selcalc.segment((-2,), (2,))).holds is True
+    W = selcalc.parse("def W(x):\n    return relu(x - 1) * 2")
+    with pytest.raises(SelcalcError, match="does not solve"):
+        check_implicit_conservative(F, W, selcalc.segment((0,), (2,)))
+
+
+def test_circle_implicit_derivative_at_rational_points():
+    F = selcalc.parse("def F(x, y):\n    return x * x + y * y - 1")
+    X = sympy.Symbol("x")
+    for x, y in ((Fr(5, 13), Fr(12, 13)), (Fr(-8, 17), Fr(15, 17)), (Fr(3, 5), Fr(-4, 5))):
+        branch = sympy.sqrt(1 - X ** 2) * (1 if y > 0 else -1)
+        (M,) = implicit_jacobian(F, (x,), (y,)).vertex_images
+        assert M[0, 0] == sympy.diff(branch, X).subs(X, sympy.Rational(x))
