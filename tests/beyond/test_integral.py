@@ -94,3 +94,19 @@ def test_bad_laws():
         Uniform(1, 1)
     with pytest.raises(SelcalcError, match="coordinates"):
         expectation(SABS, (0, 1), {1: 1})
+
+
+def test_vector_w_and_vector_xi():
+    P = selcalc.parse("def f(w1, w2, s1, s2):\n    return relu(s1 * w1 + s2 * w2)")
+    law = {(1, 0): Fr(1, 3), (0, 1): Fr(1, 3), (1, 1): Fr(1, 3)}
+    E = expectation(P, (0, 0), law)
+    # each term is relu of a linear form: Clarke {t·g : t in [0, 1]}; the weighted sum of
+    # the three segments [0, g_j]/3 is the zonotope with these vertices
+    expected = selcalc.ConvexSet([(0, 0), (Fr(1, 3), 0), (0, Fr(1, 3)), (Fr(2, 3), Fr(1, 3)),
+                                  (Fr(1, 3), Fr(2, 3)), (Fr(2, 3), Fr(2, 3))])
+    assert E.conservative == expected
+    assert E.value == 0
+    # F(w) = (relu(w1) + relu(w2) + relu(w1 + w2)) / 3 is not differentiable at 0 either:
+    # here the Clarke set of F is the whole zonotope (the three kinks are independent)
+    assert E.clarke == expected
+    assert expectation(P, (0, 0), law, field="ad_outputs").conservative == expected
