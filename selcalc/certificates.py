@@ -84,9 +84,81 @@ def check_stiemke(constraints, lam):
     return True
 
 
+def _derivative_at(expr, symbols, point, d, k):
+    h = sympy.Dummy("h")
+    u = sympy.sympify(expr).xreplace({s: sympy.sympify(v) + h * dj
+                                      for s, v, dj in zip(symbols, point, d)})
+    return sympy.diff(u, h, k).xreplace({h: 0})
+
+
+def check_vanishing(cert):
+    """Re-check a claim that a test vanishes identically near a point, or does not.
+
+    ``"vanishes"`` by ``"rational normal form"``: ``sympy.cancel`` gives 0;
+    ``"symbolic"``: ``sympy.simplify`` over real symbols gives 0.  ``"nonvanishing"``:
+    the stated monomial coefficient of the normal form's numerator, or the stated Taylor
+    coefficient along the stated direction, is recomputed and its sign certified nonzero.
+    """
+    method = cert.get("method")
+    if method == "affine, zero gradient":
+        return True  # an affine test that is 0 at x with gradient 0 is the zero function
+    expr, symbols, point = cert["test"], cert["symbols"], cert["point"]
+    if cert["kind"] == "vanishes":
+        if method == "rational normal form":
+            num = sympy.numer(sympy.cancel(sympy.together(expr)))
+            poly = sympy.Poly(sympy.expand(num), *symbols)
+            assert all(sign(c) == 0 for c in poly.coeffs()), "the numerator is not 0"
+            return True
+        assert method == "symbolic", f"unknown vanishing method {method!r}"
+        real = {v: sympy.Dummy(str(v), real=True) for v in symbols}
+        e = expr.xreplace(real)
+        assert sympy.simplify(e) == 0 or sympy.simplify(
+            sympy.expand_log(e.rewrite(sympy.exp))) == 0, "no symbolic zero proof"
+        return True
+    assert cert["kind"] == "nonvanishing"
+    if method == "rational normal form":
+        num = sympy.numer(sympy.together(expr))
+        coeff = sympy.Poly(sympy.expand(num), *symbols).coeff_monomial(cert["monomial"])
+        assert sign(sympy.sympify(coeff) - sympy.sympify(cert["coefficient"])) == 0
+        assert sign(coeff) != 0, "the stated coefficient is 0"
+        return True
+    assert method == "taylor", f"unknown method {method!r}"
+    value = _derivative_at(expr, symbols, point, cert["direction"], cert["order"])
+    assert sign(value) != 0, "the stated Taylor coefficient is 0"
+    return True
+
+
+def check_one_sided(cert, holds):
+    """Re-check a one-input decision from first nonzero Taylor coefficients."""
+    symbols, point = cert["symbols"], cert["point"]
+    side_ok = {1: True, -1: True}
+    for (t, s), (k, a) in zip(cert["tests"], cert["taylor"]):
+        for j in range(1, k):
+            assert sign(_derivative_at(t, symbols, point, (1,), j)) == 0, \
+                f"derivative {j} of {t} is not 0"
+        value = _derivative_at(t, symbols, point, (1,), k)
+        assert sign(value - sympy.sympify(a)) == 0 and sign(value) != 0
+        for side in (1, -1):
+            side_ok[side] &= s * sign(value) * side ** k > 0
+    if holds:
+        assert side_ok[cert["side"]], "the stated side does not satisfy every test"
+    else:
+        assert not side_ok[1] and not side_ok[-1], "some side satisfies every test"
+    return True
+
+
 def check_decision(decision):
     """Re-check the certificate of a local decision (see :mod:`selcalc.decide`)."""
     kind, cert = decision.certificate["kind"], decision.certificate
+    if decision.holds is None:  # an unknown carries its reason, nothing to verify
+        assert cert.get("reason"), "an unknown decision must say why"
+        return True
+    for vanished in cert.get("vanishing", ()):
+        check_vanishing(vanished)
+    if kind == "one_sided":
+        return check_one_sided(cert, decision.holds)
+    if kind in ("vanishes", "nonvanishing"):
+        return check_vanishing(cert)
     if kind == "direction":
         return check_direction(cert["constraints"], cert["direction"])
     if kind == "gordan":
@@ -94,7 +166,9 @@ def check_decision(decision):
     if kind == "stiemke":
         return check_stiemke(cert["constraints"], cert["lambda"])
     if kind == "equality":
-        assert any(any(c != 0 for c in g) for g in cert["gradients"]), \
+        if "nonvanishing" in cert:  # zero gradient, but the test is not identically 0
+            return check_vanishing(cert["nonvanishing"])
+        assert any(any(sign(c) != 0 for c in g) for g in cert["gradients"]), \
             "an equality test with nonzero gradient is needed"
         return True
     if kind == "smt":

@@ -22,14 +22,15 @@ import sympy
 
 from .autodiff import jacobian_rows
 from .conventions import CONVENTIONS
-from .decide import Counter, Decision, closed_cone_is_zero, local_interior, open_cone
+from .decide import (Counter, Decision, closed_cone_is_zero, local_interior, one_sided,
+                     open_cone, vanishes_near)
 from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
 from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.forward import forward_tangents
 from .interpreters.partials import local_partials
 from .interpreters.symbolic import input_symbols, node_expressions
-from .numbers import sign, to_sympy
+from .numbers import settle, sign, to_sympy
 from .selection import Selection
 from .sets import ConvexSet
 from .verdict import Verdict
@@ -38,6 +39,7 @@ SELECTION = CONVENTIONS["selection"]
 
 
 def _as_point(P, rows):
+    rows = [[settle(v) for v in row] for row in rows]  # disguised zeros become 0
     if P.q == 1:
         return tuple(rows[0])
     return sympy.Matrix([[to_sympy(v) for v in row] for row in rows])
@@ -167,52 +169,109 @@ def essential_patterns(P, x, counter=None):
                        [to_sympy(c) for c in P.params[g]]))
         return sympy.expand(prim.tests[t_idx].xreplace(sub))
 
-    def dfs(idx, sigma, cons, pending, hint, second_order):
-        if idx == len(groups):
-            if not second_order:
-                results.append((dict(sigma), open_cone(cons, hint, counter)))
+    x = run.values[1:P.p + 1]
+
+    def classify(sigma, h, t_idx, c):
+        """What a tight test says near x: ("gradient", c) with its certified nonzero
+        gradient; ("vanishes", cert) when it is identically zero there (it imposes
+        nothing); ("flat", cert) for a zero gradient but a test not identically zero;
+        ("unknown", reason)."""
+        try:
+            signs = [sign(v) for v in c]
+        except Undecided as exc:
+            return "unknown", str(exc)
+        if any(signs):
+            return "gradient", tuple(0 if sg == 0 else v for sg, v in zip(signs, c))
+        if affine:
+            return "vanishes", {"kind": "vanishes", "method": "affine, zero gradient",
+                                "node": h}
+        dec = vanishes_near(symbolic_test(sigma, h, t_idx), symbols, x)
+        if dec.holds is None:
+            return "unknown", dec.certificate["reason"]
+        return ("vanishes" if dec.holds else "flat"), {**dec.certificate, "node": h}
+
+    def leaf(sigma, dec, vanished, doubt):
+        cert = dict(dec.certificate)
+        if vanished:
+            cert["vanishing"] = list(vanished)
+        if doubt is not None and dec.holds is True:
+            dec = Decision(None, {**cert, "reason": doubt})
+        else:
+            dec = Decision(dec.holds, cert)
+        results.append((dict(sigma), dec))
+
+    def cone(cons, hint):
+        try:
+            return open_cone(cons, hint, counter)
+        except Undecided as exc:
+            return Decision(None, {"kind": "direction", "constraints": cons,
+                                   "reason": str(exc)})
+
+    def decide_leaf(sigma, cons, pending, hint, second_order, vanished, doubt):
+        if not second_order:
+            leaf(sigma, cone(cons, hint), vanished, doubt)
+            return
+        tests = [(symbolic_test(sigma, g, t_idx), rel) for g, t_idx, rel in pending]
+        if P.p == 1:
+            dec = one_sided(tests, symbols, x)
+            if dec.holds is not None:
+                leaf(sigma, dec, vanished, doubt)
                 return
-            tests = [(symbolic_test(sigma, g, t_idx), rel) for g, t_idx, rel in pending]
-            results.append((dict(sigma),
-                            local_interior(tests, symbols, run.values[1:P.p + 1], counter)))
+        leaf(sigma, local_interior(tests, symbols, x, counter), vanished, doubt)
+
+    def dfs(idx, sigma, cons, pending, hint, second_order, vanished, doubt):
+        if idx == len(groups):
+            decide_leaf(sigma, cons, pending, hint, second_order, vanished, doubt)
             return
         g = groups[idx]
         for i in run.active[g]:
             sigma[g] = i
             new_cons, new_pending, dead = list(cons), list(pending), None
+            new_vanished, new_doubt = list(vanished), doubt
             for (h, t_idx, rel, c) in tight_tests(sigma, g, i):
-                zero_grad = all(v == 0 for v in c)
-                if zero_grad and (affine or symbolic_test(sigma, h, t_idx) == 0):
+                kind, info = classify(sigma, h, t_idx, c)
+                if kind == "vanishes":
+                    new_vanished.append(info)
                     continue  # identically zero near x: imposes nothing
-                if rel == 0 and not zero_grad:
-                    dead = Decision(False, {"kind": "equality", "gradients": [c]})
+                if kind == "unknown":
+                    # leave it out: the other tests may still refute, never confirm
+                    new_doubt = new_doubt or info
+                    continue
+                if rel == 0:
+                    dead = Decision(False, {"kind": "equality",
+                                            "gradients": [info] if kind == "gradient" else [],
+                                            **({"nonvanishing": info} if kind == "flat"
+                                               else {})})
                     break
-                if rel != 0:
-                    new_cons.append(tuple(rel * v for v in c))
+                grad = info if kind == "gradient" else tuple(0 for _ in c)
+                new_cons.append(tuple(rel * v for v in grad))  # a zero row forces 2nd order
                 if not affine:
                     new_pending.append((h, t_idx, rel))
-                    if rel == 0:
-                        new_cons.append(tuple(0 for _ in c))  # forces second order
             if dead is not None:
-                results.append((dict(sigma), dead))
+                leaf(sigma, dead, new_vanished, None)
                 continue
-            dec = open_cone(new_cons, hint, counter) if len(new_cons) > len(cons) else None
+            dec = cone(new_cons, hint) if len(new_cons) > len(cons) else None
             if dec is None:
-                dfs(idx + 1, sigma, new_cons, new_pending, hint, second_order)
+                dfs(idx + 1, sigma, new_cons, new_pending, hint, second_order,
+                    new_vanished, new_doubt)
+            elif dec.holds is None:
+                dfs(idx + 1, sigma, new_cons, new_pending, hint, second_order,
+                    new_vanished, new_doubt or dec.certificate["reason"])
             elif dec.holds:
                 dfs(idx + 1, sigma, new_cons, new_pending, dec.certificate["direction"],
-                    False)
+                    False, new_vanished, new_doubt)
             elif affine:
                 counter.pruned += 1
             else:
                 refuted = closed_cone_is_zero(new_cons, counter)
                 if refuted is not None:
-                    results.append((dict(sigma), refuted))
+                    leaf(sigma, refuted, new_vanished, None)
                 else:
-                    dfs(idx + 1, sigma, new_cons, new_pending, hint, True)
+                    dfs(idx + 1, sigma, new_cons, new_pending, hint, True, new_vanished,
+                        new_doubt)
         sigma.pop(g, None)
 
-    dfs(0, {}, [], [], None, False)
+    dfs(0, {}, [], [], None, False, [], None)
     return run, results
 
 
@@ -221,8 +280,15 @@ def clarke(P, x, allow_unknown=False):
 
     ``conv{∇f_σ(x) : σ ∈ T(x), x ∈ cl(int R_σ)}`` — the essential patterns (§5.1 of the
     NeurIPS 2020 paper).  ``.decisions`` maps each examined pattern to its certified
-    decision.  If some decision is unknown: raises :class:`selcalc.Undecided`, or with
-    ``allow_unknown=True`` returns :class:`ClarkeBounds`.
+    decision.  Some decisions may stay unknown and the set still be exact: when every
+    undecided pattern's gradient lies in the hull of the certified ones, or when all
+    candidates share one gradient (the set is never empty); ``.undecided`` lists those
+    patterns and ``.settled`` says why.  Otherwise an unknown decision raises
+    :class:`selcalc.Undecided`, or with ``allow_unknown=True`` gives :class:`ClarkeBounds`.
+
+    >>> import selcalc
+    >>> print(clarke(selcalc.parse("def f(x):\\n    return relu(exp(x) - 1 - x)"), 0))
+    {0}
     """
     counter = Counter()
     run, results = essential_patterns(P, x, counter)
@@ -232,6 +298,14 @@ def clarke(P, x, allow_unknown=False):
             certain[_key(sigma)] = _grad_for(P, run, sigma)
         elif dec.holds is None:
             unknown[_key(sigma)] = _grad_for(P, run, sigma)
+    settled = _settle_bounds(P, certain, unknown) if unknown else None
+    if settled is not None:
+        S, reason = settled
+        S.patterns = certain
+        S.decisions = {_key(s): d for s, d in results}
+        S.stats = counter
+        S.undecided, S.settled = list(unknown), reason
+        return S
     if unknown and not allow_unknown:
         raise Undecided(f"{len(unknown)} pattern(s) could not be decided essential or not at "
                         f"x = {run.values[1:P.p + 1]}; pass allow_unknown=True for bounds")
@@ -247,6 +321,28 @@ def clarke(P, x, allow_unknown=False):
     S.decisions = {_key(s): d for s, d in results}
     S.stats = counter
     return S
+
+
+def _settle_bounds(P, certain, unknown):
+    """The Clarke set when the bounds decide it in spite of undecided patterns, or None.
+
+    The essential patterns lie between the certified ones and all candidates, and there
+    is at least one: if the candidates' gradients all lie in the certified hull, that hull
+    is the answer; if there is a single candidate gradient, it is the answer.
+    """
+    if certain:
+        inner = _set(P, certain.values())
+        try:
+            if all(inner.contains(g).holds for g in unknown.values()):
+                return inner, ("every undecided pattern's gradient lies in the hull of "
+                               "the certified essential ones")
+        except Undecided:
+            return None
+        return None
+    outer = _set(P, unknown.values())
+    if len(outer.vertices) == 1:
+        return outer, "every candidate pattern has the same gradient"
+    return None
 
 
 def _grad_for(P, run, sigma):

@@ -17,13 +17,13 @@ True
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, cmp_to_key
 
 import sympy
 import z3
 
 from .errors import Undecided
-from .numbers import RATIONAL_TYPES, canonical, exact, sign
+from .numbers import RATIONAL_TYPES, canonical, compare, exact, sign
 from .smt import model_value, rational, solver
 from .verdict import Verdict
 
@@ -62,7 +62,7 @@ class ConvexSet:
         n = len(uniq[0])
         if any(len(pt) != n for pt in uniq):
             raise ValueError("points of different lengths")
-        self.points = tuple(sorted(uniq, key=_order_key))
+        self.points = tuple(sorted(uniq, key=_ORDER))
         self.shape = shape
         self.ambient_dim = n
 
@@ -74,12 +74,12 @@ class ConvexSet:
         if len(pts) <= 2:
             return tuple(self._out(p) for p in pts)
         if self.ambient_dim == 1:
-            lo = min(pts, key=lambda p: _order_key(p))
-            hi = max(pts, key=lambda p: _order_key(p))
-            return tuple(self._out(p) for p in ([lo] if lo == hi else [lo, hi]))
+            lo = min(pts, key=_ORDER)
+            hi = max(pts, key=_ORDER)
+            return tuple(self._out(p) for p in ([lo] if _compare_points(lo, hi) == 0 else [lo, hi]))
         _require_rational(pts)
         if self.ambient_dim == 2:
-            return tuple(self._out(p) for p in sorted(_hull2d(pts), key=_order_key))
+            return tuple(self._out(p) for p in sorted(_hull2d(pts), key=_ORDER))
         verts = []
         for i, pt in enumerate(pts):
             others = pts[:i] + pts[i + 1:]
@@ -201,14 +201,16 @@ def _fmt(v):
     return "(" + ", ".join(str(c) for c in v) + ")"
 
 
-def _order_key(pt):
-    key = []
-    for c in pt:
-        if isinstance(c, RATIONAL_TYPES):
-            key.append(c)
-        else:
-            key.append(sympy.N(c, 30))
-    return tuple(key)
+def _compare_points(p, q):
+    """Lexicographic order by certified comparisons (never by float approximations)."""
+    for a, b in zip(p, q):
+        c = compare(a, b)
+        if c:
+            return c
+    return 0
+
+
+_ORDER = cmp_to_key(_compare_points)
 
 
 def _require_rational(pts):
