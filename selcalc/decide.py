@@ -39,14 +39,21 @@ from .numbers import RATIONAL_TYPES, exact, interval_sign, normalize, sign, to_s
 from .smt import NotPolynomial, model_value, rational, solver, to_z3
 
 #: z3 resource units (``rlimit``) for one exact LP: deterministic, unlike a timeout.
-LP_RLIMIT = 20_000_000
-#: z3 resource units for one quantified nonlinear decision (:func:`local_interior`).
-SMT_RLIMIT = 200_000_000
+LP_RLIMIT = 5_000_000
+#: z3 resource units for one quantified nonlinear decision (:func:`local_interior`): about
+#: a second of z3 on an idle machine (the cost per unit grows with the formula).
+SMT_RLIMIT = 600_000
+_NO_TIMEOUT = 2 ** 32 - 1  # z3's own default: no wall-clock limit
 
 
 def _solver(rlimit=LP_RLIMIT, tactic=None):
-    """A z3 solver from :func:`selcalc.smt.solver` with a counted resource limit."""
+    """A z3 solver from :func:`selcalc.smt.solver` with a counted resource limit only.
+
+    The answer then depends on the formula, not on the machine's load: a call that runs
+    out of resource units does so on every machine.
+    """
     s = solver() if tactic is None else z3.Tactic(tactic).solver()
+    s.set("timeout", _NO_TIMEOUT)
     s.set("rlimit", rlimit)
     return s
 
@@ -340,7 +347,7 @@ def local_interior(tests, symbols, x, counter=None):
     return Decision(answer, cert)
 
 
-def _local_interior_z3(tests, symbols, x, tactic=None):
+def _local_interior_z3(tests, symbols, x, tactic=None, rlimit=SMT_RLIMIT):
     ys = {s: z3.Real(f"y_{s}") for s in symbols}
     eps = z3.Real("eps")
     dist = z3.Sum([(ys[s] - rational(exact(v))) * (ys[s] - rational(exact(v)))
@@ -348,7 +355,7 @@ def _local_interior_z3(tests, symbols, x, tactic=None):
     strict = [to_z3(t, ys) * s > 0 for t, s in tests]
     formula = z3.ForAll([eps], z3.Implies(eps > 0, z3.Exists(list(ys.values()),
                                                              z3.And(dist < eps, *strict))))
-    s = _solver(SMT_RLIMIT, tactic)
+    s = _solver(rlimit, tactic)
     s.add(formula)
     res = s.check()
     if res == z3.sat:
@@ -364,6 +371,6 @@ def recheck_smt(cert):
     tests = [(sympy.sympify(t, locals={str(v): v for v in symbols}), s)
              for t, s in cert["tests"]]
     x = [sympy.sympify(v) for v in cert["point"]]
-    again = _local_interior_z3(tests, symbols, x, tactic="nlqsat")
+    again = _local_interior_z3(tests, symbols, x, tactic="nlqsat", rlimit=4 * SMT_RLIMIT)
     assert again is not None, "the re-check was inconclusive"
     return again
