@@ -102,14 +102,18 @@ def to_sympy(value):
 def canonical(value):
     """A sympy number in a canonical form, so equal results compare equal with ``==``.
 
-    Rationals are exact already; other numbers are put over a common denominator with
-    ``sympy.cancel`` (a rational function of their transcendental / radical atoms).
+    Rationals are exact already; a number certified equal to a rational (see
+    :func:`settle`) becomes that rational; other numbers are put over a common denominator
+    with ``sympy.cancel`` (a rational function of their transcendental / radical atoms).
     """
     if isinstance(value, RATIONAL_TYPES):
         return to_sympy(value)
     expr = sympy.sympify(value)
     if expr.is_Rational:
         return expr
+    settled = settle(expr)  # a disguised rational (log 6 - log 2 - log 3) becomes rational
+    if isinstance(settled, RATIONAL_TYPES):
+        return to_sympy(settled)
     return sympy.cancel(sympy.expand(expr))
 
 

@@ -1,0 +1,207 @@
+"""Exactness of the engine: tests that vanish identically, certified comparisons of exact
+reals, and Clarke answers that the bounds already decide.
+
+Every expected value is derived by hand from the definitions (the Clarke subgradient as
+the hull of limiting gradients; a test identically zero near x imposes no condition) and
+cross-checked by exact gradients at points ``x + 2^-160 d`` on both sides of the kinks.
+"""
+
+from fractions import Fraction
+
+import pytest
+import sympy
+
+import selcalc
+from selcalc.certificates import check_decision, check_vanishing
+from selcalc.decide import one_sided, vanishes_near
+from selcalc.numbers import compare, is_zero, settle, sign
+
+TINY = Fraction(1, 2 ** 160)
+E = sympy.E
+EPS = sympy.Rational(1, 10 ** 40)
+
+
+def S(*pts):
+    return selcalc.ConvexSet(pts)
+
+
+def checked_clarke(P, x):
+    C = selcalc.clarke(P, x)
+    for dec in C.decisions.values():
+        assert check_decision(dec)
+    return C
+
+
+def limiting_gradients(P, x, directions):
+    """Exact gradients at ``x + 2^-160 d``: each is a limit of gradients, so in Clarke."""
+    return {selcalc.grad(P, tuple(a + TINY * b for a, b in zip(x, d))) for d in directions}
+
+
+# |x| written with a rational identity: t = (g*g + g)/(g + 1) - g is 0 for every x
+ABS_RATIONAL = """
+def f(x):
+    g = relu(x)
+    t = (g*g + g)/(g + 1) - g
+    return relu(t) + 2*g - x
+"""
+# |x| written with an exp-log constant that is exactly 0
+ABS_LOGCONST = """
+def f(x):
+    c = log(2) + log(3) - log(6)
+    return 2*relu(x) - x + relu(c*relu(x))
+"""
+# |x| written with log(exp(g)) - g, zero for every real g
+ABS_LOGEXP = """
+def f(x):
+    g = relu(x)
+    t = log(exp(g)) - g
+    return relu(t) + 2*g - x
+"""
+
+
+@pytest.mark.parametrize("src", [ABS_RATIONAL, ABS_LOGCONST, ABS_LOGEXP])
+def test_vanishing_test_imposes_nothing_in_one_dimension(src):
+    P = selcalc.parse(src)
+    # f = |x|: gradients -1 left of 0, +1 right of 0; Clarke = [-1, 1]
+    assert limiting_gradients(P, (0,), [(-1,), (1,)]) == {(-1,), (1,)}
+    assert checked_clarke(P, 0) == S((-1,), (1,))
+    assert selcalc.artificial_critical(P, 0).holds is False
+
+
+def _two_d(zero_of_g):
+    # f(x, y) = |x| + relu(y) with a disguised zero: Clarke = [-1, 1] x [0, 1]
+    return selcalc.parse(f"""
+def f(x, y):
+    g = relu(x)
+    t = {zero_of_g}
+    return relu(t) + 2*g - x + relu(y)
+""")
+
+
+@pytest.mark.parametrize("zero", ["(g*g + g)/(g + 1) - g", "(log(2) + log(3) - log(6))*g",
+                                  "log(exp(g)) - g"])
+def test_vanishing_test_imposes_nothing_in_two_dimensions(zero):
+    P = _two_d(zero)
+    box = S((-1, 0), (-1, 1), (1, 0), (1, 1))
+    corners = [(-1, -1), (-1, 1), (1, -1), (1, 1)]
+    assert limiting_gradients(P, (0, 0), corners) == {(-1, 0), (-1, 1), (1, 0), (1, 1)}
+    assert checked_clarke(P, (0, 0)) == box
+
+
+@pytest.mark.parametrize("zero", ["relu((log(2) + log(3) - log(6))*relu(x))",
+                                  "relu((x*x + x*y)/(x + y + 1) - x*(x + y)/(1 + x + y))"])
+def test_readme_example_with_a_disguised_zero_is_still_decided(zero):
+    P = selcalc.parse(f"def f(x, y):\n    return relu(x - y) + max(x, y) + {zero}")
+    # the added term is the zero function: the README's answer conv{(0, 1), (2, -1)}
+    assert checked_clarke(P, (0, 0)) == S((0, 1), (2, -1))
+
+
+def test_zero_gradient_alone_is_not_vanishing():
+    # t = x**2 has a zero gradient at 0 but is not 0: relu(x**2 - 0) is x**2, Clarke {0};
+    # the equality test of `0 if x*x == 0 else x*x` is flat at 0 yet not identically 0
+    P = selcalc.parse("def f(x):\n    return 0 if x*x == 0 else x + x*x")
+    # f = x + x**2 off 0 (and f(0) = 0 matches): Clarke = {1}
+    assert checked_clarke(P, 0) == S((1,))
+
+
+def test_vanishes_near_decisions_and_certificates():
+    x, y = sympy.symbols("x y")
+    cases = [((x*x + x)/(x + 1) - x, True), ((sympy.log(2) + sympy.log(3) -
+                                             sympy.log(6)) * x * y, True),
+             (sympy.log(sympy.exp(x + y)) - x - y, True), (x * y, False),
+             (sympy.exp(x * y) - 1 - x * y, False), (sympy.sin(x) ** 2 + sympy.cos(x) ** 2 - 1,
+                                                      True)]
+    for expr, expected in cases:
+        dec = vanishes_near(expr, [x, y], [0, 0])
+        assert dec.holds is expected, expr
+        assert check_vanishing(dec.certificate)
+
+
+def test_flat_exp_log_test_beyond_the_taylor_order_is_unknown_not_zero():
+    # exp(x**7) - 1 is not 0, but its first nonzero Taylor coefficient has order 7: past
+    # the orders tried, and no symbolic proof exists -> unknown, never "vanishes"
+    x = sympy.Symbol("x")
+    dec = vanishes_near(sympy.exp(x ** 7) - 1, [x], [0])
+    assert dec.holds is None and dec.certificate["reason"]
+    # relu of it is relu(x**7 + ...): Clarke {0}; both patterns stay undecided but share
+    # the gradient 0, so the answer is still exact
+    P = selcalc.parse("def f(x):\n    return relu(exp(x**7) - 1)")
+    C = checked_clarke(P, 0)
+    assert C == S((0,)) and len(C.undecided) == 2
+
+
+# ---------------------------------------------------------------- certified comparisons
+def test_compare_and_is_zero():
+    assert compare(E + EPS, E) == 1 and compare(E, E + EPS) == -1
+    assert compare(sympy.log(6), sympy.log(2) + sympy.log(3)) == 0
+    assert compare(Fraction(1, 3), sympy.Rational(1, 3)) == 0
+    assert is_zero(sympy.log(2) + sympy.log(3) - sympy.log(6)) is True
+    assert is_zero(sympy.pi - sympy.Rational(355, 113)) is False
+    assert settle(sympy.log(6) - sympy.log(2) - sympy.log(3) + 2) == 2
+    assert settle(E) == E
+    # 30-digit floats cannot separate these; the certified sign can
+    assert sign(sympy.exp(sympy.pi * sympy.sqrt(163)) - 262537412640768744) == -1
+
+
+def test_irrational_endpoints_are_ordered_exactly():
+    P = selcalc.parse("def f(x):\n    return max((exp(1) + 1/10**40)*x, exp(1)*x)")
+    C = checked_clarke(P, 0)
+    lo, hi = C.interval
+    assert compare(lo, E) == 0 and compare(hi, E + EPS) == 0
+    assert C.contains(((2 * E + EPS) / 2,)).holds is True
+    assert C.contains((E + 2 * EPS,)).holds is False
+    assert C.contains((E - EPS,)).holds is False
+
+
+def test_ad_outputs_keeps_the_largest_irrational_point():
+    P = selcalc.parse("def f(x):\n    return max(exp(1)*x, (exp(1) + 1/10**40)*x, -x)")
+    A = selcalc.ad_outputs(P, 0)
+    lo, hi = A.interval
+    assert lo == -1 and compare(hi, E + EPS) == 0
+    assert len(A.vertices) == 2
+    assert A.contains((E + EPS / 2,)).holds is True
+
+
+# ---------------------------------------------------------------- bounds that decide
+def test_clarke_when_inner_and_outer_bounds_coincide():
+    P = selcalc.parse("def f(x, y):\n    return relu(exp(x*y) - 1) + relu(x)")
+    # near (0, 1), exp(x*y) - 1 has the sign of x: f = 2*relu(x); Clarke = [0, 2] x {0}
+    near = limiting_gradients(P, (0, 1), [(-1, 0), (1, 0), (1, 1), (-1, -1)])
+    close = sympy.Rational(1, 2 ** 100)
+    for g in near:  # each is within 2^-100 of (0, 0) or of (2, 0)
+        assert any(all(compare(abs(sympy.sympify(a) - b), close) < 0 for a, b in zip(g, v))
+                   for v in ((0, 0), (2, 0)))
+    C = checked_clarke(P, (0, 1))
+    assert C == S((0, 0), (2, 0))
+
+
+def test_clarke_when_the_outer_bound_is_one_point():
+    # relu(h) with h(0) = 0, grad h(0) = 0: strictly differentiable at 0, Clarke {0}
+    P = selcalc.parse("def f(x, y):\n    return relu(exp(x) - 1 - x - y**2)")
+    C = checked_clarke(P, (0, 0))
+    assert C == S((0, 0))
+    assert C.undecided  # decided by the bounds, not by every pattern
+    one = selcalc.parse("def f(x):\n    return relu(exp(x) - 1 - x)")
+    assert checked_clarke(one, 0) == S((0,))
+
+
+def test_one_sided_taylor_decision():
+    t = sympy.Symbol("t")
+    # x**3 - x**4 ... : sign of x on both sides -> right side works for s = +1
+    d = one_sided([(t ** 3 + t ** 4, 1)], [t], [0])
+    assert d.holds is True and d.certificate["side"] == 1 and check_decision(d)
+    # t**2 >= 0 on both sides, -t**2 > 0 nowhere
+    assert one_sided([(t ** 2, -1)], [t], [0]).holds is False
+    both = one_sided([(t ** 3, 1), (-t, 1)], [t], [0])
+    assert both.holds is False and check_decision(both)
+
+
+# ---------------------------------------------------------------- determinism
+def test_clarke_certificates_are_the_same_on_every_call():
+    src = "def f(x, y):\n    return min(relu(y - x**2), relu(-y)) + relu(x - y) + max(x, y)"
+    runs = []
+    for _ in range(2):
+        C = selcalc.clarke(selcalc.parse(src), (0, 0))
+        runs.append((str(C), [(k, d.holds, repr(sorted(d.certificate.items(), key=str)))
+                              for k, d in C.decisions.items()]))
+    assert runs[0] == runs[1]
