@@ -35,7 +35,8 @@ import sympy
 import z3
 
 from .errors import Undecided
-from .numbers import RATIONAL_TYPES, exact, interval_sign, normalize, sign, to_sympy
+from .numbers import (RATIONAL_TYPES, exact, interval_sign, normalize, sign, simplifies_to_zero,
+                      to_sympy)
 from .smt import NotPolynomial, model_value, rational, solver, to_z3
 
 #: z3 resource units (``rlimit``) for one exact LP: deterministic, unlike a timeout.
@@ -284,13 +285,7 @@ def one_sided(tests, symbols, x):
 
 def _symbolic_zero(expr, symbols):
     real = {s: sympy.Dummy(str(s), real=True) for s in symbols}
-    e = expr.xreplace(real)
-    try:
-        if sympy.simplify(e) == 0:
-            return True
-        return sympy.simplify(sympy.expand_log(e.rewrite(sympy.exp), force=False)) == 0
-    except Exception:  # noqa: BLE001 - sympy may fail in many ways; then we know nothing
-        return False
+    return simplifies_to_zero(expr.xreplace(real))
 
 
 def _consistent_zero(expr, symbols, point, tries=4):

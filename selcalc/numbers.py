@@ -222,6 +222,12 @@ def _proved_zero(expr) -> bool:
             return sympy.minimal_polynomial(expr, x) == x
     except (NotImplementedError, ValueError, TypeError):
         pass
+    return simplifies_to_zero(expr)
+
+
+def simplifies_to_zero(expr) -> bool:
+    """True when sympy simplifies ``expr`` (possibly after rewriting in exp and expanding
+    logs of positive quantities) to 0; False means no proof was found."""
     try:
         if sympy.simplify(expr) == 0:
             return True

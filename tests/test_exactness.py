@@ -15,21 +15,13 @@ import selcalc
 from selcalc.certificates import check_decision, check_vanishing
 from selcalc.decide import one_sided, vanishes_near
 from selcalc.numbers import compare, is_zero, settle, sign
+from tests.test_fields import S, checked_clarke
 
 TINY = Fraction(1, 2 ** 160)
 E = sympy.E
 EPS = sympy.Rational(1, 10 ** 40)
 
 
-def S(*pts):
-    return selcalc.ConvexSet(pts)
-
-
-def checked_clarke(P, x):
-    C = selcalc.clarke(P, x)
-    for dec in C.decisions.values():
-        assert check_decision(dec)
-    return C
 
 
 def limiting_gradients(P, x, directions):
@@ -205,3 +197,24 @@ def test_clarke_certificates_are_the_same_on_every_call():
         runs.append((str(C), [(k, d.holds, repr(sorted(d.certificate.items(), key=str)))
                               for k, d in C.decisions.items()]))
     assert runs[0] == runs[1]
+
+
+def test_clarke_certificates_do_not_depend_on_the_hash_seed():
+    import os
+    import subprocess
+    import sys
+    script = (
+        "import selcalc\n"
+        "src = 'def f(x, y):\\n    c = log(2) + log(3) - log(6)\\n"
+        "    return relu(x - y) + max(x, y) + relu(c*relu(x)) + min(relu(y - x**2), relu(-y))'\n"
+        "C = selcalc.clarke(selcalc.parse(src), (0, 0))\n"
+        "print(C)\n"
+        "for k, d in C.decisions.items():\n"
+        "    print(k, d.holds, sorted((a, str(b)) for a, b in d.certificate.items()))\n")
+    outs = set()
+    for seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, timeout=300, check=True)
+        outs.add(done.stdout)
+    assert len(outs) == 1 and "conv{(0, 1), (2, -1)}" in outs.pop()
