@@ -54,7 +54,7 @@ class ConvexSet:
         seen, uniq = set(), []
         for pt in pts:
             key = tuple(canonical(c) for c in pt)
-            if key not in seen:
+            if key not in seen and (_rational(pt) or not _has_equal(uniq, pt)):
                 seen.add(key)
                 uniq.append(pt)
         if not uniq:
@@ -147,9 +147,10 @@ class ConvexSet:
     def __eq__(self, other):
         if not isinstance(other, ConvexSet):
             return NotImplemented
-        mine = {tuple(canonical(c) for c in v) for v in self._vertex_vectors}
-        theirs = {tuple(canonical(c) for c in v) for v in other._vertex_vectors}
-        return mine == theirs
+        mine, theirs = self._vertex_vectors, other._vertex_vectors
+        if len(mine) != len(theirs) or self.ambient_dim != other.ambient_dim:
+            return False
+        return all(_has_equal(theirs, v, undecided="raise") for v in mine)
 
     __hash__ = None
 
@@ -211,6 +212,28 @@ def _compare_points(p, q):
 
 
 _ORDER = cmp_to_key(_compare_points)
+
+
+def _rational(pt):
+    return all(isinstance(c, RATIONAL_TYPES) for c in pt)
+
+
+def _has_equal(points, pt, undecided="keep"):
+    """Whether some point of ``points`` equals ``pt`` (certified comparisons).
+
+    An undecidable comparison counts as "not equal" with ``undecided="keep"`` (a set
+    keeps a point it cannot prove redundant) and raises with ``undecided="raise"``.
+    """
+    for q in points:
+        if len(q) != len(pt):
+            continue
+        try:
+            if _compare_points(q, pt) == 0:
+                return True
+        except Undecided:
+            if undecided == "raise":
+                raise
+    return False
 
 
 def _require_rational(pts):

@@ -154,6 +154,14 @@ def test_ad_outputs_keeps_the_largest_irrational_point():
     assert A.contains((E + EPS / 2,)).holds is True
 
 
+def test_equal_irrational_points_are_one_vertex_and_sets_compare_exactly():
+    z = sympy.log(6) - sympy.log(2) - sympy.log(3)  # 0, not syntactically
+    A = selcalc.ConvexSet([(E,), (E + z,)])
+    assert len(A.vertices) == 1 and A.dim == 0 and str(A) == "{E}"
+    assert selcalc.ConvexSet([(E,), (1,)]) == selcalc.ConvexSet([(1,), (E + z,)])
+    assert selcalc.ConvexSet([(E,), (1,)]) != selcalc.ConvexSet([(1,), (E + EPS,)])
+
+
 # ---------------------------------------------------------------- bounds that decide
 def test_clarke_when_inner_and_outer_bounds_coincide():
     P = selcalc.parse("def f(x, y):\n    return relu(exp(x*y) - 1) + relu(x)")
