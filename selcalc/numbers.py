@@ -316,13 +316,19 @@ def settle(value):
         return normalize(expr)
     if expr.free_symbols:
         return value
+    found = _settled_rational(expr)
+    return value if found is None else found
+
+
+@lru_cache(maxsize=4096)
+def _settled_rational(expr):
     guess = _rational_guess(expr)
     if guess is None:
-        return value
+        return None
     try:
-        return guess if sign(expr - to_sympy(guess)) == 0 else value
+        return guess if sign(expr - to_sympy(guess)) == 0 else None
     except Undecided:
-        return value
+        return None
 
 
 def _mpf_fraction(raw):
