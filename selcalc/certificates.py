@@ -1,8 +1,8 @@
 """Independent checkers for every certificate selcalc returns.
 
-Each function re-verifies a certificate with plain exact arithmetic (``Fraction`` / sympy),
-without calling the code that produced it, and returns True or raises AssertionError
-saying what is wrong.
+Each function re-verifies a certificate with plain exact arithmetic (``Fraction`` / sympy,
+signs certified by :func:`selcalc.numbers.sign`), without calling the code that produced
+it, and returns True or raises AssertionError saying what is wrong.
 
 >>> check_direction([(1, 0), (1, 1)], (1, 0))
 True
@@ -29,12 +29,13 @@ def check_weights(vertices, v, weights):
     """``v = Σ w_i vertices[i]`` with ``w >= 0``, ``Σ w = 1``."""
     vertices = [_flat(u) for u in vertices]
     v = _flat(v)
-    assert all(exact(w) >= 0 for w in weights.values()), "negative weight"
-    assert sum(exact(w) for w in weights.values()) == 1, "weights do not sum to 1"
+    assert all(sign(exact(w)) >= 0 for w in weights.values()), "negative weight"
+    assert sign(sum(sympy.sympify(exact(w)) for w in weights.values()) - 1) == 0, \
+        "weights do not sum to 1"
     for j in range(len(v)):
         total = sum(sympy.sympify(exact(w)) * sympy.sympify(vertices[i][j])
                     for i, w in weights.items())
-        assert sympy.simplify(total - sympy.sympify(v[j])) == 0, f"coordinate {j} differs"
+        assert sign(total - sympy.sympify(v[j])) == 0, f"coordinate {j} differs"
     return True
 
 
@@ -42,8 +43,8 @@ def check_separator(vertices, v, w):
     """``<w, v> > <w, u>`` for every vertex ``u``."""
     v = _flat(v)
     for u in vertices:
-        gap = sympy.simplify(_dot(w, v) - _dot(w, _flat(u)))
-        assert gap.is_positive, f"w does not separate v from the vertex {tuple(u)}"
+        gap = _dot(w, v) - _dot(w, _flat(u))
+        assert sign(gap) > 0, f"w does not separate v from the vertex {tuple(u)}"
     return True
 
 
@@ -58,7 +59,7 @@ def check_membership(S, v, verdict):
 def check_direction(constraints, d):
     """The open cone ``{d : c·d > 0 for all c}`` contains ``d``."""
     for c in constraints:
-        assert sympy.sympify(_dot(c, d)).is_positive, f"c·d <= 0 for c = {tuple(c)}"
+        assert sign(_dot(c, d)) > 0, f"c·d <= 0 for c = {tuple(c)}"
     return True
 
 
@@ -77,7 +78,7 @@ def check_gordan(constraints, lam):
 
 def check_stiemke(constraints, lam):
     """``λ > 0``, ``Σ λ_j c_j = 0`` and the c_j of full rank: the closed cone is {0}."""
-    assert all(exact(x) > 0 for x in lam), "λ must be strictly positive"
+    assert all(sign(exact(x)) > 0 for x in lam), "λ must be strictly positive"
     check_gordan(constraints, lam)
     rank = sympy.Matrix([[sympy.sympify(exact(a)) for a in c] for c in constraints]).rank()
     assert rank == len(constraints[0]), "the constraint vectors do not span the space"

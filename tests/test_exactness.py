@@ -12,7 +12,7 @@ import pytest
 import sympy
 
 import selcalc
-from selcalc.certificates import check_decision, check_vanishing
+from selcalc.certificates import check_decision, check_membership, check_vanishing
 from selcalc.decide import one_sided, vanishes_near
 from selcalc.numbers import compare, is_zero, settle, sign
 from tests.test_fields import S, checked_clarke
@@ -140,9 +140,10 @@ def test_irrational_endpoints_are_ordered_exactly():
     C = checked_clarke(P, 0)
     lo, hi = C.interval
     assert compare(lo, E) == 0 and compare(hi, E + EPS) == 0
-    assert C.contains(((2 * E + EPS) / 2,)).holds is True
-    assert C.contains((E + 2 * EPS,)).holds is False
-    assert C.contains((E - EPS,)).holds is False
+    for v, inside in [((2 * E + EPS) / 2, True), (E + 2 * EPS, False), (E - EPS, False),
+                      (E + EPS / 10 ** 30, True)]:
+        verdict = C.contains((v,))
+        assert verdict.holds is inside and check_membership(C, (v,), verdict)
 
 
 def test_ad_outputs_keeps_the_largest_irrational_point():
