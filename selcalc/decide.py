@@ -149,13 +149,19 @@ def _multipliers(constraints, strict):
 _TAYLOR_ORDER = 6
 
 
+_MAX_AXES = 8
+
+
 def _directions(p):
-    """Deterministic test directions: the axes, then a few generic integer vectors."""
-    out = [tuple(int(i == j) for i in range(p)) for j in range(p)]
+    """Deterministic test directions: a few generic integer vectors (a Taylor form that is
+    not 0 is nonzero along them unless they happen to lie on its zero set), then the
+    first axes."""
+    if p == 1:
+        return [(1,)]
     primes = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
-    for r in range(3 if p > 1 else 0):
-        out.append(tuple(((-1) ** (i * r)) * primes[(i + r) % len(primes)] for i in range(p)))
-    return out
+    out = [tuple(((-1) ** (i * r)) * primes[(i + r) % len(primes)] for i in range(p))
+           for r in range(3)]
+    return out + [tuple(int(i == j) for i in range(p)) for j in range(min(p, _MAX_AXES))]
 
 
 def vanishes_near(expr, symbols, x):
