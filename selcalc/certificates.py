@@ -163,6 +163,13 @@ def check_decision(decision):
     if kind == "direction":
         return check_direction(cert["constraints"], cert["direction"])
     if kind == "gordan":
+        for (t, rel), c in zip(cert.get("affine_tests", ()), cert["constraints"]):
+            # in a program with smooth parts, Gordan refutes only over affine tests
+            poly = sympy.Poly(t, *cert["symbols"])
+            assert poly.total_degree() <= 1, f"the test {t} is not affine"
+            grad = [poly.coeff_monomial(v) for v in cert["symbols"]]
+            assert all(sign(rel * g - sympy.sympify(cj)) == 0 for g, cj in zip(grad, c)), \
+                f"the constraint {tuple(c)} is not the gradient of {t}"
         return check_gordan(cert["constraints"], cert["lambda"])
     if kind == "stiemke":
         return check_stiemke(cert["constraints"], cert["lambda"])

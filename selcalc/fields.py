@@ -190,6 +190,27 @@ def essential_patterns(P, x, counter=None):
             return "unknown", dec.certificate["reason"]
         return ("vanishes" if dec.holds else "flat"), {**dec.certificate, "node": h}
 
+    def affine_refutation(sigma, cons, pending):
+        """Gordan over the tests that are affine on the piece: exact in any program.
+
+        In a program with smooth parts, ``cons[i]`` comes from ``pending[i]``.  If the
+        tests that are affine in the inputs (composed with σ's pieces) already leave no
+        open direction, their closed region lies in a hyperplane: no interior near x.
+        """
+        rows, tests = [], []
+        for c, (h, t_idx, rel) in zip(cons, pending):
+            t = symbolic_test(sigma, h, t_idx)
+            if t.is_polynomial(*symbols) and sympy.Poly(t, *symbols).total_degree() <= 1:
+                rows.append(c)
+                tests.append((t, rel))
+        if not rows:
+            return None
+        dec = cone(rows, None)
+        if dec.holds is not False:
+            return None
+        return Decision(False, {**dec.certificate, "affine_tests": tests,
+                                "symbols": list(symbols)})
+
     def leaf(sigma, dec, vanished, doubt):
         cert = dict(dec.certificate)
         if vanished:
@@ -263,7 +284,8 @@ def essential_patterns(P, x, counter=None):
             elif affine:
                 counter.pruned += 1
             else:
-                refuted = closed_cone_is_zero(new_cons, counter)
+                refuted = affine_refutation(sigma, new_cons, new_pending) or \
+                    closed_cone_is_zero(new_cons, counter)
                 if refuted is not None:
                     leaf(sigma, refuted, new_vanished, None)
                 else:
@@ -355,21 +377,38 @@ def artificial_critical(P, x, field="ad_outputs"):
     """Verdict: ``0 ∈ conv(ad_outputs(x))`` (or the index closure) but ``0 ∉ ∂^c f(x)``.
 
     Certificate when it holds: ``{"weights": ...}`` expressing 0 from the AD outputs, and
-    ``{"w": w}`` with ``<w, v> > 0`` for every Clarke vertex ``v``.
+    ``{"w": w}`` with ``<w, v> > 0`` for every Clarke vertex ``v``.  When the Clarke set
+    is only bounded, 0 in the inner hull still refutes and 0 outside the outer hull still
+    proves (``"clarke"`` is then that hull); otherwise, or when an exact comparison cannot
+    be made, the verdict is unknown.
     """
     if P.q != 1:
         raise SelcalcError("artificial critical points are defined for scalar programs")
     D = ad_outputs(P, x) if field == "ad_outputs" else index_closure(P, x)
-    in_d = D.contains_zero()
     claim = f"x = {tuple(str(v) for v in P.coerce_point(x))} is an artificial critical point"
+    try:
+        in_d = D.contains_zero()
+    except Undecided as exc:
+        return Verdict(None, claim, reason=str(exc))
     if in_d.holds is False:
         return Verdict(False, claim, {"separator": in_d.certificate["separator"],
                                       "field": D}, reason=f"0 is not in conv({field})")
     try:
-        C = clarke(P, x)
+        C = clarke(P, x, allow_unknown=True)
+        if isinstance(C, ClarkeBounds):  # 0 in the inner hull, or outside the outer one
+            inner = C.inner.contains_zero() if C.inner is not None else None
+            if inner is not None and inner.holds:
+                in_c, C = inner, C.inner
+            else:
+                in_c = C.outer.contains_zero()
+                if in_c.holds:
+                    return Verdict(None, claim, reason="0 lies between the inner and the "
+                                   "outer bound of the Clarke subgradient")
+                C = C.outer
+        else:
+            in_c = C.contains_zero()
     except Undecided as exc:
         return Verdict(None, claim, reason=str(exc))
-    in_c = C.contains_zero()
     if in_c.holds:
         return Verdict(False, claim, {"clarke_weights": in_c.certificate["weights"],
                                       "clarke": C}, reason="0 is in the Clarke subgradient")

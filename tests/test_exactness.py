@@ -14,6 +14,7 @@ import sympy
 import selcalc
 from selcalc.certificates import check_decision, check_membership, check_vanishing
 from selcalc.decide import one_sided, vanishes_near
+from selcalc.fields import essential_patterns
 from selcalc.numbers import compare, is_zero, settle, sign
 from tests.test_fields import S, checked_clarke
 
@@ -227,3 +228,23 @@ def test_clarke_certificates_do_not_depend_on_the_hash_seed():
                               text=True, timeout=300, check=True)
         outs.add(done.stdout)
     assert len(outs) == 1 and "conv{(0, 1), (2, -1)}" in outs.pop()
+
+
+def test_affine_tests_refute_exactly_inside_a_smooth_program():
+    # f = x + g(x, y), g = min(relu(exp(y) - 1 - x**2 - y), relu(-y)) is 0 to first order
+    # at 0 (relu(-y) beats the second-order relu on y < 0), so Clarke f(0) = {(1, 0)},
+    # while AD can return 0 there: an artificial critical point.  The patterns of the
+    # identity part with contradictory affine tests (x <= 0 and x >= 0) are refuted
+    # exactly although the program is not piecewise linear.
+    P = selcalc.parse("def f(x, y):\n    return x - (relu(-x) + x - relu(x)) + "
+                      "min(relu(exp(y) - 1 - x**2 - y), relu(-y))")
+    bounds = selcalc.clarke(P, (0, 0), allow_unknown=True)
+    outer = bounds.outer if isinstance(bounds, selcalc.ClarkeBounds) else bounds
+    assert outer.contains((1, 0)).holds is True and outer.contains_zero().holds is False
+    v = selcalc.artificial_critical(P, (0, 0))
+    assert v.holds is True
+    assert all(sum(a * b for a, b in zip(v.certificate["w"], u)) > 0
+               for u in v.certificate["clarke"].vertices)
+    _, results = essential_patterns(P, (0, 0))
+    refuted = [d for _, d in results if d.holds is False and "affine_tests" in d.certificate]
+    assert refuted and all(check_decision(d) for d in refuted)
