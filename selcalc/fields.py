@@ -136,6 +136,41 @@ def essential_patterns(P, x, counter=None):
     groups = P.branching_groups
     symbols = input_symbols(P)
     results = []
+    terminal = _terminal_groups(P)
+
+    def merged_pieces(sigma, g):
+        """For a group that feeds no branching node: the local Jacobians (w.r.t. the
+        inputs) of its tied pieces, when they all coincide at x; else None.
+
+        Such a group's choice changes neither the gradient nor any other condition, and
+        near x the regions of its tied pieces cover a neighbourhood; since a point is in
+        the closure of the interior of a finite union of closed sets iff it is in that of
+        one of them, its tests can be dropped and one piece kept.
+        """
+        if g not in terminal or len(run.active[g]) < 2:
+            return None
+        d = local_partials(P, run, SELECTION, pattern=sigma)
+        tangent = forward_tangents(P, d, upto=g - 1)
+        rows = []
+        for k in terminal[g]:
+            prim = P.ops[k]
+            if any(j >= g for j in P.args[k]):
+                return None
+            vs = [run.values[j] for j in P.args[k]] + list(P.params[k])
+            for i in run.active[g]:
+                partials = prim.partials(i, vs)[P.outs[k]]
+                row = [0] * P.p
+                for pos, j in enumerate(P.args[k]):
+                    row = [r + partials[pos] * tj for r, tj in zip(row, tangent[j])]
+                rows.append((k, i, tuple(row)))
+        first = {k: row for k, i, row in rows if i == run.active[g][0]}
+        try:
+            if any(sign(a - b) != 0 for k, i, row in rows for a, b in zip(row, first[k])):
+                return None
+        except Undecided:
+            return None
+        return {"kind": "merged", "node": g, "pieces": tuple(run.active[g]),
+                "jacobians": [(k, i, row) for k, i, row in rows]}
 
     def tight_tests(sigma, g, i):
         prim = P.ops[g]
@@ -245,6 +280,12 @@ def essential_patterns(P, x, counter=None):
             decide_leaf(sigma, cons, pending, hint, second_order, vanished, doubt)
             return
         g = groups[idx]
+        merged = merged_pieces(sigma, g)
+        if merged is not None:  # one representative piece, no condition from g
+            sigma[g] = run.active[g][0]
+            dfs(idx + 1, sigma, cons, pending, hint, second_order, vanished + [merged], doubt)
+            sigma.pop(g, None)
+            return
         for i in run.active[g]:
             sigma[g] = i
             new_cons, new_pending, dead = list(cons), list(pending), None
@@ -342,7 +383,22 @@ def clarke(P, x, allow_unknown=False):
     S.patterns = certain
     S.decisions = {_key(s): d for s, d in results}
     S.stats = counter
+    S.undecided, S.settled = [], None
     return S
+
+
+def _terminal_groups(P):
+    """Branching groups none of whose nodes feeds a branching node: group -> its nodes."""
+    feeds = [False] * (P.m + 1)
+    for k in range(P.m, P.p, -1):
+        if P.ops[k].branching or feeds[k]:
+            for j in P.args[k]:
+                feeds[j] = True
+    out = {}
+    for k in range(P.p + 1, P.m + 1):
+        if P.ops[k].branching:
+            out.setdefault(P.groups[k], []).append(k)
+    return {g: ks for g, ks in out.items() if not any(feeds[k] for k in ks)}
 
 
 def _settle_bounds(P, certain, unknown):
