@@ -1,8 +1,8 @@
 """Independent checkers for every certificate selcalc returns.
 
-Each function re-verifies a certificate with plain exact arithmetic (``Fraction`` / sympy),
-without calling the code that produced it, and returns True or raises AssertionError
-saying what is wrong.
+Each function re-verifies a certificate with plain exact arithmetic (``Fraction`` / sympy,
+signs certified by :func:`selcalc.numbers.sign`), without calling the code that produced
+it, and returns True or raises AssertionError saying what is wrong.
 
 >>> check_direction([(1, 0), (1, 1)], (1, 0))
 True
@@ -29,12 +29,13 @@ def check_weights(vertices, v, weights):
     """``v = Σ w_i vertices[i]`` with ``w >= 0``, ``Σ w = 1``."""
     vertices = [_flat(u) for u in vertices]
     v = _flat(v)
-    assert all(exact(w) >= 0 for w in weights.values()), "negative weight"
-    assert sum(exact(w) for w in weights.values()) == 1, "weights do not sum to 1"
+    assert all(sign(exact(w)) >= 0 for w in weights.values()), "negative weight"
+    assert sign(sum(sympy.sympify(exact(w)) for w in weights.values()) - 1) == 0, \
+        "weights do not sum to 1"
     for j in range(len(v)):
         total = sum(sympy.sympify(exact(w)) * sympy.sympify(vertices[i][j])
                     for i, w in weights.items())
-        assert sympy.simplify(total - sympy.sympify(v[j])) == 0, f"coordinate {j} differs"
+        assert sign(total - sympy.sympify(v[j])) == 0, f"coordinate {j} differs"
     return True
 
 
@@ -42,8 +43,8 @@ def check_separator(vertices, v, w):
     """``<w, v> > <w, u>`` for every vertex ``u``."""
     v = _flat(v)
     for u in vertices:
-        gap = sympy.simplify(_dot(w, v) - _dot(w, _flat(u)))
-        assert gap.is_positive, f"w does not separate v from the vertex {tuple(u)}"
+        gap = _dot(w, v) - _dot(w, _flat(u))
+        assert sign(gap) > 0, f"w does not separate v from the vertex {tuple(u)}"
     return True
 
 
@@ -58,7 +59,7 @@ def check_membership(S, v, verdict):
 def check_direction(constraints, d):
     """The open cone ``{d : c·d > 0 for all c}`` contains ``d``."""
     for c in constraints:
-        assert sympy.sympify(_dot(c, d)).is_positive, f"c·d <= 0 for c = {tuple(c)}"
+        assert sign(_dot(c, d)) > 0, f"c·d <= 0 for c = {tuple(c)}"
     return True
 
 
@@ -77,24 +78,112 @@ def check_gordan(constraints, lam):
 
 def check_stiemke(constraints, lam):
     """``λ > 0``, ``Σ λ_j c_j = 0`` and the c_j of full rank: the closed cone is {0}."""
-    assert all(exact(x) > 0 for x in lam), "λ must be strictly positive"
+    assert all(sign(exact(x)) > 0 for x in lam), "λ must be strictly positive"
     check_gordan(constraints, lam)
     rank = sympy.Matrix([[sympy.sympify(exact(a)) for a in c] for c in constraints]).rank()
     assert rank == len(constraints[0]), "the constraint vectors do not span the space"
     return True
 
 
+def _derivative_at(expr, symbols, point, d, k):
+    h = sympy.Dummy("h")
+    u = sympy.sympify(expr).xreplace({s: sympy.sympify(v) + h * dj
+                                      for s, v, dj in zip(symbols, point, d)})
+    return sympy.diff(u, h, k).xreplace({h: 0})
+
+
+def check_vanishing(cert):
+    """Re-check a claim that a test vanishes identically near a point, or does not.
+
+    ``"vanishes"`` by ``"rational normal form"``: ``sympy.cancel`` gives 0;
+    ``"symbolic"``: ``sympy.simplify`` over real symbols gives 0.  ``"nonvanishing"``:
+    the stated monomial coefficient of the normal form's numerator, or the stated Taylor
+    coefficient along the stated direction, is recomputed and its sign certified nonzero.
+    """
+    method = cert.get("method")
+    if method == "affine, zero gradient":
+        return True  # an affine test that is 0 at x with gradient 0 is the zero function
+    expr, symbols, point = cert["test"], cert["symbols"], cert["point"]
+    if cert["kind"] == "vanishes":
+        if method == "rational normal form":
+            num = sympy.numer(sympy.cancel(sympy.together(expr)))
+            poly = sympy.Poly(sympy.expand(num), *symbols)
+            assert all(sign(c) == 0 for c in poly.coeffs()), "the numerator is not 0"
+            return True
+        assert method == "symbolic", f"unknown vanishing method {method!r}"
+        real = {v: sympy.Dummy(str(v), real=True) for v in symbols}
+        e = expr.xreplace(real)
+        assert sympy.simplify(e) == 0 or sympy.simplify(
+            sympy.expand_log(e.rewrite(sympy.exp))) == 0, "no symbolic zero proof"
+        return True
+    assert cert["kind"] == "nonvanishing"
+    if method == "rational normal form":
+        num = sympy.numer(sympy.together(expr))
+        coeff = sympy.Poly(sympy.expand(num), *symbols).coeff_monomial(cert["monomial"])
+        assert sign(sympy.sympify(coeff) - sympy.sympify(cert["coefficient"])) == 0
+        assert sign(coeff) != 0, "the stated coefficient is 0"
+        return True
+    assert method == "taylor", f"unknown method {method!r}"
+    value = _derivative_at(expr, symbols, point, cert["direction"], cert["order"])
+    assert sign(value) != 0, "the stated Taylor coefficient is 0"
+    return True
+
+
+def check_one_sided(cert, holds):
+    """Re-check a one-input decision from first nonzero Taylor coefficients."""
+    symbols, point = cert["symbols"], cert["point"]
+    side_ok = {1: True, -1: True}
+    for (t, s), (k, a) in zip(cert["tests"], cert["taylor"]):
+        for j in range(1, k):
+            assert sign(_derivative_at(t, symbols, point, (1,), j)) == 0, \
+                f"derivative {j} of {t} is not 0"
+        value = _derivative_at(t, symbols, point, (1,), k)
+        assert sign(value - sympy.sympify(a)) == 0 and sign(value) != 0
+        for side in (1, -1):
+            side_ok[side] &= s * sign(value) * side ** k > 0
+    if holds:
+        assert side_ok[cert["side"]], "the stated side does not satisfy every test"
+    else:
+        assert not side_ok[1] and not side_ok[-1], "some side satisfies every test"
+    return True
+
+
 def check_decision(decision):
     """Re-check the certificate of a local decision (see :mod:`selcalc.decide`)."""
     kind, cert = decision.certificate["kind"], decision.certificate
+    if decision.holds is None:  # an unknown carries its reason, nothing to verify
+        assert cert.get("reason"), "an unknown decision must say why"
+        return True
+    for vanished in cert.get("vanishing", ()):
+        if vanished["kind"] == "merged":  # tied pieces with one local Jacobian: merged
+            rows = {}
+            for k, _i, row in vanished["jacobians"]:
+                rows.setdefault(k, []).append(row)
+            assert all(sign(a - b) == 0 for rs in rows.values() for r in rs
+                       for a, b in zip(r, rs[0])), "merged pieces differ to first order"
+            continue
+        check_vanishing(vanished)
+    if kind == "one_sided":
+        return check_one_sided(cert, decision.holds)
+    if kind in ("vanishes", "nonvanishing"):
+        return check_vanishing(cert)
     if kind == "direction":
         return check_direction(cert["constraints"], cert["direction"])
     if kind == "gordan":
+        for (t, rel), c in zip(cert.get("affine_tests", ()), cert["constraints"]):
+            # in a program with smooth parts, Gordan refutes only over affine tests
+            poly = sympy.Poly(t, *cert["symbols"])
+            assert poly.total_degree() <= 1, f"the test {t} is not affine"
+            grad = [poly.coeff_monomial(v) for v in cert["symbols"]]
+            assert all(sign(rel * g - sympy.sympify(cj)) == 0 for g, cj in zip(grad, c)), \
+                f"the constraint {tuple(c)} is not the gradient of {t}"
         return check_gordan(cert["constraints"], cert["lambda"])
     if kind == "stiemke":
         return check_stiemke(cert["constraints"], cert["lambda"])
     if kind == "equality":
-        assert any(any(c != 0 for c in g) for g in cert["gradients"]), \
+        if "nonvanishing" in cert:  # zero gradient, but the test is not identically 0
+            return check_vanishing(cert["nonvanishing"])
+        assert any(any(sign(c) != 0 for c in g) for g in cert["gradients"]), \
             "an equality test with nonzero gradient is needed"
         return True
     if kind == "smt":

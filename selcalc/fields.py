@@ -1,5 +1,5 @@
-"""Set-valued derivatives at a point (THEORY.md §3): ad_outputs, index_closure, clarke,
-artificial critical points.
+"""Set-valued derivatives at a point (docs/exactness.md, docs/theory_map.md): ad_outputs,
+index_closure, clarke, artificial critical points.
 
 >>> import selcalc
 >>> zero = selcalc.parse("def zero(t):\\n    return relu(-t) + t - relu(t)")
@@ -22,14 +22,15 @@ import sympy
 
 from .autodiff import jacobian_rows
 from .conventions import CONVENTIONS
-from .decide import Counter, Decision, closed_cone_is_zero, local_interior, open_cone
+from .decide import (Counter, Decision, closed_cone_is_zero, local_interior, one_sided,
+                     open_cone, vanishes_near)
 from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
 from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.forward import forward_tangents
 from .interpreters.partials import local_partials
 from .interpreters.symbolic import input_symbols, node_expressions
-from .numbers import sign, to_sympy
+from .numbers import settle, sign, to_sympy
 from .selection import Selection
 from .sets import ConvexSet
 from .verdict import Verdict
@@ -38,6 +39,7 @@ SELECTION = CONVENTIONS["selection"]
 
 
 def _as_point(P, rows):
+    rows = [[settle(v) for v in row] for row in rows]  # disguised zeros become 0
     if P.q == 1:
         return tuple(rows[0])
     return sympy.Matrix([[to_sympy(v) for v in row] for row in rows])
@@ -134,6 +136,41 @@ def essential_patterns(P, x, counter=None):
     groups = P.branching_groups
     symbols = input_symbols(P)
     results = []
+    terminal = _terminal_groups(P)
+
+    def merged_pieces(sigma, g):
+        """For a group that feeds no branching node: the local Jacobians (w.r.t. the
+        inputs) of its tied pieces, when they all coincide at x; else None.
+
+        Such a group's choice changes neither the gradient nor any other condition, and
+        near x the regions of its tied pieces cover a neighbourhood; since a point is in
+        the closure of the interior of a finite union of closed sets iff it is in that of
+        one of them, its tests can be dropped and one piece kept.
+        """
+        if g not in terminal or len(run.active[g]) < 2:
+            return None
+        d = local_partials(P, run, SELECTION, pattern=sigma)
+        tangent = forward_tangents(P, d, upto=g - 1)
+        rows = []
+        for k in terminal[g]:
+            prim = P.ops[k]
+            if any(j >= g for j in P.args[k]):
+                return None
+            vs = [run.values[j] for j in P.args[k]] + list(P.params[k])
+            for i in run.active[g]:
+                partials = prim.partials(i, vs)[P.outs[k]]
+                row = [0] * P.p
+                for pos, j in enumerate(P.args[k]):
+                    row = [r + partials[pos] * tj for r, tj in zip(row, tangent[j])]
+                rows.append((k, i, tuple(row)))
+        first = {k: row for k, i, row in rows if i == run.active[g][0]}
+        try:
+            if any(sign(a - b) != 0 for k, i, row in rows for a, b in zip(row, first[k])):
+                return None
+        except Undecided:
+            return None
+        return {"kind": "merged", "node": g, "pieces": tuple(run.active[g]),
+                "jacobians": [(k, i, row) for k, i, row in rows]}
 
     def tight_tests(sigma, g, i):
         prim = P.ops[g]
@@ -167,52 +204,137 @@ def essential_patterns(P, x, counter=None):
                        [to_sympy(c) for c in P.params[g]]))
         return sympy.expand(prim.tests[t_idx].xreplace(sub))
 
-    def dfs(idx, sigma, cons, pending, hint, second_order):
-        if idx == len(groups):
-            if not second_order:
-                results.append((dict(sigma), open_cone(cons, hint, counter)))
+    x = run.values[1:P.p + 1]
+
+    def classify(sigma, h, t_idx, c):
+        """What a tight test says near x: ("gradient", c) with its certified nonzero
+        gradient; ("vanishes", cert) when it is identically zero there (it imposes
+        nothing); ("flat", cert) for a zero gradient but a test not identically zero;
+        ("unknown", reason)."""
+        try:
+            signs = [sign(v) for v in c]
+        except Undecided as exc:
+            return "unknown", str(exc)
+        if any(signs):
+            return "gradient", tuple(0 if sg == 0 else v for sg, v in zip(signs, c))
+        if affine:
+            return "vanishes", {"kind": "vanishes", "method": "affine, zero gradient",
+                                "node": h}
+        dec = vanishes_near(symbolic_test(sigma, h, t_idx), symbols, x)
+        if dec.holds is None:
+            return "unknown", dec.certificate["reason"]
+        return ("vanishes" if dec.holds else "flat"), {**dec.certificate, "node": h}
+
+    def affine_refutation(sigma, cons, pending):
+        """Gordan over the tests that are affine on the piece: exact in any program.
+
+        In a program with smooth parts, ``cons[i]`` comes from ``pending[i]``.  If the
+        tests that are affine in the inputs (composed with σ's pieces) already leave no
+        open direction, their closed region lies in a hyperplane: no interior near x.
+        """
+        rows, tests = [], []
+        for c, (h, t_idx, rel) in zip(cons, pending):
+            t = symbolic_test(sigma, h, t_idx)
+            if t.is_polynomial(*symbols) and sympy.Poly(t, *symbols).total_degree() <= 1:
+                rows.append(c)
+                tests.append((t, rel))
+        if not rows:
+            return None
+        dec = cone(rows, None)
+        if dec.holds is not False:
+            return None
+        return Decision(False, {**dec.certificate, "affine_tests": tests,
+                                "symbols": list(symbols)})
+
+    def leaf(sigma, dec, vanished, doubt):
+        cert = dict(dec.certificate)
+        if vanished:
+            cert["vanishing"] = list(vanished)
+        if doubt is not None and dec.holds is True:
+            dec = Decision(None, {**cert, "reason": doubt})
+        else:
+            dec = Decision(dec.holds, cert)
+        results.append((dict(sigma), dec))
+
+    def cone(cons, hint):
+        try:
+            return open_cone(cons, hint, counter)
+        except Undecided as exc:
+            return Decision(None, {"kind": "direction", "constraints": cons,
+                                   "reason": str(exc)})
+
+    def decide_leaf(sigma, cons, pending, hint, second_order, vanished, doubt):
+        if not second_order:
+            leaf(sigma, cone(cons, hint), vanished, doubt)
+            return
+        tests = [(symbolic_test(sigma, g, t_idx), rel) for g, t_idx, rel in pending]
+        if P.p == 1:
+            dec = one_sided(tests, symbols, x)
+            if dec.holds is not None:
+                leaf(sigma, dec, vanished, doubt)
                 return
-            tests = [(symbolic_test(sigma, g, t_idx), rel) for g, t_idx, rel in pending]
-            results.append((dict(sigma),
-                            local_interior(tests, symbols, run.values[1:P.p + 1], counter)))
+        leaf(sigma, local_interior(tests, symbols, x, counter), vanished, doubt)
+
+    def dfs(idx, sigma, cons, pending, hint, second_order, vanished, doubt):
+        if idx == len(groups):
+            decide_leaf(sigma, cons, pending, hint, second_order, vanished, doubt)
             return
         g = groups[idx]
+        merged = merged_pieces(sigma, g)
+        if merged is not None:  # one representative piece, no condition from g
+            sigma[g] = run.active[g][0]
+            dfs(idx + 1, sigma, cons, pending, hint, second_order, vanished + [merged], doubt)
+            sigma.pop(g, None)
+            return
         for i in run.active[g]:
             sigma[g] = i
             new_cons, new_pending, dead = list(cons), list(pending), None
+            new_vanished, new_doubt = list(vanished), doubt
             for (h, t_idx, rel, c) in tight_tests(sigma, g, i):
-                zero_grad = all(v == 0 for v in c)
-                if zero_grad and (affine or symbolic_test(sigma, h, t_idx) == 0):
+                kind, info = classify(sigma, h, t_idx, c)
+                if kind == "vanishes":
+                    new_vanished.append(info)
                     continue  # identically zero near x: imposes nothing
-                if rel == 0 and not zero_grad:
-                    dead = Decision(False, {"kind": "equality", "gradients": [c]})
+                if kind == "unknown":
+                    # leave it out: the other tests may still refute, never confirm
+                    new_doubt = new_doubt or info
+                    continue
+                if rel == 0:
+                    dead = Decision(False, {"kind": "equality",
+                                            "gradients": [info] if kind == "gradient" else [],
+                                            **({"nonvanishing": info} if kind == "flat"
+                                               else {})})
                     break
-                if rel != 0:
-                    new_cons.append(tuple(rel * v for v in c))
+                grad = info if kind == "gradient" else tuple(0 for _ in c)
+                new_cons.append(tuple(rel * v for v in grad))  # a zero row forces 2nd order
                 if not affine:
                     new_pending.append((h, t_idx, rel))
-                    if rel == 0:
-                        new_cons.append(tuple(0 for _ in c))  # forces second order
             if dead is not None:
-                results.append((dict(sigma), dead))
+                leaf(sigma, dead, new_vanished, None)
                 continue
-            dec = open_cone(new_cons, hint, counter) if len(new_cons) > len(cons) else None
+            dec = cone(new_cons, hint) if len(new_cons) > len(cons) else None
             if dec is None:
-                dfs(idx + 1, sigma, new_cons, new_pending, hint, second_order)
+                dfs(idx + 1, sigma, new_cons, new_pending, hint, second_order,
+                    new_vanished, new_doubt)
+            elif dec.holds is None:
+                dfs(idx + 1, sigma, new_cons, new_pending, hint, second_order,
+                    new_vanished, new_doubt or dec.certificate["reason"])
             elif dec.holds:
                 dfs(idx + 1, sigma, new_cons, new_pending, dec.certificate["direction"],
-                    False)
+                    False, new_vanished, new_doubt)
             elif affine:
                 counter.pruned += 1
             else:
-                refuted = closed_cone_is_zero(new_cons, counter)
+                refuted = affine_refutation(sigma, new_cons, new_pending) or \
+                    closed_cone_is_zero(new_cons, counter)
                 if refuted is not None:
-                    results.append((dict(sigma), refuted))
+                    leaf(sigma, refuted, new_vanished, None)
                 else:
-                    dfs(idx + 1, sigma, new_cons, new_pending, hint, True)
+                    dfs(idx + 1, sigma, new_cons, new_pending, hint, True, new_vanished,
+                        new_doubt)
         sigma.pop(g, None)
 
-    dfs(0, {}, [], [], None, False)
+    dfs(0, {}, [], [], None, False, [], None)
     return run, results
 
 
@@ -221,8 +343,15 @@ def clarke(P, x, allow_unknown=False):
 
     ``conv{∇f_σ(x) : σ ∈ T(x), x ∈ cl(int R_σ)}`` — the essential patterns (§5.1 of the
     NeurIPS 2020 paper).  ``.decisions`` maps each examined pattern to its certified
-    decision.  If some decision is unknown: raises :class:`selcalc.Undecided`, or with
-    ``allow_unknown=True`` returns :class:`ClarkeBounds`.
+    decision.  Some decisions may stay unknown and the set still be exact: when every
+    undecided pattern's gradient lies in the hull of the certified ones, or when all
+    candidates share one gradient (the set is never empty); ``.undecided`` lists those
+    patterns and ``.settled`` says why.  Otherwise an unknown decision raises
+    :class:`selcalc.Undecided`, or with ``allow_unknown=True`` gives :class:`ClarkeBounds`.
+
+    >>> import selcalc
+    >>> print(clarke(selcalc.parse("def f(x):\\n    return relu(exp(x) - 1 - x)"), 0))
+    {0}
     """
     counter = Counter()
     run, results = essential_patterns(P, x, counter)
@@ -232,6 +361,14 @@ def clarke(P, x, allow_unknown=False):
             certain[_key(sigma)] = _grad_for(P, run, sigma)
         elif dec.holds is None:
             unknown[_key(sigma)] = _grad_for(P, run, sigma)
+    settled = _settle_bounds(P, certain, unknown) if unknown else None
+    if settled is not None:
+        S, reason = settled
+        S.patterns = certain
+        S.decisions = {_key(s): d for s, d in results}
+        S.stats = counter
+        S.undecided, S.settled = list(unknown), reason
+        return S
     if unknown and not allow_unknown:
         raise Undecided(f"{len(unknown)} pattern(s) could not be decided essential or not at "
                         f"x = {run.values[1:P.p + 1]}; pass allow_unknown=True for bounds")
@@ -246,7 +383,44 @@ def clarke(P, x, allow_unknown=False):
     S.patterns = certain
     S.decisions = {_key(s): d for s, d in results}
     S.stats = counter
+    S.undecided, S.settled = [], None
     return S
+
+
+def _terminal_groups(P):
+    """Branching groups none of whose nodes feeds a branching node: group -> its nodes."""
+    feeds = [False] * (P.m + 1)
+    for k in range(P.m, P.p, -1):
+        if P.ops[k].branching or feeds[k]:
+            for j in P.args[k]:
+                feeds[j] = True
+    out = {}
+    for k in range(P.p + 1, P.m + 1):
+        if P.ops[k].branching:
+            out.setdefault(P.groups[k], []).append(k)
+    return {g: ks for g, ks in out.items() if not any(feeds[k] for k in ks)}
+
+
+def _settle_bounds(P, certain, unknown):
+    """The Clarke set when the bounds decide it in spite of undecided patterns, or None.
+
+    The essential patterns lie between the certified ones and all candidates, and there
+    is at least one: if the candidates' gradients all lie in the certified hull, that hull
+    is the answer; if there is a single candidate gradient, it is the answer.
+    """
+    if certain:
+        inner = _set(P, certain.values())
+        try:
+            if all(inner.contains(g).holds for g in unknown.values()):
+                return inner, ("every undecided pattern's gradient lies in the hull of "
+                               "the certified essential ones")
+        except Undecided:
+            return None
+        return None
+    outer = _set(P, unknown.values())
+    if len(outer.vertices) == 1:
+        return outer, "every candidate pattern has the same gradient"
+    return None
 
 
 def _grad_for(P, run, sigma):
@@ -259,21 +433,38 @@ def artificial_critical(P, x, field="ad_outputs"):
     """Verdict: ``0 ∈ conv(ad_outputs(x))`` (or the index closure) but ``0 ∉ ∂^c f(x)``.
 
     Certificate when it holds: ``{"weights": ...}`` expressing 0 from the AD outputs, and
-    ``{"w": w}`` with ``<w, v> > 0`` for every Clarke vertex ``v``.
+    ``{"w": w}`` with ``<w, v> > 0`` for every Clarke vertex ``v``.  When the Clarke set
+    is only bounded, 0 in the inner hull still refutes and 0 outside the outer hull still
+    proves (``"clarke"`` is then that hull); otherwise, or when an exact comparison cannot
+    be made, the verdict is unknown.
     """
     if P.q != 1:
         raise SelcalcError("artificial critical points are defined for scalar programs")
     D = ad_outputs(P, x) if field == "ad_outputs" else index_closure(P, x)
-    in_d = D.contains_zero()
     claim = f"x = {tuple(str(v) for v in P.coerce_point(x))} is an artificial critical point"
+    try:
+        in_d = D.contains_zero()
+    except Undecided as exc:
+        return Verdict(None, claim, reason=str(exc))
     if in_d.holds is False:
         return Verdict(False, claim, {"separator": in_d.certificate["separator"],
                                       "field": D}, reason=f"0 is not in conv({field})")
     try:
-        C = clarke(P, x)
+        C = clarke(P, x, allow_unknown=True)
+        if isinstance(C, ClarkeBounds):  # 0 in the inner hull, or outside the outer one
+            inner = C.inner.contains_zero() if C.inner is not None else None
+            if inner is not None and inner.holds:
+                in_c, C = inner, C.inner
+            else:
+                in_c = C.outer.contains_zero()
+                if in_c.holds:
+                    return Verdict(None, claim, reason="0 lies between the inner and the "
+                                   "outer bound of the Clarke subgradient")
+                C = C.outer
+        else:
+            in_c = C.contains_zero()
     except Undecided as exc:
         return Verdict(None, claim, reason=str(exc))
-    in_c = C.contains_zero()
     if in_c.holds:
         return Verdict(False, claim, {"clarke_weights": in_c.certificate["weights"],
                                       "clarke": C}, reason="0 is in the Clarke subgradient")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers as _pynumbers
 from fractions import Fraction
+from functools import lru_cache
 
 import mpmath
 import sympy
@@ -101,14 +102,18 @@ def to_sympy(value):
 def canonical(value):
     """A sympy number in a canonical form, so equal results compare equal with ``==``.
 
-    Rationals are exact already; other numbers are put over a common denominator with
-    ``sympy.cancel`` (a rational function of their transcendental / radical atoms).
+    Rationals are exact already; a number certified equal to a rational (see
+    :func:`settle`) becomes that rational; other numbers are put over a common denominator
+    with ``sympy.cancel`` (a rational function of their transcendental / radical atoms).
     """
     if isinstance(value, RATIONAL_TYPES):
         return to_sympy(value)
     expr = sympy.sympify(value)
     if expr.is_Rational:
         return expr
+    settled = settle(expr)  # a disguised rational (log 6 - log 2 - log 3) becomes rational
+    if isinstance(settled, RATIONAL_TYPES):
+        return to_sympy(settled)
     return sympy.cancel(sympy.expand(expr))
 
 
@@ -191,7 +196,24 @@ def _sign_by_intervals(expr):
     return None
 
 
+def interval_sign(value):
+    """The sign of a nonzero constant by interval arithmetic alone, or None.
+
+    None means the enclosures kept containing 0 (the value may be 0); no symbolic step
+    is tried, so this is cheap enough to probe many points.
+
+    >>> import sympy
+    >>> interval_sign(sympy.E - sympy.Rational(271828, 100000)), interval_sign(0)
+    (1, None)
+    """
+    expr = to_sympy(value)
+    if expr.is_Rational:
+        return (expr.p > 0) - (expr.p < 0) or None
+    return _sign_by_intervals(expr)
+
+
 def _proved_zero(expr) -> bool:
+    """A symbolic proof that the constant ``expr`` is 0 (False means: no proof found)."""
     if expr.is_zero is True:
         return True
     try:
@@ -200,6 +222,12 @@ def _proved_zero(expr) -> bool:
             return sympy.minimal_polynomial(expr, x) == x
     except (NotImplementedError, ValueError, TypeError):
         pass
+    return simplifies_to_zero(expr)
+
+
+def simplifies_to_zero(expr) -> bool:
+    """True when sympy simplifies ``expr`` (possibly after rewriting in exp and expanding
+    logs of positive quantities) to 0; False means no proof was found."""
     try:
         if sympy.simplify(expr) == 0:
             return True
@@ -218,6 +246,8 @@ def sign(value) -> int:
     >>> import sympy
     >>> sign(sympy.log(3) - 1)
     1
+    >>> sign(sympy.log(2) + sympy.log(3) - sympy.log(6))   # a zero that is not syntactic
+    0
     """
     if isinstance(value, RATIONAL_TYPES):
         return (value > 0) - (value < 0)
@@ -228,6 +258,13 @@ def sign(value) -> int:
         return (expr.p > 0) - (expr.p < 0)
     if expr.free_symbols:
         raise Undecided(f"cannot take the sign of {expr}: it has free symbols")
+    if expr.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        raise Undecided(f"cannot take the sign of {expr}: it is not a finite real number")
+    return _sign_of_constant(expr)
+
+
+@lru_cache(maxsize=4096)
+def _sign_of_constant(expr):
     if expr.is_zero is True:
         return 0
     found = _sign_by_intervals(expr)
@@ -237,3 +274,93 @@ def sign(value) -> int:
         return 0
     raise Undecided(f"could not certify the sign of {expr} (interval arithmetic up to "
                     f"500 digits did not exclude 0 and no symbolic zero proof was found)")
+
+
+def compare(a, b) -> int:
+    """Certified comparison of two exact reals: -1, 0 or 1 as ``a < b``, ``a = b``, ``a > b``.
+
+    The sign of ``a - b`` (see :func:`sign`); raises :class:`selcalc.Undecided` when it
+    cannot be proved.  Never compares floating-point approximations.
+
+    >>> import sympy
+    >>> compare(sympy.E + sympy.Rational(1, 10**40), sympy.E)
+    1
+    >>> compare(sympy.log(6), sympy.log(2) + sympy.log(3)), compare(Fraction(1, 3), 1)
+    (0, -1)
+    """
+    if isinstance(a, RATIONAL_TYPES) and isinstance(b, RATIONAL_TYPES):
+        return (a > b) - (a < b)
+    return sign(to_sympy(a) - to_sympy(b))
+
+
+def settle(value):
+    """``value`` itself, or the rational it equals when that is certified (a disguised
+    rational such as ``log(2) + log(3) - log(6) + 2`` becomes ``2``).
+
+    The rational candidate comes from a 60-digit enclosure; it is accepted only when the
+    certified sign of the difference is 0.  A value whose sign cannot be certified is
+    returned unchanged (the caller meets :class:`selcalc.Undecided` where a sign is needed).
+
+    >>> import sympy
+    >>> settle(sympy.log(2) + sympy.log(3) - sympy.log(6)), settle(Fraction(1, 2))
+    (0, Fraction(1, 2))
+    >>> settle(sympy.log(6) - sympy.log(2) - sympy.log(3) + sympy.Rational(2, 3))
+    Fraction(2, 3)
+    >>> settle(sympy.E)
+    E
+    """
+    if isinstance(value, RATIONAL_TYPES):
+        return value
+    expr = to_sympy(value)
+    if expr.is_Rational:
+        return normalize(expr)
+    if expr.free_symbols:
+        return value
+    found = _settled_rational(expr)
+    return value if found is None else found
+
+
+@lru_cache(maxsize=4096)
+def _settled_rational(expr):
+    guess = _rational_guess(expr)
+    if guess is None:
+        return None
+    try:
+        return guess if sign(expr - to_sympy(guess)) == 0 else None
+    except Undecided:
+        return None
+
+
+def _mpf_fraction(raw):
+    """The exact rational value of a raw mpmath number ``(sign, mantissa, exponent, bits)``."""
+    neg, man, exp, _bits = raw
+    man = -int(man) if neg else int(man)
+    return Fraction(man) * 2 ** exp if exp >= 0 else Fraction(man, 2 ** -exp)
+
+
+def _rational_guess(expr, dps=60, max_den=10**12):
+    iv = mpmath.iv
+    old = iv.dps
+    iv.dps = dps
+    try:
+        box = _interval(expr, iv)
+        lo, hi = (_mpf_fraction(end) for end in box._mpi_)
+        mid = (lo + hi) / 2
+    except (TypeError, ValueError, ZeroDivisionError, AttributeError, OverflowError):
+        return None
+    finally:
+        iv.dps = old
+    guess = mid.limit_denominator(max_den)
+    return normalize(guess) if lo <= guess <= hi else None
+
+
+def is_zero(value) -> bool:
+    """Certified zero test: True when ``value`` is exactly 0, False when it is not.
+
+    Raises :class:`selcalc.Undecided` when neither can be proved.
+
+    >>> import sympy
+    >>> is_zero(sympy.log(2) + sympy.log(3) - sympy.log(6)), is_zero(sympy.pi - 3)
+    (True, False)
+    """
+    return sign(value) == 0

@@ -17,13 +17,13 @@ True
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, cmp_to_key
 
 import sympy
 import z3
 
 from .errors import Undecided
-from .numbers import RATIONAL_TYPES, canonical, exact, sign
+from .numbers import RATIONAL_TYPES, canonical, compare, exact, sign
 from .smt import model_value, rational, solver
 from .verdict import Verdict
 
@@ -54,7 +54,7 @@ class ConvexSet:
         seen, uniq = set(), []
         for pt in pts:
             key = tuple(canonical(c) for c in pt)
-            if key not in seen:
+            if key not in seen and (_rational(pt) or not _has_equal(uniq, pt)):
                 seen.add(key)
                 uniq.append(pt)
         if not uniq:
@@ -62,7 +62,7 @@ class ConvexSet:
         n = len(uniq[0])
         if any(len(pt) != n for pt in uniq):
             raise ValueError("points of different lengths")
-        self.points = tuple(sorted(uniq, key=_order_key))
+        self.points = tuple(sorted(uniq, key=_ORDER))
         self.shape = shape
         self.ambient_dim = n
 
@@ -74,12 +74,12 @@ class ConvexSet:
         if len(pts) <= 2:
             return tuple(self._out(p) for p in pts)
         if self.ambient_dim == 1:
-            lo = min(pts, key=lambda p: _order_key(p))
-            hi = max(pts, key=lambda p: _order_key(p))
-            return tuple(self._out(p) for p in ([lo] if lo == hi else [lo, hi]))
+            lo = min(pts, key=_ORDER)
+            hi = max(pts, key=_ORDER)
+            return tuple(self._out(p) for p in ([lo] if _compare_points(lo, hi) == 0 else [lo, hi]))
         _require_rational(pts)
         if self.ambient_dim == 2:
-            return tuple(self._out(p) for p in sorted(_hull2d(pts), key=_order_key))
+            return tuple(self._out(p) for p in sorted(_hull2d(pts), key=_ORDER))
         verts = []
         for i, pt in enumerate(pts):
             others = pts[:i] + pts[i + 1:]
@@ -147,9 +147,10 @@ class ConvexSet:
     def __eq__(self, other):
         if not isinstance(other, ConvexSet):
             return NotImplemented
-        mine = {tuple(canonical(c) for c in v) for v in self._vertex_vectors}
-        theirs = {tuple(canonical(c) for c in v) for v in other._vertex_vectors}
-        return mine == theirs
+        mine, theirs = self._vertex_vectors, other._vertex_vectors
+        if len(mine) != len(theirs) or self.ambient_dim != other.ambient_dim:
+            return False
+        return all(_has_equal(theirs, v, undecided="raise") for v in mine)
 
     __hash__ = None
 
@@ -201,14 +202,38 @@ def _fmt(v):
     return "(" + ", ".join(str(c) for c in v) + ")"
 
 
-def _order_key(pt):
-    key = []
-    for c in pt:
-        if isinstance(c, RATIONAL_TYPES):
-            key.append(c)
-        else:
-            key.append(sympy.N(c, 30))
-    return tuple(key)
+def _compare_points(p, q):
+    """Lexicographic order by certified comparisons (never by float approximations)."""
+    for a, b in zip(p, q):
+        c = compare(a, b)
+        if c:
+            return c
+    return 0
+
+
+_ORDER = cmp_to_key(_compare_points)
+
+
+def _rational(pt):
+    return all(isinstance(c, RATIONAL_TYPES) for c in pt)
+
+
+def _has_equal(points, pt, undecided="keep"):
+    """Whether some point of ``points`` equals ``pt`` (certified comparisons).
+
+    An undecidable comparison counts as "not equal" with ``undecided="keep"`` (a set
+    keeps a point it cannot prove redundant) and raises with ``undecided="raise"``.
+    """
+    for q in points:
+        if len(q) != len(pt):
+            continue
+        try:
+            if _compare_points(q, pt) == 0:
+                return True
+        except Undecided:
+            if undecided == "raise":
+                raise
+    return False
 
 
 def _require_rational(pts):
