@@ -252,6 +252,11 @@ def main(out="casebook/out", only=None, stream=None) -> int:
     """
     stream = stream or sys.stdout
     cases = select(only)
+    folder = Path(out) if out else None
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise SelcalcError(f"--out {out}: a file of that name exists; the casebook is written "
+                           f"into a folder (casebook.md and figures): choose another --out or "
+                           f"remove the file")
     results = []
     for i, case in enumerate(cases, 1):
         print(f"[{i:>2}/{len(cases)}] {case.name} ...", end="", file=stream, flush=True)
@@ -275,9 +280,12 @@ def main(out="casebook/out", only=None, stream=None) -> int:
                           else c.error, file=stream)
                 elif c.verdict is not None:
                     print(f"  {c.verdict}", file=stream)
-    if out:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SelcalcError(f"--out {out}: cannot create the folder: "
+                               f"{exc.strerror or exc}") from None
         page = folder / "casebook.md"
         page.write_text(render_markdown(results, folder), encoding="utf-8")
         print(f"\nwrote {page}", file=stream)

@@ -28,6 +28,7 @@ from .interpreters.opcount import cost, cost_backward
 from .ir import Program
 from .selection import Selection, selection
 from .sets import ConvexSet
+from .theorems.lemma1 import prove_forward_equals_backward, prove_lemma1
 from .verdict import Verdict
 
 __version__ = "0.1.0"
@@ -43,4 +44,5 @@ __all__ = [
     "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
     "cost", "cost_backward",
+    "prove_forward_equals_backward", "prove_lemma1",
 ]

@@ -104,6 +104,8 @@ def index_closure(P, x, max_patterns=4096):
         except DomainError:
             continue
         points[_key(sigma)] = _as_point(P, rows)
+    if not points:
+        raise DomainError(f"no pattern of the program has a derivative defined at {tuple(x)}")
     out = _set(P, points.values())
     out.patterns = points
     return out
