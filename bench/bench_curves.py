@@ -1,4 +1,4 @@
-"""Issue 4 benchmark: exact breakpoints and conservativity along a segment crossing a traced
+"""Benchmark: exact breakpoints and conservativity along a segment crossing a traced
 ReLU network (2 inputs, 3 hidden layers of width 64), against a float baseline that finds
 breakpoints by dense sampling (10^4 samples) and bisection.
 

@@ -207,7 +207,8 @@ def render_markdown(results, folder):
              "Every claim below was checked by the engine when this page was generated: "
              "the values shown are the engine's exact results. A claim marked "
              "*expected false* is a statement the case refutes; it is verified when the "
-             "engine finds it false. Seeds are cited as `seeds/00X`.", "",
+             "engine finds it false. Papers are cited by authors and venue; the full "
+             "references are in docs/mathematics.md.", "",
              "| # | case | claims | verified | failed | unknown |", "|---|---|---|---|---|---|"]
     for i, r in enumerate(results, 1):
         title = r.case.title.replace("|", "\\|")

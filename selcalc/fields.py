@@ -1,5 +1,5 @@
-"""Set-valued derivatives at a point (THEORY.md §3): ad_outputs, index_closure, clarke,
-artificial critical points.
+"""Set-valued derivatives at a point (docs/mathematics.md, section 3): ad_outputs,
+index_closure, clarke, artificial critical points.
 
 >>> import selcalc
 >>> zero = selcalc.parse("def zero(t):\\n    return relu(-t) + t - relu(t)")

@@ -1,7 +1,7 @@
 """Set-valued derivatives at a point: ad_outputs, index_closure, clarke, artificial critical.
 
-Expected sets are derived from the definitions (THEORY.md §3) by hand; every certificate
-the engine returns is re-checked by selcalc.certificates.
+Expected sets are derived from the definitions (docs/mathematics.md, section 3) by hand; every
+certificate the engine returns is re-checked by selcalc.certificates.
 """
 
 import random
