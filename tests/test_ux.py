@@ -64,3 +64,44 @@ def test_custom_convention_changes_the_derivative():
     P = selcalc.parse("def f(x):\n    return abs(x)\n")
     assert selcalc.grad(P, 0, convention=conv) == (Fraction(1, 2),)
     assert not conv.is_selection
+
+
+# ---------------------------------------------------------------------- display
+def test_rich_display():
+    P = selcalc.parse("def zero(t):\n    return relu(-t) + t - relu(t)\n")
+    html = P._repr_html_()
+    assert "<pre>" in html and "relu" in html and "zero" in html
+    v = selcalc.artificial_critical(P, 0)
+    assert v.holds is False and "fails" in v._repr_html_()
+    assert "unknown" in selcalc.Verdict(None, "a < b", reason="x & y")._repr_html_()
+    assert "&amp;" in selcalc.Verdict(None, "a < b", reason="x & y")._repr_html_()
+    assert selcalc.ad_outputs(P, 0)._repr_latex_() == "$[-1, 1]$"
+    assert selcalc.clarke(P, 0)._repr_latex_() == "$\\{0\\}$"
+
+
+# ---------------------------------------------------------------------- piecewise
+@pytest.mark.parametrize("source, branches", [
+    ("def f(x):\n    return relu(x) + relu(x - 1)\n", 3),          # one empty pattern
+    ("def f(x):\n    return relu(x) - relu(-x)\n", 1),             # f = x; two thin patterns
+    ("def f(x, y):\n    return relu(x) + relu(y) + relu(x + y)\n", 6),  # 8 - 2 thin cones
+])
+def test_piecewise_without_empty_pieces(source, branches):
+    import itertools
+    from fractions import Fraction
+    import sympy
+    P = selcalc.parse(source)
+    S = selcalc.selection(P)
+    pw = S.piecewise()
+    assert len(pw.args) == branches
+    # still the program's function, everywhere on a grid that includes the kinks
+    grid = [Fraction(k, 2) for k in range(-4, 5)]
+    for x in itertools.product(grid, repeat=P.p):
+        value = pw.subs(dict(zip(S.symbols, x)))
+        assert sympy.simplify(value - P(*x)) == 0, x
+    # every kept branch has an interior point: a grid point where its tests are all strict
+    fine = [Fraction(k, 3) + Fraction(1, 7) for k in range(-9, 10)]
+    for _, cond in pw.args:
+        assert any(all(a.lhs.subs(dict(zip(S.symbols, x))) != a.rhs
+                       for a in (cond.atoms(sympy.Rel)))
+                   and bool(cond.subs(dict(zip(S.symbols, x))))
+                   for x in itertools.product(fine, repeat=P.p))
