@@ -219,6 +219,7 @@ def _fail(exc, as_json, internal=False):
         print(f"selcalc: error: {exc}", file=sys.stderr)
     if as_json:
         print(_error_json(exc, internal))
+        sys.stdout.flush()
     return 1 if internal else 2
 
 
@@ -239,7 +240,9 @@ def main(argv=None):
     as_json = "--json" in argv
     try:
         try:
-            return _run(argv, as_json)
+            code = _run(argv, as_json)
+            sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+            return code
         except SystemExit as exc:  # --help, --version, or a sub-parser's own exit
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         except SelcalcError as exc:
