@@ -18,9 +18,9 @@ def null(t):
 
 NARRATIVE = """\
 `zero(t) = relu2(t) - relu(t)` outputs 0 for every t, but AD returns zero'(0) = 1
-(Bolte & Pauwels, NeurIPS 2020, section 1.1; the same example opens the complexity paper,
-Bolte, Boustany, Pauwels & Pesquet-Popescu, ICLR 2023). In the paper's vocabulary (Definition
-4, remark (a)) this is a selection derivative that is not a subgradient of any kind. Over all
+(Bolte & Pauwels, NeurIPS 2020, section 1.1; the same example motivates the complexity work
+of Bolte, Boustany, Pauwels & Pesquet-Popescu, ICLR 2023). In the paper's vocabulary
+(Definition 4, remark (a)) this is a selection derivative that is not a subgradient of any kind. Over all
 tie-breaking choices AD could return -1, 0 or 1 at 0, so the index closure D_f(0) of
 Definition 5 is [-1, 1], while the Clarke subgradient of the zero function is {0}. D_f
 depends on the program; the Clarke set does not."""
