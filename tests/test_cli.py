@@ -246,3 +246,30 @@ def test_subcommand_function_names_the_program():
     from selcalc.cli import split_point
     assert split_point("1/2,  -3") == ["1/2", "-3"]
     assert split_point(" 1e-3  2 ") == ["1e-3", "2"]
+
+
+TOKENS = ["check", "prove", "casebook", "theorems", "lemma1", "--example", "identity", "max",
+          "--at", "0", "-1,2", "1/2 3", "a", "", "--json", "--convention", "jax", "nope",
+          "--function", "f", "--p", "3", "--m", "-2", "--certificates", "--case", "--", "-x"]
+
+
+def test_generated_argument_vectors_keep_the_contract(capsys):
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    @settings(max_examples=60, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.sampled_from(TOKENS), max_size=6))
+    def one(argv):
+        if argv[:1] in (["casebook"], ["theorems"]):
+            return  # long runs; their error paths are tested above
+        code = main(argv)
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err and "Traceback" not in out
+        assert code in (0, 1, 2), (argv, code)
+        if code == 2 and err:
+            assert err.startswith("selcalc: error:") or "usage" in err or argv == [], err
+            if "--json" in argv and argv[:1] == ["check"]:
+                assert "error" in json.loads(out)
+        if code == 1:
+            assert "internal error" not in err, (argv, err)  # 1 = prove did not hold only
+    one()
