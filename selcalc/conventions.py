@@ -118,17 +118,18 @@ RULE_NAMES = ("first", "last", "mean")
 def tie_families():
     """The primitive families a convention can give a rule for (those with several pieces).
 
-    Read from the primitive table, so a primitive added there is known here too.
+    Read from the primitive table, so a primitive added to ``PRIMITIVES`` is known here
+    too; a family whose primitives are only made by a factory (as ``max_primitive(r)``) is
+    listed in ``selcalc.primitives.table.TIE_FAMILIES`` if that tuple exists.
 
     >>> sorted(tie_families())[:4]
     ['abs', 'clip', 'leaky_relu', 'max']
     """
-    from .primitives.table import (PRIMITIVES, clip_primitive, max_primitive, min_primitive,
-                                   sort_primitive)
-    made = [max_primitive(2), max_primitive(3), min_primitive(2), min_primitive(3),
-            sort_primitive(2), clip_primitive(0, 1)]
-    return frozenset(p.family for p in list(PRIMITIVES.values()) + made
-                     if len(p.pieces) > 1)
+    from .primitives import table
+    made = [table.max_primitive(2), table.max_primitive(3), table.min_primitive(2),
+            table.min_primitive(3), table.sort_primitive(2), table.clip_primitive(0, 1)]
+    return frozenset([p.family for p in list(table.PRIMITIVES.values()) + made
+                      if len(p.pieces) > 1] + list(getattr(table, "TIE_FAMILIES", ())))
 
 
 def _suggest(word, choices):
