@@ -17,7 +17,7 @@ def result(name):
     return RESULTS[name]
 
 
-CITED = ("NeurIPS 2020", "NeurIPS 2021", "Mathematical Programming 2021", "ICLR 2023")
+CITED = ("NeurIPS 2020", "NeurIPS 2021", "Mathematical Programming 2021", "ICLR 2023", "arXiv")
 
 
 def test_registry_contract():
