@@ -8,7 +8,8 @@ Run: ``python bench/bench_cheap_gradient.py``.  For ReLU networks of several siz
   evaluates first), and their ratio, at a generic point and at a point with tied ReLUs.
 
 Two weight families: entries in {−1, 0, 1} (``selcalc.theorems.cheap_gradient``, the
-setting of seeds/004) and small rationals (``bench/networks.py``).
+setting of Bolte, Boustany, Pauwels & Pesquet-Popescu, ICLR 2023) and small rationals
+(``bench/networks.py``).
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ def main():
                          (f"{'-'.join(map(str, widths))} rational",
                           rational_network(widths, seed=1, tied_first_layer=widths[1] // 4)[0])):
             worst = max(worst, row(label, P, (generic, tied)))
-    print(f"\nlargest ω_b = {float(worst):.3f}  (claim: <= 5; seeds/004 states ω_b ≈ 5 for "
-          f"ReLU networks)")
+    print(f"\nlargest ω_b = {float(worst):.3f}  (claim: <= 5; the ICLR 2023 paper states "
+          f"ω_b ≈ 5 for ReLU networks)")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Issue 3 benchmark: exact Clarke subgradient with pruning vs brute force over 2^k patterns.
+"""Benchmark: exact Clarke subgradient with pruning vs brute force over 2^k patterns.
 
 A ReLU network with 2 inputs whose first layer has k neurons tied at x = 0 (bias 0, weights
 in {-1, 0, 1} plus rational ones).  Brute force decides every one of the 2^k tie patterns

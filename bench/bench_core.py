@@ -1,4 +1,4 @@
-"""Issue 2 benchmark: cheap gradient ratio, exact vs float evaluation, selcalc vs naive sympy.
+"""Benchmark: cheap gradient ratio, exact vs float evaluation, selcalc vs naive sympy.
 
 Run: ``python bench/bench_core.py``.  Prints ratios measured side by side in one run.
 """

@@ -1,8 +1,9 @@
-"""Issue 4 benchmark: exact breakpoints and conservativity along a segment crossing a traced
+"""Benchmark: exact breakpoints and conservativity along a segment crossing a traced
 ReLU network (2 inputs, 3 hidden layers of width 64), against a float baseline that finds
 breakpoints by dense sampling (10^4 samples) and bisection.
 
-Run: ``python bench/bench_curves.py``.
+Run: ``python bench/bench_curves.py`` (the float baseline needs numpy:
+``python -m pip install -e ".[bench]"``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from fractions import Fraction
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import numpy as np  # noqa: E402
+try:
+    import numpy as np  # noqa: E402
+except ImportError:  # pragma: no cover - depends on the environment
+    sys.exit("bench_curves.py needs numpy for its float baseline: "
+             "python -m pip install -e \".[bench]\"")
 
 import selcalc  # noqa: E402
 from bench.networks import relu_network  # noqa: E402

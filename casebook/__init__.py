@@ -1,4 +1,4 @@
-"""The selcalc casebook: worked cases from the seeds, each with claims the engine checks.
+"""The selcalc casebook: worked cases from the papers, each with claims the engine checks.
 
 ``casebook.registry.CASES`` lists the cases in order; ``python -m casebook.runner`` (or
 ``selcalc casebook``) runs them all and writes a markdown rendering.

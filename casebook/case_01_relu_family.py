@@ -24,10 +24,10 @@ def zero(t):
 STATED = {"relu1": 0, "relu2": 1, "relu3": Fraction(1, 2), "zero": 1}
 
 NARRATIVE = """\
-The opening experiment of the NeurIPS 2020 paper (seeds/002, section 1.1 and the top of
-Figure 1): `relu2(t) = relu(-t) + t` and `relu3(t) = (relu(t) + relu2(t)) / 2` are the same
-function as `relu`, yet TensorFlow differentiates them to 0, 1 and 1/2 at t = 0. AD acts
-on programs, not on functions. The engine reproduces the three numbers exactly under the
+The opening experiment of the NeurIPS 2020 paper (Bolte & Pauwels, NeurIPS 2020, section 1.1
+and the top of Figure 1): `relu2(t) = relu(-t) + t` and `relu3(t) = (relu(t) + relu2(t)) / 2`
+are the same function as `relu`, yet TensorFlow differentiates them to 0, 1 and 1/2 at t = 0.
+AD acts on programs, not on functions. The engine reproduces the three numbers exactly under the
 `tensorflow` preset (and, because all three libraries take `relu'(0) = 0`, under the
 `pytorch` and `jax` presets too), proves that the three programs compute one function,
 and shows that each derivative is one of the values AD could produce at 0: the set of
@@ -89,6 +89,6 @@ CASE = Case(
     source=SOURCE,
     points={"relu1": (0,), "relu2": (0,), "relu3": (0,), "zero": (0,)},
     make_claims=make_claims,
-    tags={"figure1", "seeds/002", "conventions"},
+    tags={"figure1", "neurips2020", "conventions"},
     figure=figure,
 )

@@ -18,11 +18,12 @@ def null(t):
 
 NARRATIVE = """\
 `zero(t) = relu2(t) - relu(t)` outputs 0 for every t, but AD returns zero'(0) = 1
-(seeds/002, section 1.1; the same example opens the complexity talk, seeds/004). In the
-paper's vocabulary (Definition 4, remark (a)) this is a selection derivative that is not a
-subgradient of any kind. Over all tie-breaking choices AD could return -1, 0 or 1 at 0,
-so the index closure D_f(0) of Definition 5 is [-1, 1], while the Clarke subgradient of
-the zero function is {0}. D_f depends on the program; the Clarke set does not."""
+(Bolte & Pauwels, NeurIPS 2020, section 1.1; the same example motivates the complexity work
+of Bolte, Boustany, Pauwels & Pesquet-Popescu, ICLR 2023). In the paper's vocabulary
+(Definition 4, remark (a)) this is a selection derivative that is not a subgradient of any kind. Over all
+tie-breaking choices AD could return -1, 0 or 1 at 0, so the index closure D_f(0) of
+Definition 5 is [-1, 1], while the Clarke subgradient of the zero function is {0}. D_f
+depends on the program; the Clarke set does not."""
 
 
 def make_claims(case):
@@ -55,5 +56,5 @@ CASE = Case(
     source=SOURCE,
     points={"zero": (0,), "relu2": (0,), "null": (0,)},
     make_claims=make_claims,
-    tags={"figure1", "seeds/002", "seeds/004"},
+    tags={"figure1", "neurips2020", "iclr2023"},
 )

@@ -32,9 +32,9 @@ SCALED = {"three_zero": 3, "minus_seven_thirds_zero": Fraction(-7, 3),
 
 NARRATIVE = """\
 Scaling the zero program by a constant c gives a program for the constant function 0
-whose AD derivative at 0 is c (seeds/002, section 1.1: the derivative can be changed at
-prescribed arguments). The literal `0.1` is read exactly as 1/10. Shifting the kink moves
-the prescribed point: `5 * zero(t - 2)` has AD derivative 5 at t = 2 and 0 elsewhere. The
+whose AD derivative at 0 is c (Bolte & Pauwels, NeurIPS 2020, section 1.1: the derivative can
+be changed at prescribed arguments). The literal `0.1` is read exactly as 1/10. Shifting the
+kink moves the prescribed point: `5 * zero(t - 2)` has AD derivative 5 at t = 2 and 0 elsewhere. The
 Clarke subgradient stays {0}; the set of possible AD outputs at the kink is c·[-1, 1]."""
 
 
@@ -68,5 +68,5 @@ CASE = Case(
     points={"three_zero": (0,), "minus_seven_thirds_zero": (0,), "tenth_zero": (0,),
             "five_zero_at_two": (2,), "zero": (0,)},
     make_claims=make_claims,
-    tags={"figure1", "seeds/002"},
+    tags={"figure1", "neurips2020"},
 )

@@ -25,8 +25,8 @@ def line(t):
 
 NARRATIVE = """\
 `identity(t) = t - zero(t)` is the identity function, but AD returns 0 at t = 0
-(seeds/002, section 1.1). A gradient method driven by AD sees a stationary point there
-although the function has slope 1 everywhere. The paper (section 5.2) calls such a point
+(Bolte & Pauwels, NeurIPS 2020, section 1.1). A gradient method driven by AD sees a stationary
+point there although the function has slope 1 everywhere. The paper (section 5.2) calls such a point
 *artificial critical*: 0 lies in the selection field D_f(x) but not in the Clarke
 subgradient. The engine finds it, certifies it (convex weights expressing 0 from the AD
 outputs, and a vector w with <w, v> > 0 on the Clarke set), re-checks the certificate
@@ -74,5 +74,5 @@ CASE = Case(
     source=SOURCE,
     points={"identity": (0,), "zero": (0,), "relu2": (0,)},
     make_claims=make_claims,
-    tags={"figure1", "seeds/002", "artificial-critical"},
+    tags={"figure1", "neurips2020", "artificial-critical"},
 )

@@ -24,10 +24,10 @@ def bent_sine(t):
 PRESCRIBED = {0: 0, 1: 2, -2: -3}
 
 NARRATIVE = """\
-The bottom of Figure 1 of the paper (seeds/002) shows AD producing arbitrary derivatives
-of the sine function at prescribed arguments, including an artificial critical point.
-Each `c * zero(t - a)` term adds nothing to the function but adds c to the AD derivative
-at t = a, so `bent_sine` computes sin(t) while AD returns 0 at t = 0 (an artificial
+The bottom of Figure 1 of the paper (Bolte & Pauwels, NeurIPS 2020) shows AD producing
+arbitrary derivatives of the sine function at prescribed arguments, including an artificial
+critical point. Each `c * zero(t - a)` term adds nothing to the function but adds c to the AD
+derivative at t = a, so `bent_sine` computes sin(t) while AD returns 0 at t = 0 (an artificial
 critical point: the Clarke subgradient there is {cos 0} = {1}), 2 at t = 1 and -3 at
 t = -2. The constants `2 - cos(1)` and `-3 - cos(2)` are exact. Because sin is analytic but
 outside the log-exp class of Definition 1, the program is flagged: the statements that
@@ -85,6 +85,6 @@ CASE = Case(
     source=SOURCE,
     points={"bent_sine": (0,), "sine": (0,), "zero": (0,)},
     make_claims=make_claims,
-    tags={"figure1", "seeds/002", "outside-logexp", "artificial-critical"},
+    tags={"figure1", "neurips2020", "outside-logexp", "artificial-critical"},
     figure=figure,
 )

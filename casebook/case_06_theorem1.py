@@ -38,9 +38,10 @@ def zero_at_three_halves(t):
 '''
 
 NARRATIVE = """\
-Theorem 1 of the paper (seeds/002, section 1.1) says that no nontrivial operator on
+Theorem 1 of the paper (Bolte & Pauwels, NeurIPS 2020, section 1.1) says that no nontrivial
+operator on
 *functions* can (a) contain every output of AD and (b) contain 0 in its value at relu
-and 0. The proof is in the paper's appendix, which is not among the seeds; what the engine
+and 0. The proof is in the paper's appendix; what the engine
 can do is exhibit the programs that make the obstruction concrete. The six programs below
 all compute relu (proved piece by piece on [-5, 5]); their AD derivatives at 0 are -2, -1,
 0, 1/2, 1 and 3, and scaling the `zero` gadget reaches any real c. Requirement (a) would
@@ -91,5 +92,5 @@ CASE = Case(
             "zero_at_three_halves": (Fraction(3, 2),)},
     make_claims=make_claims,
     expect_counterexample=True,
-    tags={"seeds/002", "theorem"},
+    tags={"neurips2020", "theorem"},
 )

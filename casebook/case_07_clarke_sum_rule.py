@@ -21,12 +21,12 @@ def null(x):
 '''
 
 NARRATIVE = """\
-The talks on conservative gradients (seeds/000 and seeds/001) stress that the Clarke
-subgradient has no calculus beyond convexity: only the inclusion
+The work on conservative gradients (Bolte & Pauwels, Mathematical Programming 2021) stresses
+that the Clarke subgradient has no calculus beyond convexity: only the inclusion
 ∂(g1 + g2) ⊂ ∂g1 + ∂g2 holds, and it can be strict. With g1 = |x| and g2 = -|x| the sum is
 the zero function: ∂^c f(0) = {0}, while ∂^c g1(0) + ∂^c g2(0) = [-2, 2]. Conservative
-fields do add up (sum rule in seeds/000): the AD outputs of the program `abs(x) - abs(x)`
-at 0 fill exactly [-2, 2] = D_g1(0) + D_g2(0), and that field is conservative for f."""
+fields do add up (the sum rule of conservative fields): the AD outputs of the program `abs(x) -
+abs(x)` at 0 fill exactly [-2, 2] = D_g1(0) + D_g2(0), and that field is conservative for f."""
 
 
 def _minkowski(A, B):
@@ -73,5 +73,5 @@ CASE = Case(
     points={"g1": (0,), "g2": (0,), "f": (0,), "null": (0,)},
     make_claims=make_claims,
     expect_counterexample=True,
-    tags={"seeds/000", "seeds/001", "calculus"},
+    tags={"conservative-fields", "calculus"},
 )

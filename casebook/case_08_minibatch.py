@@ -26,15 +26,14 @@ def K(x):
 '''
 
 NARRATIVE = """\
-Minibatch methods train J = (1/n) Σ J_i with one derivative per sample (seeds/000,
-"minibatch + subgradient"). For convex J_i, averaging subgradients gives a subgradient of
-J; without convexity it does not. With J1 = |x| and J2 = -|x|, J = 0: v1 = 1 ∈ ∂^c J1(0)
-and v2 = 1 ∈ ∂^c J2(0), but their average 1 is not in ∂^c J(0) = {0}. AD behaves the same
-way: K1 = 2 relu(x) - x and K2 = -(2 relu(-x) + x) are other programs for |x| and -|x|;
-with relu'(0) = 0 AD returns -1 for each, and the average -1 is not in the Clarke set {0}
-of their average. It is, however, exactly what AD returns on the program of the average
-(the sum rule of selection derivatives, Proposition 4) and it lies in that program's
-conservative field conv(AD outputs) = [-1, 1]: the model of seeds/000 and the paper's
+Minibatch methods train J = (1/n) Σ J_i with one derivative per sample (Bolte & Pauwels,
+Mathematical Programming 2021). For convex J_i, averaging subgradients gives a subgradient
+of J; without convexity it does not. With J1 = |x| and J2 = -|x|, J = 0: v1 = 1 ∈ ∂^c J1(0)
+and v2 = 1 ∈ ∂^c J2(0), but their average 1 is not in ∂^c J(0) = {0}. AD behaves the same way: K1 = 2 relu(x) - x and K2 = -(2 relu(-x) + x) are other
+programs for |x| and -|x|; with relu'(0) = 0 AD returns -1 for each, and the average -1 is not
+in the Clarke set {0} of their average. It is, however, exactly what AD returns on the program
+of the average (the sum rule of selection derivatives, Proposition 4) and it lies in that program's
+conservative field conv(AD outputs) = [-1, 1]: the model of conservative fields and the paper's
 Theorem 4 is built on that field, not on Clarke's."""
 
 
@@ -75,5 +74,5 @@ CASE = Case(
     points={n: (0,) for n in ("J1", "J2", "J", "K1", "K2", "K")},
     make_claims=make_claims,
     expect_counterexample=True,
-    tags={"seeds/000", "calculus", "conventions"},
+    tags={"conservative-fields", "calculus", "conventions"},
 )

@@ -25,9 +25,9 @@ def zero(t):
 SUBGRADIENT = {-1: (0, 0), 0: (0, 1), Fraction(1, 2): (1, 1)}
 
 NARRATIVE = """\
-Section 5.1 of the paper (seeds/002, "Illustration with ReLU and sorting", (a)): with the
-selection f_1 = 0, f_2 = t, the index closure of Definition 5 is the convex subgradient of
-relu: {0} for t < 0, [0, 1] at 0 and {1} for t > 0. The engine computes D_f for three
+Section 5.1 of the paper (Bolte & Pauwels, NeurIPS 2020, "Illustration with ReLU and sorting",
+(a)): with the selection f_1 = 0, f_2 = t, the index closure of Definition 5 is the convex
+subgradient of relu: {0} for t < 0, [0, 1] at 0 and {1} for t > 0. The engine computes D_f for three
 programs of relu (`relu(t)`, `max(t, 0)` and `relu2`) and finds the convex subgradient
 each time, along with the Clarke subgradient. The last claim is the warning that comes
 with it: D_f belongs to the program, not to the function. For the program `zero`, D_f(0) is
@@ -57,5 +57,5 @@ CASE = Case(
     source=SOURCE,
     points={"relu1": (0,), "relu_max": (0,), "relu2": (0,), "zero": (0,)},
     make_claims=make_claims,
-    tags={"seeds/002"},
+    tags={"neurips2020"},
 )

@@ -21,7 +21,7 @@ def sort2(a, b):
 POINTS = [(0, 0, 1), (1, 0, 1), (2, 2, 2), (3, 1, 2)]
 
 NARRATIVE = """\
-Section 5.1 of the paper (seeds/002, (b)): the sorting map F(x) = Px, with P any
+Section 5.1 of the paper (Bolte & Pauwels, NeurIPS 2020, (b)): the sorting map F(x) = Px, with P any
 permutation matrix that sorts x, is an elementary selection, and its index closure
 D_F(x) = conv{P permutation : Px = F(x)} is the Clarke Jacobian. selcalc's `sort` is
 ascending (the paper sorts in descending order; the statement is the same) and its
@@ -75,5 +75,5 @@ CASE = Case(
     source=SOURCE,
     points={"sort3": (0, 0, 1), "sort2": (5, 5)},
     make_claims=make_claims,
-    tags={"seeds/002", "vector"},
+    tags={"neurips2020", "vector"},
 )

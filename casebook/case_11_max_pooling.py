@@ -1,4 +1,4 @@
-"""Case 11: 2×2 max pooling of a 4×4 image with a tie (seeds/003)."""
+"""Case 11: 2×2 max pooling of a 4×4 image with a tie."""
 
 import sympy
 
@@ -23,7 +23,7 @@ def _source():
 
 SOURCE = _source()
 
-# the image of seeds/003 (row by row) and the pooled output it states
+# a 4×4 image (row by row) and its pooled output
 IMAGE = (3, 1, 13, 8,
          7, 20, 6, 2,
          7, 3, 5, 4,
@@ -36,11 +36,11 @@ FLAT = (4, 4, 0, 1,
         1, 0, 7, 6)
 
 NARRATIVE = """\
-The PhD talk (seeds/003) introduces max pooling with a 4×4 image whose 2×2 windows pool to
-[[20, 13], [7, 5]]; max is nonsmooth where entries are equal, and that image has one such
-place: the bottom-right window holds two 5s. The engine reproduces the pooled values,
-finds that single tie, and returns the two Jacobians AD can produce (the derivative of
-that output goes to one 5 or to the other). Both are essential, so the Clarke Jacobian
+Max pooling, the usual example of a nonsmooth layer in image networks, is shown here on a 4×4
+image whose 2×2 windows pool to [[20, 13], [7, 5]]; max is nonsmooth where entries are equal,
+and that image has one such place: the bottom-right window holds two 5s. The engine reproduces
+the pooled values, finds that single tie, and returns the two Jacobians AD can produce (the
+derivative of that output goes to one 5 or to the other). Both are essential, so the Clarke Jacobian
 is their segment. PyTorch's `amax`, JAX's `max` and TensorFlow's `reduce_max` all split a
 tie evenly (measured, docs/conventions.md), so each preset returns the midpoint, 1/2 on
 each 5; the `selection` convention sends everything to the first. (Max-pooling layers
@@ -58,7 +58,7 @@ def make_claims(case):
         return tuple(w1 if j == first else w2 if j == second else 0 for j in range(16))
 
     return [
-        equals("pooled output is [[20, 13], [7, 5]] as in seeds/003", lambda: P(*IMAGE),
+        equals("pooled output is [[20, 13], [7, 5]]", lambda: P(*IMAGE),
                POOLED),
         equals("exactly one tie: the max of the bottom-right window, between its two 5s "
                "(pieces 0 and 3)", lambda: selcalc.ad_outputs(P, IMAGE).ties, {20: (0, 3)}),
@@ -88,5 +88,5 @@ CASE = Case(
     source=SOURCE,
     points={"maxpool": IMAGE},
     make_claims=make_claims,
-    tags={"seeds/003", "vector", "conventions"},
+    tags={"pooling", "vector", "conventions"},
 )

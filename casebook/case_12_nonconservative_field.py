@@ -15,10 +15,10 @@ def sq(x1, x2):
 '''
 
 NARRATIVE = """\
-Conservativity is much more than "a gradient almost everywhere" (seeds/000): take
-f = ‖x‖² and the field D equal to {∇f} everywhere, plus the vector 0 on the segment
-[(0, 0), (1, 0)]. D has compact values and a closed graph, and it differs from ∇f only on
-a null set, yet it is not conservative: along the segment itself, d/dt f(γ(t)) = 2t while
+Conservativity is much more than "a gradient almost everywhere" (Bolte & Pauwels, Mathematical
+Programming 2021): take f = ‖x‖² and the field D equal to {∇f} everywhere, plus the vector 0 on
+the segment [(0, 0), (1, 0)]. D has compact values and a closed graph, and it differs from ∇f
+only on a null set, yet it is not conservative: along the segment itself, d/dt f(γ(t)) = 2t while
 <0, γ'(t)> = 0. The engine finds that witness exactly (a rational t on an open piece where
 both sides are analytic, so they differ on a set of positive length). Along a segment that
 only crosses the bad set, or for the field {∇f} alone, the check passes: a random
@@ -52,5 +52,5 @@ CASE = Case(
     points={"sq": (Fraction(1, 2), 0)},
     make_claims=make_claims,
     expect_counterexample=True,
-    tags={"seeds/000", "conservativity"},
+    tags={"conservative-fields", "conservativity"},
 )

@@ -14,8 +14,8 @@ def f(x, y):
 '''
 
 NARRATIVE = """\
-Proposition 2 of the paper (seeds/002) integrates a selection derivative along any
-segment: f(y) - f(x) = ∫_0^1 <y - x, ∇̂f(x + t(y - x))> dt. The selection derivative can
+Proposition 2 of the paper (Bolte & Pauwels, NeurIPS 2020) integrates a selection derivative
+along any segment: f(y) - f(x) = ∫_0^1 <y - x, ∇̂f(x + t(y - x))> dt. The selection derivative can
 be wrong on a null set and the formula still holds. Here f(x, y) = x + 3·zero(x - y) is
 the function x, but on the whole line x = y AD returns (4, -3) instead of (1, 0). The
 engine integrates exactly, piece by piece, along a segment that crosses the line and
@@ -57,5 +57,5 @@ CASE = Case(
     source=SOURCE,
     points={"f": (1, 1), "zero": (0,)},
     make_claims=make_claims,
-    tags={"seeds/002", "proposition"},
+    tags={"neurips2020", "proposition"},
 )

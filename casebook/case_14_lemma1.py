@@ -17,8 +17,8 @@ def f(x, y):
 '''
 
 NARRATIVE = """\
-Lemma 1 of the paper (seeds/002, section 4) is the matrix identity behind "forward mode
-equals backward mode": the product of the forward-mode factors and that of the
+Lemma 1 of the paper (Bolte & Pauwels, NeurIPS 2020, section 4) is the matrix identity behind
+"forward mode equals backward mode": the product of the forward-mode factors and that of the
 backward-mode factors agree after projection on the inputs. On a concrete program the
 engine runs both modes of Algorithm 2 with symbolic local partials d_k[j] and obtains the
 same polynomial, one monomial per path from an input to the output (Bauer's path sum).
@@ -71,5 +71,5 @@ CASE = Case(
     source=SOURCE,
     points={"f": (0, 0)},
     make_claims=make_claims,
-    tags={"seeds/002", "lemma"},
+    tags={"neurips2020", "lemma"},
 )

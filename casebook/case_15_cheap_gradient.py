@@ -15,12 +15,12 @@ SOURCE = "\n".join(relu_net_source(name, p, widths, seed)
 OMEGA_B = 5
 
 NARRATIVE = """\
-The complexity talk (seeds/004) recalls the Baur–Strassen theorem — for rational
-functions, computing the gradient by backpropagation costs at most 5 times the cost of
-the function — and its nonsmooth extension: backpropagation on a program for a locally
-Lipschitz function returns an element of a conservative gradient at a cost at most ω_b
-times that of the program, with ω_b ≈ 5 for ReLU networks. The engine counts operations
-on three ReLU networks with weights in {-1, 0, 1}. If the theorem helper's
+The complexity paper (Bolte, Boustany, Pauwels & Pesquet-Popescu, ICLR 2023) recalls the
+Baur–Strassen theorem — for rational functions, computing the gradient by backpropagation costs
+at most 5 times the cost of the function — and its nonsmooth extension: backpropagation on a
+program for a locally Lipschitz function returns an element of a conservative gradient at a
+cost at most ω_b times that of the program, with ω_b ≈ 5 for ReLU networks. The engine counts
+operations on three ReLU networks with weights in {-1, 0, 1}. If the theorem helper's
 `selcalc.cost` / `selcalc.cost_backward` exist they are used; otherwise this case counts
 with its own model: a node with r arguments costs max(1, r - 1) operations to evaluate,
 and backpropagation adds, per argument, one multiplication by the local partial and one
@@ -105,6 +105,6 @@ CASE = Case(
     points={name: tuple((-1) ** i * (i + 1) for i in range(p))
             for name, (p, _, _) in NETS.items()},
     make_claims=make_claims,
-    tags={"seeds/004", "complexity"},
+    tags={"iclr2023", "complexity"},
     table=table,
 )

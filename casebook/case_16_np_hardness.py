@@ -23,11 +23,11 @@ RELU_ONE = Convention("relu-one", rules={"relu": "last"},
 ZERO = (0,) * P_IN
 
 NARRATIVE = """\
-The complexity talk (seeds/004) contrasts two tasks on ReLU networks whose matrix and
-vector entries lie in {-1, 0, 1}: computing two distinct elements of the Clarke
-subgradient is NP-hard, while two elements of a conservative gradient cost two
-backpropagations. The engine shows both sides at x = 0, where with zero biases every
-ReLU is tied. Two backprop passes (relu'(0) = 0, then relu'(0) = 1) each return an
+The complexity paper (Bolte, Boustany, Pauwels & Pesquet-Popescu, ICLR 2023) contrasts two
+tasks on ReLU networks whose matrix and vector entries lie in {-1, 0, 1}: computing two
+distinct elements of the Clarke subgradient is NP-hard, while two elements of a conservative
+gradient cost two backpropagations. The engine shows both sides at x = 0, where with zero
+biases every ReLU is tied. Two backprop passes (relu'(0) = 0, then relu'(0) = 1) each return an
 element of conv(AD outputs), in time linear in the network. The Clarke set, on the other
 hand, needs the essential patterns: a search over tie choices pruned by exact LPs, and
 the table shows its size and cost growing with the network. The `linear_k` networks
@@ -106,6 +106,6 @@ CASE = Case(
     source=SOURCE,
     points={name: ZERO for name in list(RANDOM) + list(HIDDEN)},
     make_claims=make_claims,
-    tags={"seeds/004", "complexity"},
+    tags={"iclr2023", "complexity"},
     table=table,
 )

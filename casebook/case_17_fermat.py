@@ -24,11 +24,11 @@ def bowl(t):
 '''
 
 NARRATIVE = """\
-Fermat's rule for conservative fields (seeds/000): at a local minimum, 0 ∈ conv D(x) for
-every conservative field D — in particular 0 ∈ ∂^c f(x) ⊂ conv D(x). The engine checks it
-at the minimizers of |x|, relu and |x| + |y|, and on `bowl`, a program for t² with a
-`5·zero` gadget at the minimizer: AD returns 5 there, not 0, yet 0 lies in conv(AD
-outputs) = [-5, 5] and in the Clarke set {0}. These points are selection critical
+Fermat's rule for conservative fields (Bolte & Pauwels, Mathematical Programming 2021): at a
+local minimum, 0 ∈ conv D(x) for every conservative field D — in particular 0 ∈ ∂^c f(x) ⊂ conv
+D(x). The engine checks it at the minimizers of |x|, relu and |x| + |y|, and on `bowl`, a
+program for t² with a `5·zero` gadget at the minimizer: AD returns 5 there, not 0, yet 0 lies
+in conv(AD outputs) = [-5, 5] and in the Clarke set {0}. These points are selection critical
 (0 ∈ D_f, the paper's section 5.1) *and* Clarke critical, so they are not artificial,
 unlike the identity's 0 (case `identity`). The converse of Fermat's rule fails: -|x| is
 Clarke critical at its maximum."""
@@ -71,5 +71,5 @@ CASE = Case(
     source=SOURCE,
     points={"absx": (0,), "relu1": (0,), "l1": (0, 0), "negabs": (0,), "bowl": (0,)},
     make_claims=make_claims,
-    tags={"seeds/000", "seeds/002", "criticality"},
+    tags={"conservative-fields", "neurips2020", "criticality"},
 )

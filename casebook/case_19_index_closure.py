@@ -12,9 +12,9 @@ def g(x, y):
 '''
 
 NARRATIVE = """\
-Definition 5 of the paper (seeds/002) collects the gradients of every selection piece f_i
-with f_i(x) = f(x): equality of values, not "the piece is active". The two can differ.
-For g(x, y) = relu(x)·y at (1, 0), relu is not tied (x = 1), so AD can only return
+Definition 5 of the paper (Bolte & Pauwels, NeurIPS 2020) collects the gradients of every
+selection piece f_i with f_i(x) = f(x): equality of values, not "the piece is active". The two
+can differ. For g(x, y) = relu(x)·y at (1, 0), relu is not tied (x = 1), so AD can only return
 ∇(x·y) = (0, 1), which is also the Clarke gradient (g is smooth there). But the piece that
 replaces relu(x) by 0 has the value 0 = g(1, 0) as well, and its gradient (0, 0) enters
 D_f. So D_f(1, 0) = conv{(0, 0), (0, 1)}: the point is selection critical for D_f, and
@@ -47,5 +47,5 @@ CASE = Case(
     source=SOURCE,
     points={"g": (1, 0)},
     make_claims=make_claims,
-    tags={"seeds/002", "definition"},
+    tags={"neurips2020", "definition"},
 )

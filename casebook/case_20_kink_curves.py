@@ -19,8 +19,8 @@ def parabola(x, y):
 FIELDS = ("index_closure", "ad_outputs", "clarke", "pytorch", "jax", "tensorflow")
 
 NARRATIVE = """\
-Theorem 3 of the paper (seeds/002): D_f is conservative, i.e. along every absolutely
-continuous curve, d/dt f(γ(t)) = <v, γ'(t)> for all v in D_f(γ(t)), for almost every t.
+Theorem 3 of the paper (Bolte & Pauwels, NeurIPS 2020): D_f is conservative, i.e. along every
+absolutely continuous curve, d/dt f(γ(t)) = <v, γ'(t)> for all v in D_f(γ(t)), for almost every t.
 The interesting curves are the ones that stay inside a kink set, where several pieces are
 active for a whole interval of t. For dist(x, y) = |x - y| written with two ReLUs, the
 engine checks the identity along the diagonal segment (inside the kink) for D_f, conv(AD
@@ -56,5 +56,5 @@ CASE = Case(
     source=SOURCE,
     points={"dist": (1, 1), "parabola": (1, 1)},
     make_claims=make_claims,
-    tags={"seeds/002", "conservativity"},
+    tags={"neurips2020", "conservativity"},
 )

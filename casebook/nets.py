@@ -1,7 +1,7 @@
 """ReLU networks with weights in {-1, 0, 1}, written out as plain Python source.
 
-Used by the cheap-gradient and NP-hardness cases (``seeds/004``).  Everything is
-deterministic: a network is fixed by its sizes and a seed.
+Used by the cheap-gradient and NP-hardness cases (Bolte, Boustany, Pauwels & Pesquet-Popescu,
+ICLR 2023).  Everything is deterministic: a network is fixed by its sizes and a seed.
 
 >>> print(relu_net_source("tiny", 2, (2,), seed=1))
 def tiny(x1, x2):

@@ -46,7 +46,7 @@ class Claim:
 
 @dataclass
 class Case:
-    """A worked case: a story from the seeds, its programs, and claims the engine checks.
+    """A worked case: a story from the papers, its programs, and claims the engine checks.
 
     Parameters
     ----------
@@ -54,7 +54,7 @@ class Case:
         Registry key (``"zero"``, ``"sorting"`` ...).
     title : str
     narrative : str
-        What the case shows and where it comes from (``seeds/00X``).
+        What the case shows and where it comes from (authors, venue).
     source : str
         The programs, as plain Python source with one or more ``def``.
     points : dict

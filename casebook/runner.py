@@ -23,6 +23,7 @@ from selcalc import SelcalcError, Undecided, Verdict
 
 from .checks import fmt
 from .registry import CASES
+from .views import VIEWS
 
 VERIFIED, FAILED, UNKNOWN = "verified", "failed", "unknown"
 
@@ -190,6 +191,35 @@ def _draw(figure, folder):
     return figure["file"]
 
 
+def have_matplotlib():
+    """Whether figures can be drawn (the ``[plot]`` extra)."""
+    try:
+        import matplotlib
+    except ImportError:
+        return False
+    matplotlib.use("Agg")
+    return True
+
+
+NO_MATPLOTLIB = ('matplotlib is not installed, so the casebook is written without its '
+                 'figures; install it with: python -m pip install "selcalc[plot]"')
+
+
+def _draw_view(view, case, folder):
+    """Save one :mod:`casebook.views` view; returns markdown lines (empty without matplotlib)."""
+    if not have_matplotlib():
+        return []
+    import matplotlib.pyplot as plt
+    file, caption, draw = view
+    try:
+        fig = draw(case)
+        fig.savefig(folder / file, dpi=100)
+        plt.close(fig)
+    except Exception as exc:  # noqa: BLE001 - a picture that fails is reported, not fatal
+        return [f"*(figure {file} could not be drawn: {type(exc).__name__}: {exc})*", ""]
+    return [f"![{case.title}]({file})", "", f"*{caption}*", ""]
+
+
 def selcalc_float(value):
     """A float for plotting only (exact values are what the claims compare)."""
     import sympy
@@ -207,7 +237,9 @@ def render_markdown(results, folder):
              "Every claim below was checked by the engine when this page was generated: "
              "the values shown are the engine's exact results. A claim marked "
              "*expected false* is a statement the case refutes; it is verified when the "
-             "engine finds it false. Seeds are cited as `seeds/00X`.", "",
+             "engine finds it false. Papers are cited by authors and venue; the full "
+             "references are in docs/mathematics.md.", ""] + (
+                 [] if have_matplotlib() else [f"*{NO_MATPLOTLIB}.*", ""]) + [
              "| # | case | claims | verified | failed | unknown |", "|---|---|---|---|---|---|"]
     for i, r in enumerate(results, 1):
         title = r.case.title.replace("|", "\\|")
@@ -230,6 +262,8 @@ def render_markdown(results, folder):
             if name:
                 lines += [f"![{r.figure.get('title', '')}]({name})", "",
                           f"*{r.figure.get('caption', '')}*", ""]
+        for view in VIEWS.get(case.name, ()):
+            lines += _draw_view(view, case, folder)
         lines.append("### Claims")
         lines.append("")
         for c in r.claims:
@@ -252,6 +286,11 @@ def main(out="casebook/out", only=None, stream=None) -> int:
     """
     stream = stream or sys.stdout
     cases = select(only)
+    folder = Path(out) if out else None
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise SelcalcError(f"--out {out}: a file of that name exists; the casebook is written "
+                           f"into a folder (casebook.md and figures): choose another --out or "
+                           f"remove the file")
     results = []
     for i, case in enumerate(cases, 1):
         print(f"[{i:>2}/{len(cases)}] {case.name} ...", end="", file=stream, flush=True)
@@ -275,12 +314,17 @@ def main(out="casebook/out", only=None, stream=None) -> int:
                           else c.error, file=stream)
                 elif c.verdict is not None:
                     print(f"  {c.verdict}", file=stream)
-    if out:
-        folder = Path(out)
-        folder.mkdir(parents=True, exist_ok=True)
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SelcalcError(f"--out {out}: cannot create the folder: "
+                               f"{exc.strerror or exc}") from None
         page = folder / "casebook.md"
         page.write_text(render_markdown(results, folder), encoding="utf-8")
         print(f"\nwrote {page}", file=stream)
+        if not have_matplotlib():
+            print(f"note: {NO_MATPLOTLIB}", file=stream)
     return 1 if any(r.count(FAILED) for r in results) else 0
 
 

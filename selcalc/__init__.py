@@ -30,6 +30,7 @@ from .interpreters.opcount import cost, cost_backward
 from .ir import Program
 from .selection import Selection, selection
 from .sets import ConvexSet
+from .theorems.lemma1 import prove_forward_equals_backward, prove_lemma1
 from .verdict import Verdict
 
 __version__ = "0.1.0"
@@ -47,4 +48,5 @@ __all__ = [
     "cost", "cost_backward",
     "Uniform", "bad_step_sizes", "check_closed_graph", "check_projection_formula",
     "expectation", "implicit_jacobian", "sgd", "unroll",
+    "prove_forward_equals_backward", "prove_lemma1",
 ]

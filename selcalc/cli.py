@@ -4,25 +4,61 @@ Examples::
 
     selcalc check --example identity
     selcalc check my_program.py --function f --at "0, 1/2" --convention pytorch
-    selcalc check my_program.py --at 0 --json
+    selcalc check my_program.py --at -1,2 --json
+
+The contract: a run that cannot answer exits with status 2 and prints
+``selcalc: error: <what went wrong and what to do>`` on stderr; under ``--json`` stdout
+then holds ``{"error": {"type": ..., "message": ...}}``.  An unexpected failure inside
+selcalc exits with status 1 and asks for a report, without a traceback.
+
+>>> main(["prove", "lemma1", "--p", "5", "--m", "3"])
+2
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 
+from . import __version__
 from .errors import SelcalcError
 
 EPILOG = """examples:
   selcalc check --example identity            the paper's identity program at 0
   selcalc check prog.py --at "0, 1/2"         every convention, ties, derivative sets
-  selcalc check prog.py --at 0 --json         the same report for machines
+  selcalc check prog.py --at -1,2 --json      the same report for machines
   selcalc casebook                            run and render the casebook
   selcalc prove lemma1 --p 2 --m 12           Lemma 1 (forward = backward) symbolically
-  selcalc theorems                            the theorem regression over the casebook
+  selcalc theorems --quick                    the theorem regression over the casebook
 """
+
+THEOREMS_HELP = ("theorem regression over the casebook (selcalc theorems --help lists "
+                 "--case NAME, --theorem KEY, --quick)")
+
+
+class UsageError(SelcalcError):
+    """The command line itself is wrong (unknown option, missing value ...)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser that raises :class:`UsageError` instead of exiting."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _read_source(path):
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise SelcalcError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SelcalcError(f"cannot read {path}: it is not UTF-8 text (byte "
+                           f"{exc.start}); save the program as UTF-8") from None
 
 
 def _load(args):
@@ -36,26 +72,42 @@ def _load(args):
         return parse(source, name), args.at or at
     if not args.file:
         raise SelcalcError("give a Python file to check, or --example NAME")
-    try:
-        with open(args.file, encoding="utf-8") as fh:
-            source = fh.read()
-    except OSError as exc:
-        raise SelcalcError(f"cannot read {args.file}: {exc.strerror}") from None
+    source = _read_source(args.file)
     if args.at is None:
         raise SelcalcError("give the point with --at, e.g. --at \"0, 1/2\"")
     try:
         return parse(source, args.function), args.at
     except SelcalcError as exc:
-        raise SelcalcError(f"{args.file}: {exc}") from None
+        raise _prefixed(exc, args.file) from None
+
+
+def _prefixed(exc, where):
+    """``exc`` with its message prefixed by ``where`` (same class, attributes kept)."""
+    exc.args = (f"{where}: {exc}",) + exc.args[1:]
+    return exc
+
+
+def split_point(text):
+    """The coordinates of a ``--at`` value: comma- or space-separated.
+
+    >>> split_point("0, 1/2"), split_point("0 0"), split_point("-1 1 / 3")
+    (['0', '1/2'], ['0', '0'], ['-1', '1/3'])
+    """
+    if "," in text:
+        return [s.strip() for s in text.split(",") if s.strip()]
+    text = re.sub(r"\s*(\*\*|[/*^])\s*", r"\1", text.strip())
+    return text.split()
 
 
 def cmd_check(args):
     from .report import check_report, render_report
     P, at = _load(args)
+    if isinstance(at, str):
+        at = split_point(at)
     try:
         P.coerce_point(at)
     except SelcalcError as exc:
-        raise SelcalcError(f"bad point --at {at!r}: {exc}") from None
+        raise _prefixed(exc, f"bad point --at {args.at or ', '.join(at)!r}") from None
     report = check_report(P, at, conventions=args.convention, certificates=args.certificates)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -73,35 +125,42 @@ def cmd_prove(args):
     if args.what != "lemma1":
         raise SelcalcError(f"unknown statement {args.what!r}; available: lemma1")
     from .theorems.lemma1 import prove_lemma1
+    if not 1 <= args.p <= args.m:
+        raise SelcalcError(f"Lemma 1 needs 1 <= p <= m (p inputs among m nodes); got "
+                           f"--p {args.p} --m {args.m}")
     verdict = prove_lemma1(args.p, args.m)
+    if args.json:
+        print(json.dumps({"holds": verdict.holds, "claim": verdict.claim,
+                          "checked": [str(c) for c in verdict.checked]}, indent=2))
+        return 0 if verdict.holds is True else 1
     print(verdict)
     for line in verdict.checked:
         print(f"  checked: {line}")
     return 0 if verdict.holds is True else 1
 
 
-def cmd_theorems(args):
+def cmd_theorems(argv):
     try:
         from .theorems.regression import main as theorems_main
     except ImportError:
         raise SelcalcError("the theorem regression (selcalc.theorems.regression) is not "
                            "available in this version") from None
-    return theorems_main(args.extra)
+    return theorems_main(argv)
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="selcalc", description="Exact answers to what automatic differentiation "
         "computes on nonsmooth programs.", epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command")
+    parser.add_argument("--version", action="version", version=f"selcalc {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = sub.add_parser("check", help="report AD outputs and derivative sets at a point",
                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("file", nargs="?", help="Python source with one or more defs")
     check.add_argument("--function", help="which def to take (default: the first)")
-    check.add_argument("--at", help='the point, e.g. "0, 1/2" (read exactly; write '
-                       '--at=-1,2 when it starts with a minus sign)')
+    check.add_argument("--at", help='the point, read exactly: "0, 1/2", "0 1/2" or -1,2')
     check.add_argument("--convention", action="append",
                        help="convention(s) to report (default: all presets)")
     check.add_argument("--example", help="a built-in example instead of a file "
@@ -111,36 +170,100 @@ def build_parser():
     check.set_defaults(func=cmd_check)
 
     cb = sub.add_parser("casebook", help="run every casebook case and render it")
-    cb.add_argument("--out", default="casebook/out", help="folder for the rendering")
+    cb.add_argument("--out", default="casebook/out", help="folder for the rendering "
+                    "(created if missing; casebook.md inside it is overwritten)")
     cb.add_argument("--case", help="run only these cases (comma-separated names)")
     cb.set_defaults(func=cmd_casebook)
 
     prove = sub.add_parser("prove", help="prove a statement symbolically")
     prove.add_argument("what", help="lemma1")
-    prove.add_argument("--p", type=int, default=2)
-    prove.add_argument("--m", type=int, default=12)
+    prove.add_argument("--p", type=int, default=2, help="number of inputs (1 <= p <= m)")
+    prove.add_argument("--m", type=int, default=12, help="number of nodes")
+    prove.add_argument("--json", action="store_true", help="machine-readable output")
     prove.set_defaults(func=cmd_prove)
 
-    th = sub.add_parser("theorems", help="theorem regression over the casebook "
-                        "(options: --case NAME, --theorem KEY, --quick)")
-    th.set_defaults(func=cmd_theorems)
+    sub.add_parser("theorems", help=THEOREMS_HELP, add_help=False)
     return parser
 
 
-def main(argv=None):
+def _fix_at(argv):
+    """Glue ``--at VALUE`` into ``--at=VALUE`` so that ``--at -1,2`` is not read as a flag."""
+    out, i = [], 0
+    while i < len(argv):
+        if argv[i] == "--at" and i + 1 < len(argv):
+            out.append(f"--at={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
+def _error_json(exc, internal=False):
+    body = {"type": type(exc).__name__, "message": str(exc)}
+    if internal:
+        body["internal"] = True
+    for attr in ("line", "col", "node", "point", "count", "budget"):
+        value = getattr(exc, attr, None)
+        if value is not None:
+            body[attr] = value if isinstance(value, (int, str)) else str(value)
+    return json.dumps({"error": body}, indent=2)
+
+
+def _fail(exc, as_json, internal=False):
+    if internal:
+        print(f"selcalc: error: internal error ({type(exc).__name__}: {exc}); this is a bug "
+              f"in selcalc, please report it with the command line that caused it",
+              file=sys.stderr)
+    else:
+        print(f"selcalc: error: {exc}", file=sys.stderr)
+    if as_json:
+        print(_error_json(exc, internal))
+        sys.stdout.flush()
+    return 1 if internal else 2
+
+
+def _run(argv, as_json):
+    if argv and argv[0] == "theorems":
+        return cmd_theorems(argv[1:])
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and getattr(args, "func", None) is not cmd_theorems:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.extra = extra
+    args = parser.parse_args(_fix_at(argv))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    return args.func(args)
+
+
+def main(argv=None):
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in argv
     try:
-        return args.func(args)
-    except SelcalcError as exc:
-        print(f"selcalc: error: {exc}", file=sys.stderr)
-        return 2
+        try:
+            code = _run(argv, as_json)
+            sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+            return code
+        except SystemExit as exc:  # --help, --version, or a sub-parser's own exit
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        except SelcalcError as exc:
+            return _fail(exc, as_json)
+        except (OSError, RecursionError, MemoryError) as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise
+            return _fail(SelcalcError(f"{type(exc).__name__}: {exc}"), as_json)
+        except KeyboardInterrupt:
+            print("selcalc: interrupted", file=sys.stderr)
+            return 130
+        except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
+            return _fail(exc, as_json, internal=True)
+    except BrokenPipeError:
+        # the reader (``| head``) went away: stop quietly, like other command-line tools
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 141
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Continuity checks: a primitive's pieces agree on overlaps; a program's branches join up.
 
-Continuity is part of the definition of an elementary selection (THEORY.md §1).  Built-in
-and user primitives are checked once (cached) by asking z3 for a point in ``C_i ∩ C_j``
-where ``f_i != f_j``.  A ``where`` node (``a if t >= 0 else b`` from source or
+Continuity is part of the definition of an elementary selection (docs/mathematics.md, section
+1).  Built-in and user primitives are checked once (cached) by asking z3 for a point in ``C_i ∩
+C_j`` where ``f_i != f_j``.  A ``where`` node (``a if t >= 0 else b`` from source or
 :func:`selcalc.where`) is only continuous when ``a = b`` wherever ``t = 0``: that is a
 property of the whole program, checked by :func:`check_branches`, which reports an exact
 point where the branches disagree.

@@ -1,4 +1,4 @@
-"""Conventions: what a primitive's derivative is at a tie, as data (THEORY.md §2).
+"""Conventions: what a primitive's derivative is at a tie, as data.
 
 A rule, keyed by primitive *family*, turns the tied pieces ``A_k(x)`` into weights:
 
@@ -17,10 +17,21 @@ differ between forward and backward mode (``forward_rules``).
 {0: Fraction(1, 2), 1: Fraction(1, 2)}
 >>> is_selection_convention("selection"), is_selection_convention("jax")
 (True, False)
+
+Names are checked when the convention is made, so a typo cannot be silently ignored:
+
+>>> try:
+...     Convention("typo", rules={"reLU": "mean"})
+... except SelcalcError as exc:
+...     print(str(exc).split(";")[0])
+convention typo: unknown primitive family 'reLU' (did you mean 'relu'?)
+
+Writing your own is described in ``docs/conventions.md``.
 """
 
 from __future__ import annotations
 
+import difflib
 from fractions import Fraction
 
 from .errors import SelcalcError
@@ -47,8 +58,14 @@ class Convention:
         self.default = default
         self.forward_rules = dict(forward_rules or {})
         self.description = description
+        families = tie_families()
+        for family in list(self.rules) + list(self.forward_rules):
+            if family not in families:
+                raise SelcalcError(f"convention {name}: unknown primitive family {family!r}"
+                                   f"{_suggest(family, families)}; the families with ties "
+                                   f"are {', '.join(sorted(families))}")
         for rule in list(self.rules.values()) + list(self.forward_rules.values()) + [default]:
-            _check_rule(rule)
+            _check_rule(rule, name)
 
     def __repr__(self):
         return f"Convention({self.name!r})"
@@ -95,13 +112,46 @@ def _picks_one(rule):
     return rule in ("first", "last") or (isinstance(rule, tuple) and rule[0] == "prefer")
 
 
-def _check_rule(rule):
-    if rule in ("first", "last", "mean") or callable(rule):
+RULE_NAMES = ("first", "last", "mean")
+
+
+def tie_families():
+    """The primitive families a convention can give a rule for (those with several pieces).
+
+    Read from the primitive table, so a primitive added to ``PRIMITIVES`` is known here
+    too; a family whose primitives are only made by a factory (as ``max_primitive(r)``) is
+    listed in ``selcalc.primitives.table.TIE_FAMILIES`` if that tuple exists.
+
+    >>> sorted(tie_families())[:4]
+    ['abs', 'clip', 'leaky_relu', 'max']
+    """
+    from .primitives import table
+    made = [table.max_primitive(2), table.max_primitive(3), table.min_primitive(2),
+            table.min_primitive(3), table.sort_primitive(2), table.clip_primitive(0, 1)]
+    return frozenset([p.family for p in list(table.PRIMITIVES.values()) + made
+                      if len(p.pieces) > 1] + list(getattr(table, "TIE_FAMILIES", ())))
+
+
+def _suggest(word, choices):
+    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.5)
+    if not close and isinstance(word, str):
+        close = [c for c in sorted(choices) if c.lower() == word.lower()]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_rule(rule, name="?"):
+    if callable(rule):
         return
-    if isinstance(rule, tuple) and len(rule) == 2 and rule[0] == "prefer":
+    if isinstance(rule, str) and rule in RULE_NAMES:
         return
-    raise SelcalcError(f"unknown tie rule {rule!r}: use 'first', 'last', 'mean', "
-                       f"('prefer', (i, j, ...)) or a callable")
+    if isinstance(rule, tuple) and len(rule) == 2 and rule[0] == "prefer" and \
+            isinstance(rule[1], (tuple, list)) and rule[1] and \
+            all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in rule[1]):
+        return
+    hint = _suggest(rule, RULE_NAMES) if isinstance(rule, str) else ""
+    raise SelcalcError(f"convention {name}: unknown tie rule {rule!r}{hint}; use 'first', "
+                       f"'last', 'mean', ('prefer', (i, j, ...)) with piece indices, or a "
+                       f"callable tied_pieces -> {{piece: weight}}")
 
 
 CLIP_IDENTITY_FIRST = ("prefer", (1, 0, 2))  # at a bound, the derivative is 1

@@ -1,4 +1,5 @@
-"""Rational curves, exact breakpoints, conservativity and integration along curves (THEORY §4).
+"""Rational curves, exact breakpoints, conservativity and integration along curves
+(docs/mathematics.md, section 4).
 
 A curve ``γ : [0, 1] → R^p`` is a segment or a polynomial with rational coefficients.
 :func:`breakpoints` splits ``(0, 1)`` at the exact real zeros of the tests met along

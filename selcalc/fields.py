@@ -1,4 +1,4 @@
-"""Set-valued derivatives at a point (docs/exactness.md, docs/theory_map.md): ad_outputs,
+"""Set-valued derivatives at a point (docs/mathematics.md section 3, docs/exactness.md): ad_outputs,
 index_closure, clarke, artificial critical points.
 
 >>> import selcalc
@@ -106,6 +106,8 @@ def index_closure(P, x, max_patterns=4096):
         except DomainError:
             continue
         points[_key(sigma)] = _as_point(P, rows)
+    if not points:
+        raise DomainError(f"no pattern of the program has a derivative defined at {tuple(x)}")
     out = _set(P, points.values())
     out.patterns = points
     return out

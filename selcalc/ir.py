@@ -153,6 +153,12 @@ class Program:
     def __repr__(self):
         return f"<Program {self.name or ''} p={self.p} q={self.q} m={self.m}>"
 
+    def _repr_html_(self):
+        """The listing in a notebook (Jupyter calls this for rich display)."""
+        import html
+        return (f"<b>{html.escape(self.name or 'program')}</b> (p={self.p}, q={self.q}, "
+                f"m={self.m})<pre>{html.escape(str(self))}</pre>")
+
     # ---------------------------------------------------------------- construction
     @classmethod
     def from_paper(cls, p, q, pr, ops, params=None):

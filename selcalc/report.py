@@ -251,7 +251,7 @@ def _zero_in(S):
 
 def _criticality(P, A, D, C):
     if P.q != 1:
-        return {"note": "criticality is defined for scalar programs"}
+        return {"note": "not applicable (criticality is defined for scalar programs)"}
     return {"zero_in_ad_outputs_hull": _zero_in(A),
             "selection_critical": _zero_in(D),
             "clarke_critical": _zero_in(C)}
@@ -259,7 +259,8 @@ def _criticality(P, A, D, C):
 
 def _artificial(P, x, certificates):
     if P.q != 1:
-        return {"holds": None, "reason": "defined for scalar programs only"}
+        return {"holds": None, "applicable": False,
+                "reason": "defined for scalar programs only"}
     try:
         verdict = artificial_critical(P, x)
     except (PatternBudgetExceeded, Undecided) as exc:
@@ -374,6 +375,8 @@ def render_report(report):
                    f"selection critical (0 in D_f): {yn[crit['selection_critical']]}; "
                    f"Clarke critical: {yn[crit['clarke_critical']]}")
     verdict = {True: "YES", False: "no", None: "unknown"}[art["holds"]]
+    if art.get("applicable") is False:
+        verdict = "not applicable"
     text = f"Artificial critical point: {verdict}"
     if art.get("reason"):
         text += f" ({art['reason']})"

@@ -78,7 +78,21 @@ class Selection:
         return sigma
 
     def piecewise(self, max_patterns=64):
-        """A sympy ``Piecewise`` (q = 1): patterns in order, so ties go to the lowest."""
+        """A sympy ``Piecewise`` (q = 1): patterns in order, so ties go to the lowest.
+
+        Patterns whose set ``R_σ`` has no interior are left out: empty ones, and thin ones
+        (a point, a line in the plane ...), whose points all lie in the closure of the other
+        pieces, where ``f`` takes the same value by continuity.  Leaving a piece out needs an
+        exact proof (z3 on polynomial conditions); a piece that cannot be decided is kept.
+
+        >>> import selcalc
+        >>> P = selcalc.parse("def f(x):\\n    return relu(x) + relu(x - 1)")
+        >>> selcalc.selection(P).piecewise()
+        Piecewise((0, (x <= 0) & (x <= 1)), (x, (x >= 0) & (x <= 1)), (2*x - 1, (x >= 0) & (x >= 1)))
+        >>> Q = selcalc.parse("def g(x, y):\\n    return relu(x) + relu(y) + relu(x + y)")
+        >>> len(selcalc.selection(Q).piecewise().args)
+        6
+        """
         P = self.program
         if P.q != 1:
             raise SelcalcError("piecewise() is for scalar programs")
@@ -88,12 +102,43 @@ class Selection:
         branches = []
         for sigma, f in self:
             cond = sympy.And(*[rels[r](t, 0) for t, r in self.conditions(sigma)])
-            if cond is sympy.false:
+            if cond is sympy.false or _proved_thin(self.conditions(sigma), self.symbols):
                 continue
             branches.append((f, cond))
             if cond is sympy.true:
                 break
         return sympy.Piecewise(*branches)
+
+
+def _proved_thin(conditions, symbols):
+    """True when the closed set cut out by ``(t, rel)`` is proved to have no interior.
+
+    A test that vanishes identically imposes nothing; otherwise the zero set of each
+    nonzero polynomial test is nowhere dense, so the set has an interior point exactly when
+    the strict system (every ``>=`` / ``<=`` strict, no equation) has a solution.
+    """
+    from . import smt
+    strict = []
+    for t, rel in conditions:
+        t = sympy.expand(t)
+        if t == 0:
+            continue
+        if rel == "==":
+            return True
+        if not t.is_polynomial(*symbols):
+            return False
+        strict.append((t, rel))
+    if not strict:
+        return False
+    try:
+        env = {sym: smt.z3.Real(str(sym)) for sym in symbols}
+        solver = smt.solver()
+        for t, rel in strict:
+            z = smt.to_z3(t, env)
+            solver.add(z > 0 if rel == ">=" else z < 0)
+    except smt.NotPolynomial:
+        return False
+    return solver.check() == smt.z3.unsat
 
 
 def selection(P):

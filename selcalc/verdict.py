@@ -35,6 +35,14 @@ class Verdict:
         raise TypeError("a Verdict is three-valued: test `verdict.holds is True` "
                         "(or False / None) instead of using it as a bool")
 
+    def _repr_html_(self):
+        """Status, claim and reason in a notebook (Jupyter calls this for rich display)."""
+        import html
+        status, colour = {True: ("holds", "green"), False: ("fails", "firebrick"),
+                          None: ("unknown", "darkorange")}[self.holds]
+        reason = f" <i>({html.escape(self.reason)})</i>" if self.reason else ""
+        return (f'<b style="color:{colour}">{status}</b>: {html.escape(self.claim)}{reason}')
+
     def __str__(self):
         status = {True: "holds", False: "fails", None: "unknown"}[self.holds]
         text = f"{status}: {self.claim}"

@@ -1,4 +1,7 @@
-"""Conservativity along rational curves, exact breakpoints, Proposition 2 (THEORY.md §4)."""
+"""Conservativity along rational curves, exact breakpoints, Proposition 2.
+
+Definitions: docs/mathematics.md, section 4.
+"""
 
 from fractions import Fraction
 

@@ -1,6 +1,7 @@
 """Set-valued derivatives at a point: ad_outputs, index_closure, clarke, artificial critical.
 
-Expected sets are derived from the definitions (docs/exactness.md) by hand; every
+Expected sets are derived from the definitions (docs/mathematics.md, section 3;
+docs/exactness.md) by hand; every
 certificate the engine returns is re-checked by selcalc.certificates.
 """
 

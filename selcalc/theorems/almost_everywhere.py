@@ -1,9 +1,10 @@
 """Proposition 3 as a check: AD returns the gradient almost everywhere.
 
-Proposition 3 of Bolte & Pauwels (NeurIPS 2020; ``seeds/002``, §2.1): the input space is
+Proposition 3 of Bolte & Pauwels (NeurIPS 2020, §2.1): the input space is
 covered by the closures of finitely many sets with nonempty interior on whose interiors the
-selection derivative is the gradient.  With THEORY.md §3 the statement is sharpened: away
-from a null set the four objects selcalc computes coincide, ``AD(x)`` (every convention)
+selection derivative is the gradient.  With the definitions of docs/mathematics.md (section 3)
+the statement is sharpened: away from a null set the four objects selcalc computes coincide,
+``AD(x)`` (every convention)
 ``= ad_outputs(x) = clarke(x) = index_closure(x) = {∇f(x)}``.
 
 At a random rational point ``x`` with no tie, every test is nonzero, so the selected

@@ -1,6 +1,6 @@
 """Proposition 4 as a check: the chain rule for selection derivatives.
 
-Proposition 4 of Bolte & Pauwels (NeurIPS 2020; ``seeds/002``, §2.2): if every coordinate
+Proposition 4 of Bolte & Pauwels (NeurIPS 2020, §2.2): if every coordinate
 of ``F : R^{p1} → R^{p2}`` and ``g : R^{p2} → R`` have elementary selections, then
 ``g ∘ F`` has one too, and ``x ↦ Ĵ_F(x)ᵀ ∇̂g(F(x))`` is a selection derivative of
 ``g ∘ F`` (for a multivariate ``g``: ``Ĵ_{g∘F} = (Ĵ_g ∘ F) Ĵ_F``, equation (5)).

@@ -2,8 +2,8 @@
 
 Baur and Strassen (1983) bound the cost of the gradient of a rational function by 5 times
 the cost of the function; the nonsmooth cheap gradient principle of Bolte, Boustany,
-Pauwels and Pesquet-Popescu (``seeds/004``) extends it to backpropagation through nonsmooth
-programs with a constant ``ω_b`` and states ``ω_b ≈ 5`` for ReLU networks.
+Pauwels and Pesquet-Popescu (ICLR 2023, arXiv:2206.01730) extends it to backpropagation through
+nonsmooth programs with a constant ``ω_b`` and states ``ω_b ≈ 5`` for ReLU networks.
 
 Costs are the operation counts of :mod:`selcalc.interpreters.opcount` (its docstring states
 the counting rules).  In that model the bound is proved node by node: a node's share of
@@ -36,8 +36,9 @@ def relu_network(widths, seed=0, entries=(-1, 0, 1)):
     """A fully connected ReLU network (linear last layer) traced into a Program.
 
     Weights and biases are drawn from ``entries`` — by default ``{−1, 0, 1}``, the setting of
-    the complexity results of ``seeds/004``.  Multiplications by 1 and additions of 0 are
-    folded by the tracer, as any program would skip them.
+    the complexity results of Bolte, Boustany, Pauwels & Pesquet-Popescu (ICLR 2023).
+    Multiplications by 1 and additions of 0 are folded by the tracer, as any program would skip
+    them.
     """
     rng = random.Random(seed)
     layers = [([[rng.choice(entries) for _ in range(n_in)] for _ in range(n_out)],

@@ -2,9 +2,9 @@
 
 For a locally Lipschitz ``f`` and any conservative field ``D`` of ``f``, the Clarke
 subgradient is contained in the convex hull of ``D`` at every point (Bolte & Pauwels,
-conservative gradients; quoted in ``seeds/004`` and in the talks ``seeds/000``,
-``seeds/001``).  The fields selcalc computes are conservative (Theorem 3 of ``seeds/002``
-for the index closure; the chain-rule field for ``ad_outputs``, THEORY.md §3), so at every
+Mathematical Programming 2021, arXiv:1909.10300).  The fields selcalc computes are
+conservative (Theorem 3 of the NeurIPS 2020 paper for the index closure; the chain-rule
+field for ``ad_outputs``, section 3 of docs/mathematics.md), so at every
 point ``x``:
 
 * ``clarke(x) ⊆ conv(ad_outputs(x))`` and ``clarke(x) ⊆ index_closure(x)``;
@@ -89,7 +89,8 @@ def check_clarke_inclusion(P, x, conventions=tuple(CONVENTIONS)):
     n_tied = prod(len(a) for a in A.ties.values())
     if n_tied > MAX_TIE_PATTERNS:
         return Verdict(None, claim, reason=f"{n_tied} tie-consistent patterns exceed the "
-                       f"budget {MAX_TIE_PATTERNS} of this check (Clarke is NP-hard, seeds/004)")
+                       f"budget {MAX_TIE_PATTERNS} of this check (Clarke elements are "
+                       f"NP-hard to compute: ICLR 2023, arXiv:2206.01730)")
     C = clarke(P, x, allow_unknown=True)
     sets = [("conv(ad_outputs)", A)]
     checked, certificate = [], {"clarke": C, "ad_outputs": A}

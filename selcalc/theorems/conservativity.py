@@ -1,10 +1,11 @@
 """Theorem 3 as a check: the index closure (and the AD fields) are conservative.
 
-Theorem 3 of Bolte & Pauwels (NeurIPS 2020; ``seeds/002``, §5): for ``f`` with an
+Theorem 3 of Bolte & Pauwels (NeurIPS 2020, §5): for ``f`` with an
 elementary selection, the index closure ``D_f`` of Definition 5 is a conservative field:
 along every absolutely continuous curve ``γ``, for almost every ``t``,
 ``d/dt f(γ(t)) = <v, γ'(t)>`` for every ``v ∈ D_f(γ(t))``.  The same holds for
-``ad_outputs`` (its hull is the chain-rule field, THEORY.md §3) and for the Clarke field.
+``ad_outputs`` (its hull is the chain-rule field, docs/mathematics.md section 3) and for the
+Clarke field.
 
 The check runs :func:`selcalc.check_conservative` on sampled exact curves
 (:func:`selcalc.sample_curves`: random segments, segments crossing a tie, segments lying

@@ -1,6 +1,6 @@
 """Fermat's rule as a check: ``0 ∈ ∂^c f(x)`` at every local minimum, found exactly.
 
-Fermat's rule for conservative fields (talks ``seeds/000`` and ``seeds/001``): at a local
+Fermat's rule for conservative fields (Bolte & Pauwels, Mathematical Programming 2021): at a local
 minimum ``x`` of ``f``, ``0 ∈ conv D(x)`` for every conservative field ``D``; with the
 Clarke subgradient, the smallest of them (``∂^c f ⊆ conv D``), ``0 ∈ ∂^c f(x)``.  Since
 ``∂^c(−f) = −∂^c f`` the same holds at local maxima.

@@ -1,6 +1,6 @@
 """Proposition 2 as a check: selection derivatives integrate along segments.
 
-Proposition 2 of Bolte & Pauwels (NeurIPS 2020; ``seeds/002``, §2.1): for ``f`` with an
+Proposition 2 of Bolte & Pauwels (NeurIPS 2020, §2.1): for ``f`` with an
 elementary selection and its selection derivative ``∇̂^s f``, for all ``x, y``,
 ``f(y) − f(x) = ∫_0^1 <y − x, ∇̂^s f(x + t(y − x))> dt``.  The AD output under a selection
 convention is such a derivative (Theorem 2), so the identity is checked, exactly, for the

@@ -1,6 +1,6 @@
 """Theorem 2 as a check: automatic differentiation outputs a selection gradient.
 
-Theorem 2 of Bolte & Pauwels (NeurIPS 2020; ``seeds/002``, §4): for a program ``P`` the
+Theorem 2 of Bolte & Pauwels (NeurIPS 2020, §4): for a program ``P`` the
 output of algorithmic differentiation is the gradient of one smooth piece of a
 representation of the computed function — with the engine's representation (patterns
 ``σ`` and their smooth functions ``f_σ``, Definition 4 and Proposition 5), under a
@@ -46,7 +46,7 @@ def check_selection_gradient(P, x, conventions=DEFAULT_CONVENTIONS,
     x : point
     conventions : iterable of conventions
         Each is tried; a convention that averages a tie *at x* defines no ``s(x)`` there
-        (THEORY §2) and is skipped (listed in ``checked``).
+        (docs/mathematics.md, section 2) and is skipped (listed in ``checked``).
     modes : modes of Algorithm 2 to compare against the oracle.
 
     Returns

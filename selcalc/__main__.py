@@ -1,0 +1,8 @@
+"""``python -m selcalc``: the same command line as ``selcalc``."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
