@@ -19,13 +19,14 @@ from .curves import (Breakpoints, Curve, Field, breakpoints, check_conservative,
 from .conventions import CONVENTIONS, Convention, is_selection_convention
 from .fields import (ClarkeBounds, ad_outputs, artificial_critical,
                      artificial_critical_points, clarke, index_closure)
-from .errors import (DomainError, NotContinuous, ParseError, PatternBudgetExceeded,
+from .errors import (DomainError, InputError, NotContinuous, ParseError, PatternBudgetExceeded,
                      ProgramError, SelcalcError, TracerBoolError, Undecided)
 from .frontends import parse, trace
 from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
 from .interpreters.opcount import cost, cost_backward
 from .ir import Program
+from .points import decimal
 from .selection import Selection, selection
 from .sets import ConvexSet
 from .verdict import Verdict
@@ -43,4 +44,5 @@ __all__ = [
     "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
     "cost", "cost_backward",
+    "InputError", "decimal",
 ]

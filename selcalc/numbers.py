@@ -17,7 +17,6 @@ containing 0.  When neither succeeds, :class:`selcalc.Undecided` is raised — n
 
 from __future__ import annotations
 
-import numbers as _pynumbers
 from fractions import Fraction
 
 import mpmath
@@ -32,50 +31,19 @@ def exact(value):
     """Coerce one user-supplied number to an exact value.
 
     ``int`` and ``Fraction`` are kept; a Python ``float`` is converted **exactly** (its
-    binary value: ``exact(0.1)`` is ``3602879701896397/36028797018963968``; write ``"0.1"``
-    or ``Fraction(1, 10)`` for one tenth); strings are read as fractions / decimals
-    (``"1/3"``, ``"0.1"``) or as sympy constants (``"sqrt(2)"``); sympy numbers are kept,
-    rational ones turned into ``Fraction``.
+    binary value: ``exact(0.1)`` is ``3602879701896397/36028797018963968``; write ``"0.1"``,
+    ``selcalc.decimal(0.1)`` or ``Fraction(1, 10)`` for one tenth); strings are read by a
+    small number grammar (``"1/3"``, ``"0.1"``, ``"2e-3"``, ``"sqrt(2)"``; never evaluated
+    as code, see :mod:`selcalc.points`); sympy numbers are kept, rational ones turned into
+    ``Fraction``.  Non-finite and non-real values raise :class:`selcalc.InputError`.
 
     >>> exact("0.1"), exact("-2")
     (Fraction(1, 10), -2)
     >>> exact("sqrt(2)")
     sqrt(2)
     """
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Fraction):
-        return value if value.denominator != 1 else value.numerator
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise SelcalcError(f"cannot use the non-finite float {value!r} as an exact input")
-        return normalize(Fraction(value))
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return normalize(Fraction(text))
-        except (ValueError, ZeroDivisionError):
-            pass
-        try:
-            expr = sympy.sympify(text, rational=True)
-        except (sympy.SympifyError, SyntaxError, TypeError) as exc:
-            raise SelcalcError(f"cannot read {value!r} as an exact number") from exc
-        return exact(expr)
-    if isinstance(value, sympy.Basic):
-        if not isinstance(value, sympy.Expr) or value.free_symbols:
-            raise SelcalcError(f"{value} is not a number (it has free symbols)")
-        if value.has(sympy.I) or value.is_real is False:
-            raise SelcalcError(f"{value} is not a real number")
-        if value.has(sympy.Float):
-            value = sympy.nsimplify(value, rational=True)
-        return normalize(value)
-    if isinstance(value, _pynumbers.Integral):
-        return int(value)
-    if isinstance(value, _pynumbers.Real):  # numpy floats and the like
-        return exact(float(value))
-    raise SelcalcError(f"cannot use {value!r} (of type {type(value).__name__}) as a number")
+    from .points import to_exact
+    return to_exact(value)
 
 
 def normalize(value):
