@@ -167,8 +167,7 @@ def _local_interior_z3(tests, symbols, x, tactic=None):
     strict = [to_z3(t, ys) * s > 0 for t, s in tests]
     formula = z3.ForAll([eps], z3.Implies(eps > 0, z3.Exists(list(ys.values()),
                                                              z3.And(dist < eps, *strict))))
-    s = z3.Tactic(tactic).solver() if tactic else z3.Solver()
-    s.set("timeout", 20000)
+    s = solver(tactic=tactic)
     s.add(formula)
     res = s.check()
     if res == z3.sat:
