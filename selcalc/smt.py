@@ -167,7 +167,11 @@ def model_value(val):
         return normalize(Fraction(val.numerator_as_long(), val.denominator_as_long()))
     if z3.is_algebraic_value(val):
         x = sympy.Symbol("x")
-        poly = sympy.Poly(sympy.sympify(str(val.poly()).replace("^", "**")), x)
+        raw = val.poly()
+        if isinstance(raw, (list, tuple)):  # coefficients, constant term first
+            poly = sympy.Poly(sum(int(str(c)) * x ** i for i, c in enumerate(raw)), x)
+        else:
+            poly = sympy.Poly(sympy.sympify(str(raw).replace("^", "**")), x)
         approx = sympy.Rational(str(val.approx(40).as_fraction()))
         for root in poly.real_roots():
             if abs(sympy.N(root - approx, 50)) < sympy.Rational(1, 10**20):
