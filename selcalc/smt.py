@@ -168,7 +168,7 @@ def model_value(val):
     if z3.is_algebraic_value(val):
         x = sympy.Symbol("x")
         raw = val.poly()
-        if isinstance(raw, (list, tuple)):  # coefficients, constant term first
+        if isinstance(raw, (list, tuple, z3.AstVector)):  # coefficients, constant first
             poly = sympy.Poly(sum(int(str(c)) * x ** i for i, c in enumerate(raw)), x)
         else:
             poly = sympy.Poly(sympy.sympify(str(raw).replace("^", "**")), x)
