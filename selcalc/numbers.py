@@ -205,3 +205,40 @@ def sign(value) -> int:
         return 0
     raise Undecided(f"could not certify the sign of {expr} (interval arithmetic up to "
                     f"500 digits did not exclude 0 and no symbolic zero proof was found)")
+
+
+# ---------------------------------------------------------------- size of exact values
+#: deepest exact value / symbolic expression the interpreters build (nested functions such
+#: as ``sin(sin(...(1/3)))``); past it sympy's own recursion and run time explode, so
+#: evaluation reports :class:`selcalc.Undecided` and the symbolic layer ``ProgramError``
+MAX_EXPRESSION_DEPTH = 120
+
+
+def expression_depth(expr, memo):
+    """Nesting depth of a sympy expression (0 for atoms and Python numbers), iterative.
+
+    ``memo`` (a dict) caches depths of subexpressions across calls, so depths of values
+    built from earlier values cost time proportional to the new part only.
+
+    >>> x = sympy.Symbol("x")
+    >>> expression_depth(sympy.sin(sympy.exp(x) + 1), {})
+    3
+    """
+    if not isinstance(expr, sympy.Basic) or not expr.args:
+        return 0
+    found = memo.get(expr)
+    if found is not None:
+        return found
+    stack = [expr]
+    while stack:
+        e = stack[-1]
+        if e in memo:
+            stack.pop()
+            continue
+        todo = [a for a in e.args if a.args and a not in memo]
+        if todo:
+            stack.extend(todo)
+            continue
+        memo[e] = 1 + max((memo.get(a, 0) for a in e.args), default=0)
+        stack.pop()
+    return memo[expr]
