@@ -21,13 +21,14 @@ from .curves import (Breakpoints, Curve, Field, breakpoints, check_conservative,
 from .conventions import CONVENTIONS, Convention, is_selection_convention
 from .fields import (ClarkeBounds, ad_outputs, artificial_critical,
                      artificial_critical_points, clarke, index_closure)
-from .errors import (DomainError, NotContinuous, ParseError, PatternBudgetExceeded,
+from .errors import (DomainError, InputError, NotContinuous, ParseError, PatternBudgetExceeded,
                      ProgramError, SelcalcError, TracerBoolError, Undecided)
 from .frontends import parse, trace
 from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
 from .interpreters.opcount import cost, cost_backward
 from .ir import Program
+from .points import decimal
 from .selection import Selection, selection
 from .sets import ConvexSet
 from .theorems.lemma1 import prove_forward_equals_backward, prove_lemma1
@@ -49,4 +50,5 @@ __all__ = [
     "Uniform", "bad_step_sizes", "check_closed_graph", "check_projection_formula",
     "expectation", "implicit_jacobian", "sgd", "unroll",
     "prove_forward_equals_backward", "prove_lemma1",
+    "InputError", "decimal",
 ]

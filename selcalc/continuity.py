@@ -97,7 +97,7 @@ def check_branches(P):
         except NotPolynomial:
             P.warnings.append(f"node {k}: branch continuity not checked (non-polynomial)")
             continue
-        s = solver(5000)
+        s = solver()
         s.add(t == 0, a != b)
         verdict = s.check()
         if verdict == z3.unsat:

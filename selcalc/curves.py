@@ -28,7 +28,7 @@ from math import prod
 import sympy
 
 from .conventions import CONVENTIONS, get_convention
-from .errors import PatternBudgetExceeded, SelcalcError, Undecided
+from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
 from .interpreters.symbolic import node_expressions
 from .numbers import canonical, exact, normalize, sign, to_sympy
 from .verdict import Verdict
@@ -166,8 +166,13 @@ def breakpoints(P, curve, max_patterns=4096, method="auto"):
     """
     if curve.dim != P.p:
         raise SelcalcError(f"the curve lives in R^{curve.dim} but the program has {P.p} inputs")
-    if method == "auto" and P.piecewise_linear and len(curve.coeffs) <= 2:
-        return _walk_affine(P, curve, max_patterns)
+    if method in ("auto", "affine") and P.piecewise_linear and len(curve.coeffs) <= 2:
+        try:
+            return _walk_affine(P, curve, max_patterns)
+        except NotRational:
+            if method == "affine":
+                raise
+            # an irrational weight (relu(sqrt(2)*x - 1)): the symbolic route is exact
     groups = P.branching_groups
     # each cell: (lo, hi, list of partial patterns); all patterns of a cell give the same
     # node values on it (continuity), so one representative computes the expressions
@@ -363,21 +368,33 @@ def _curve_inside_polynomial_test(P, run, g, t_idx, rng, small):
     return None
 
 
+class NotRational(Exception):
+    """The rational walk met an irrational number (the caller takes the symbolic route)."""
+
+
 def fast_rationals():
     """Conversions to and from python-flint's ``fmpq`` (about 8x faster than Fraction),
-    or identity functions when python-flint is not installed."""
+    or checked identity functions when python-flint is not installed.
+
+    ``to_q`` raises :class:`NotRational` on an irrational value."""
     try:
         from flint import fmpq
     except ImportError:  # pragma: no cover - python-flint is a declared dependency
-        return (lambda v: v), (lambda v: v)
+        fmpq = None
 
     def to_q(v):
+        if not isinstance(v, (int, Fraction)):
+            v = normalize(v)
+            if not isinstance(v, (int, Fraction)):
+                raise NotRational(f"{v} is not rational")
+        if fmpq is None:  # pragma: no cover
+            return v
         v = Fraction(v)
         return fmpq(v.numerator, v.denominator)
 
     def from_q(v):
-        if isinstance(v, int):
-            return v
+        if isinstance(v, (int, Fraction)):
+            return normalize(v)
         return normalize(Fraction(int(v.p), int(v.q)))
     return to_q, from_q
 
@@ -524,9 +541,22 @@ def check_conservative(P, curve, field="index_closure"):
     """
     if P.q != 1:
         raise SelcalcError("check_conservative is for scalar programs")
+    _check_field(field)
+    if not isinstance(curve, Curve):
+        raise SelcalcError(f"expected a curve (selcalc.segment or selcalc.polynomial_curve), "
+                           f"got {type(curve).__name__}")
     if P.piecewise_linear and len(curve.coeffs) <= 2 and isinstance(field, str):
-        return _conservative_affine(P, curve, field)
+        try:
+            return _conservative_affine(P, curve, field)
+        except NotRational:
+            pass  # an irrational weight: the symbolic route below
+    name = field if isinstance(field, str) else "user field"
+    claim = f"the field {name} is conservative for the program along {curve!r}"
     bp = breakpoints(P, curve)
+    try:
+        check_defined(P, curve, bp)
+    except Undecided as exc:
+        return Verdict(None, claim, reason=str(exc))
     intervals, pieces, actives = bp.intervals, bp.pieces, bp.active
     if isinstance(field, Field):
         extra = _user_field_cuts(P, curve, field)
@@ -546,8 +576,6 @@ def check_conservative(P, curve, field="index_closure"):
         triples = list(zip(intervals, pieces, actives))
     velocity = curve.velocity_exprs()
     checked = []
-    name = field if isinstance(field, str) else "user field"
-    claim = f"the field {name} is conservative for the program along {curve!r}"
     for J, pats, act in triples:
         f_expr = node_expressions(P, _complete(P, pats[0]), curve.exprs)[P.outputs[0]]
         lhs = sympy.diff(f_expr, T)
@@ -577,7 +605,7 @@ def _conservative_affine(P, curve, field):
     name = field
     claim = f"the field {name} is conservative for the program along {curve!r}"
     try:
-        bp = breakpoints(P, curve)
+        bp = breakpoints(P, curve, method="affine")
     except (Undecided, PatternBudgetExceeded) as exc:
         return Verdict(None, claim, reason=str(exc))
     velocity = curve.coeffs[1] if len(curve.coeffs) > 1 else (0,) * P.p
@@ -618,6 +646,97 @@ def _conservative_affine(P, curve, field):
                    checked=checked)
 
 
+_BUILTIN_FIELDS = ("ad_outputs", "index_closure", "clarke")
+
+
+def _check_field(field):
+    """Unknown field names are errors (a typo must not turn into a verdict)."""
+    if isinstance(field, Field):
+        return
+    if isinstance(field, str) and field in _BUILTIN_FIELDS:
+        return
+    try:
+        get_convention(field)
+    except SelcalcError as exc:
+        raise SelcalcError(f"unknown field {field!r}: use one of {', '.join(_BUILTIN_FIELDS)}, "
+                           f"a convention name, a Convention or a selcalc.Field ({exc})") from None
+
+
+def check_defined(P, curve, bp=None):
+    """Raise :class:`DomainError` unless the program is defined on the whole curve.
+
+    Exact: the program is evaluated at both ends and at every breakpoint, and on each open
+    piece every logarithm, square root / fractional power and division met by the piece's
+    smooth function is checked (its argument's real roots on the piece are isolated).
+    Raises :class:`Undecided` when an argument is not polynomial in ``t`` and sympy cannot
+    prove its sign.  Statements along curves (conservativity, integration) need ``f``
+    defined on all of the curve, so a domain error is an error, never a verdict.
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x):\\n    return log(relu(x) + 1) + sqrt(x + 2)")
+    >>> check_defined(P, segment(-1, 1))
+    >>> check_defined(selcalc.parse("def f(x):\\n    return x / abs(x)"), segment(-1, 1))
+    Traceback (most recent call last):
+    ...
+    selcalc.errors.DomainError: the program is undefined at t = 1/2 of the curve, x = (0): node 3 (div) at arguments (0, 0): division by zero; statements along a curve need the program defined on all of it
+    """
+    from .interpreters.evaluate import evaluate
+    bp = bp if bp is not None else breakpoints(P, curve)
+    for t in [0] + list(bp.points) + [1]:
+        x = curve(t)
+        try:
+            evaluate(P, x)
+        except DomainError as exc:
+            raise DomainError(f"the program is undefined at t = {t} of the curve, x = "
+                              f"({', '.join(str(v) for v in x)}): {exc}; statements along "
+                              f"a curve need the program defined on all of it",
+                              node=exc.node, value=exc.value) from None
+    for (lo, hi), pats in zip(bp.intervals, bp.pieces):
+        exprs = node_expressions(P, _complete(P, pats[0]), curve.exprs)
+        seen = set()
+        for k in range(P.p + 1, P.m + 1):
+            for sub in sympy.preorder_traversal(exprs[k]):
+                if sub in seen or sub.is_Atom and sub not in (sympy.zoo, sympy.nan):
+                    continue
+                seen.add(sub)
+                _check_subexpression(sub, lo, hi)
+
+
+def _check_subexpression(sub, lo, hi):
+    where = f"for t in ({lo}, {hi})"
+    if sub in (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise DomainError(f"the program is undefined on the curve {where} (a division by 0 "
+                          f"or a logarithm of 0 on that piece)")
+    if isinstance(sub, sympy.log):
+        if not _positive_on(sub.args[0], lo, hi):
+            raise DomainError(f"log of {sub.args[0]}, not positive {where}: the program is "
+                              f"undefined on part of the curve")
+    elif sub.is_Pow and not sub.exp.is_Integer:
+        if not _positive_on(sub.base, lo, hi):
+            raise DomainError(f"{sub} needs {sub.base} > 0 {where}: the program (or its "
+                              f"derivative) is undefined on part of the curve")
+    elif sub.is_Pow and sub.exp.is_negative:
+        if not _nonzero_on(sub.base, lo, hi):
+            raise DomainError(f"division by {sub.base}, which vanishes {where}: the program "
+                              f"is undefined on part of the curve")
+
+
+def _positive_on(u, lo, hi):
+    if u.is_positive is True:
+        return True
+    roots = _roots_in(u, lo, hi)  # Undecided for non-polynomial arguments
+    if roots is None or roots:
+        return False
+    return sign(sympy.expand(u.subs(T, to_sympy(_inside(lo, hi))))) > 0
+
+
+def _nonzero_on(u, lo, hi):
+    if u.is_nonzero is True:
+        return True
+    roots = _roots_in(u, lo, hi)
+    return roots is not None and not roots
+
+
 # ---------------------------------------------------------------------- integration
 def integrate_along(P, x, y, convention="selection"):
     """``∫_0^1 <y − x, ∇̂f(x + t(y − x))> dt`` exactly, piece by piece (Proposition 2).
@@ -629,6 +748,7 @@ def integrate_along(P, x, y, convention="selection"):
         raise SelcalcError("integrate_along is for scalar programs")
     curve = segment(P.coerce_point(x), P.coerce_point(y))
     bp = breakpoints(P, curve)
+    check_defined(P, curve, bp)
     conv = get_convention(convention)
     direction = [to_sympy(b) - to_sympy(a) for a, b in zip(curve.start, curve.end)]
     total = sympy.Integer(0)

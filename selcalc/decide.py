@@ -44,7 +44,6 @@ LP_RLIMIT = 5_000_000
 #: z3 resource units for one quantified nonlinear decision (:func:`local_interior`): about
 #: a second of z3 on an idle machine (the cost per unit grows with the formula).
 SMT_RLIMIT = 600_000
-_NO_TIMEOUT = 2 ** 32 - 1  # z3's own default: no wall-clock limit
 
 
 def _solver(rlimit=LP_RLIMIT, tactic=None):
@@ -53,10 +52,7 @@ def _solver(rlimit=LP_RLIMIT, tactic=None):
     The answer then depends on the formula, not on the machine's load: a call that runs
     out of resource units does so on every machine.
     """
-    s = solver() if tactic is None else z3.Tactic(tactic).solver()
-    s.set("timeout", _NO_TIMEOUT)
-    s.set("rlimit", rlimit)
-    return s
+    return solver(rlimit, tactic=tactic)
 
 
 @dataclass

@@ -70,3 +70,8 @@ class Undecided(SelcalcError):
 
 class TracerBoolError(SelcalcError, TypeError):
     """Python control flow was asked to branch on a traced value."""
+
+
+class InputError(SelcalcError, ValueError):
+    """User input that selcalc refuses: text that is not a number, a non-finite or
+    non-real number (``nan``, ``inf``, complex), or a point / vector of the wrong shape."""

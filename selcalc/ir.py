@@ -22,6 +22,7 @@ program (p=1, q=1, m=3)
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import cached_property
 
 import networkx as nx
@@ -113,23 +114,20 @@ class Program:
         """
         from .interpreters.evaluate import evaluate
         from .numbers import canonical
-        if len(x) == 1 and isinstance(x[0], (list, tuple)) and self.p != 1:
-            x = tuple(x[0])
+        if len(x) == 1:
+            x = x[0]
         run = evaluate(self, x)
         outs = tuple(canonical(run.values[k]) for k in self.outputs)
         return outs[0] if self.q == 1 else outs
 
     def coerce_point(self, x):
-        """Exact input tuple from a scalar, a sequence or a comma-separated string."""
-        if isinstance(x, str):
-            x = [s for s in x.split(",") if s.strip()]
-        if not isinstance(x, (list, tuple)):
-            x = (x,)
-        if hasattr(x, "tolist"):
-            x = x.tolist()
-        if len(x) != self.p:
-            raise ProgramError(f"the program has {self.p} input(s) but the point has {len(x)}")
-        return tuple(exact(v) for v in x)
+        """Exact input tuple from a scalar, a sequence, an array or a comma-separated string
+        (see :func:`selcalc.points.coerce_point`); a wrong length raises ``InputError``."""
+        from .points import coerce_point
+        if isinstance(x, tuple) and len(x) == self.p and all(
+                type(v) is int or type(v) is Fraction for v in x):
+            return x  # already exact (the interpreters' fast path)
+        return coerce_point(x, self.p)
 
     # ---------------------------------------------------------------- display
     def __str__(self):

@@ -17,7 +17,6 @@ containing 0.  When neither succeeds, :class:`selcalc.Undecided` is raised — n
 
 from __future__ import annotations
 
-import numbers as _pynumbers
 from fractions import Fraction
 from functools import lru_cache
 
@@ -33,50 +32,19 @@ def exact(value):
     """Coerce one user-supplied number to an exact value.
 
     ``int`` and ``Fraction`` are kept; a Python ``float`` is converted **exactly** (its
-    binary value: ``exact(0.1)`` is ``3602879701896397/36028797018963968``; write ``"0.1"``
-    or ``Fraction(1, 10)`` for one tenth); strings are read as fractions / decimals
-    (``"1/3"``, ``"0.1"``) or as sympy constants (``"sqrt(2)"``); sympy numbers are kept,
-    rational ones turned into ``Fraction``.
+    binary value: ``exact(0.1)`` is ``3602879701896397/36028797018963968``; write ``"0.1"``,
+    ``selcalc.decimal(0.1)`` or ``Fraction(1, 10)`` for one tenth); strings are read by a
+    small number grammar (``"1/3"``, ``"0.1"``, ``"2e-3"``, ``"sqrt(2)"``; never evaluated
+    as code, see :mod:`selcalc.points`); sympy numbers are kept, rational ones turned into
+    ``Fraction``.  Non-finite and non-real values raise :class:`selcalc.InputError`.
 
     >>> exact("0.1"), exact("-2")
     (Fraction(1, 10), -2)
     >>> exact("sqrt(2)")
     sqrt(2)
     """
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Fraction):
-        return value if value.denominator != 1 else value.numerator
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise SelcalcError(f"cannot use the non-finite float {value!r} as an exact input")
-        return normalize(Fraction(value))
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return normalize(Fraction(text))
-        except (ValueError, ZeroDivisionError):
-            pass
-        try:
-            expr = sympy.sympify(text, rational=True)
-        except (sympy.SympifyError, SyntaxError, TypeError) as exc:
-            raise SelcalcError(f"cannot read {value!r} as an exact number") from exc
-        return exact(expr)
-    if isinstance(value, sympy.Basic):
-        if not isinstance(value, sympy.Expr) or value.free_symbols:
-            raise SelcalcError(f"{value} is not a number (it has free symbols)")
-        if value.has(sympy.I) or value.is_real is False:
-            raise SelcalcError(f"{value} is not a real number")
-        if value.has(sympy.Float):
-            value = sympy.nsimplify(value, rational=True)
-        return normalize(value)
-    if isinstance(value, _pynumbers.Integral):
-        return int(value)
-    if isinstance(value, _pynumbers.Real):  # numpy floats and the like
-        return exact(float(value))
-    raise SelcalcError(f"cannot use {value!r} (of type {type(value).__name__}) as a number")
+    from .points import to_exact
+    return to_exact(value)
 
 
 def normalize(value):
@@ -364,3 +332,40 @@ def is_zero(value) -> bool:
     (True, False)
     """
     return sign(value) == 0
+
+
+# ---------------------------------------------------------------- size of exact values
+#: deepest exact value / symbolic expression the interpreters build (nested functions such
+#: as ``sin(sin(...(1/3)))``); past it sympy's own recursion and run time explode, so
+#: evaluation reports :class:`selcalc.Undecided` and the symbolic layer ``ProgramError``
+MAX_EXPRESSION_DEPTH = 120
+
+
+def expression_depth(expr, memo):
+    """Nesting depth of a sympy expression (0 for atoms and Python numbers), iterative.
+
+    ``memo`` (a dict) caches depths of subexpressions across calls, so depths of values
+    built from earlier values cost time proportional to the new part only.
+
+    >>> x = sympy.Symbol("x")
+    >>> expression_depth(sympy.sin(sympy.exp(x) + 1), {})
+    3
+    """
+    if not isinstance(expr, sympy.Basic) or not expr.args:
+        return 0
+    found = memo.get(expr)
+    if found is not None:
+        return found
+    stack = [expr]
+    while stack:
+        e = stack[-1]
+        if e in memo:
+            stack.pop()
+            continue
+        todo = [a for a in e.args if a.args and a not in memo]
+        if todo:
+            stack.extend(todo)
+            continue
+        memo[e] = 1 + max((memo.get(a, 0) for a in e.args), default=0)
+        stack.pop()
+    return memo[expr]

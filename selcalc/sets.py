@@ -22,8 +22,9 @@ from functools import cached_property, cmp_to_key
 import sympy
 import z3
 
-from .errors import Undecided
+from .errors import InputError, Undecided
 from .numbers import RATIONAL_TYPES, canonical, compare, exact, sign
+from .points import as_point_list, as_vector, same_dimension
 from .smt import model_value, rational, solver
 from .verdict import Verdict
 
@@ -46,11 +47,11 @@ class ConvexSet:
     """
 
     def __init__(self, points, shape=None):
-        pts = []
-        for pt in points:
+        points = list(points) if isinstance(points, (list, tuple)) else points
+        for pt in points if isinstance(points, list) else ():
             if isinstance(pt, sympy.MatrixBase):
                 shape = shape or pt.shape
-            pts.append(_vec(pt))
+        pts = as_point_list(points)  # shapes checked: InputError on misuse
         seen, uniq = set(), []
         for pt in pts:
             key = tuple(canonical(c) for c in pt)
@@ -109,7 +110,8 @@ class ConvexSet:
     def interval(self):
         """``(lo, hi)`` for a set of scalars (or 1-vectors)."""
         if self.ambient_dim != 1:
-            raise ValueError("interval is only defined in dimension one")
+            raise InputError(f"interval is only defined in dimension one (this set lives in "
+                             f"dimension {self.ambient_dim}; use vertices)")
         lo, hi = self._vertex_vectors[0], self._vertex_vectors[-1]
         return canonical(lo[0]), canonical(hi[0])
 
@@ -120,7 +122,7 @@ class ConvexSet:
         Inside: ``{"weights": {vertex index: weight}}`` (convex weights over ``vertices``).
         Outside: ``{"separator": w}`` with ``<w, v> > <w, u>`` for every vertex ``u``.
         """
-        v = _vec(v)
+        v = as_vector(v, self.ambient_dim)
         verts = self._vertex_vectors
         if self.ambient_dim == 1 and len(verts) <= 2:
             lo, hi = verts[0][0], verts[-1][0]
@@ -142,6 +144,7 @@ class ConvexSet:
 
     def issubset(self, other):
         """Exact inclusion (every vertex of self lies in other)."""
+        same_dimension(self.ambient_dim, other.ambient_dim)
         return all(other.contains(v).holds for v in self._vertex_vectors)
 
     def __eq__(self, other):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import DomainError, Undecided
-from ..numbers import RATIONAL_TYPES, normalize
+from ..numbers import MAX_EXPRESSION_DEPTH, RATIONAL_TYPES, expression_depth, normalize
 
 
 @dataclass
@@ -41,6 +41,7 @@ def evaluate(P, x, pattern=None, number="exact"):
     ops, args, params, groups, outs = P.ops, P.args, P.params, P.groups, P.outs
     values = [None] + list(x) + [None] * (P.m - P.p)
     active = {}
+    depths = {}
     for k in range(P.p + 1, P.m + 1):
         prim = ops[k]
         vs = [values[j] for j in args[k]]
@@ -66,10 +67,22 @@ def evaluate(P, x, pattern=None, number="exact"):
         except (ArithmeticError, ValueError) as exc:
             raise DomainError(f"node {k} ({prim.name}) at arguments {_show(vs)}: {exc}",
                               node=k, value=vs) from None
+        except RecursionError:
+            raise _too_deep(k, prim) from None
         if type(v) not in RATIONAL_TYPES and number == "exact":
             v = normalize(v)
+            if type(v) not in RATIONAL_TYPES and \
+                    expression_depth(v, depths) > MAX_EXPRESSION_DEPTH:
+                raise _too_deep(k, prim)
         values[k] = v
     return Run(values, active)
+
+
+def _too_deep(k, prim):
+    return Undecided(f"node {k} ({prim.name}): the exact value is nested more than "
+                     f"{MAX_EXPRESSION_DEPTH} levels deep (irrational values through many "
+                     f"nested functions); exact signs are out of reach there — evaluate at a "
+                     f"point where the values are rational, or shorten the chain")
 
 
 def _show(vs):

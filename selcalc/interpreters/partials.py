@@ -6,7 +6,7 @@ conventions, a convex combination for averaging ones); a forced pattern override
 
 from __future__ import annotations
 
-from ..errors import DomainError
+from ..errors import DomainError, Undecided
 
 
 def local_partials(P, run, convention, mode="backward", pattern=None):
@@ -40,6 +40,9 @@ def local_partials(P, run, convention, mode="backward", pattern=None):
                     for pos, v in enumerate(prim.partials(i, vs)[outs[k]]):
                         acc[pos] += w * v
                 d[k] = tuple(acc)
+        except RecursionError:
+            raise Undecided(f"node {k} ({prim.name}): the exact derivative is nested too "
+                            f"deeply for sympy") from None
         except (ArithmeticError, ValueError) as exc:
             raise DomainError(f"node {k} ({prim.name}): derivative undefined at arguments "
                               f"{tuple(str(v) for v in vs)} ({exc})", node=k, value=vs) from None

@@ -1,0 +1,504 @@
+"""Reading user input safely: exact numbers, points, vectors and text files.
+
+Every number a user hands to selcalc goes through :func:`to_exact`; every point through
+:func:`coerce_point`.  Text is read by a small recursive-descent grammar of our own —
+never by ``eval`` or ``sympify`` — so a string can only ever denote a number:
+
+* integers, decimals and scientific notation (``-3``, ``0.1``, ``2.5e-3``), ``a/b``;
+* ``+ - * /``, parentheses, and integer powers ``a**n`` (``|n| <=`` :data:`MAX_EXPONENT`);
+* the constants ``pi`` and ``e`` and the functions ``sqrt exp log sin cos tan tanh``
+  applied to a number (a whitelist; any other name is refused).
+
+Non-finite and non-real input (``nan``, ``inf``, ``oo``, ``zoo``, complex numbers, a
+division by zero) is refused with an :class:`~selcalc.errors.InputError`, and so is a
+point of the wrong shape.
+
+How floats are read (one rule, see ``docs/numbers.md``): a Python / numpy / sympy float
+is a *runtime value*, read as the exact binary number it holds (this is what torch
+computes with); a decimal *written as text* — in program source, on the command line, or
+as a string argument — is the decimal it spells.  :func:`decimal` opts a float into the
+decimal reading.
+
+>>> parse_number("1/3"), parse_number("-2.5e-1"), parse_number("sqrt(2)/2")
+(Fraction(1, 3), Fraction(-1, 4), sqrt(2)/2)
+>>> to_exact(0.1) == Fraction(3602879701896397, 36028797018963968), decimal(0.1)
+(True, Fraction(1, 10))
+>>> coerce_point("0, 1/2", 2)
+(0, Fraction(1, 2))
+>>> parse_number('__import__("os").getcwd()')
+Traceback (most recent call last):
+...
+selcalc.errors.InputError: cannot read '__import__("os").getcwd()' as a number: unexpected character '"' at column 12
+>>> parse_number("exec(1)")
+Traceback (most recent call last):
+...
+selcalc.errors.InputError: cannot read 'exec(1)' as a number: unknown name 'exec' at column 1 (allowed: pi, e, sqrt, exp, log, sin, cos, tan, tanh)
+"""
+
+from __future__ import annotations
+
+import decimal as _decimal
+import math
+import numbers as _pynumbers
+import re
+import sys
+from contextlib import contextmanager
+from fractions import Fraction
+
+import sympy
+
+from .errors import InputError, SelcalcError
+
+#: largest ``|n|`` accepted in ``a**n`` and in the exponent of scientific notation
+MAX_EXPONENT = 10_000
+#: longest text read as one number
+MAX_TEXT = 10_000
+#: deepest nesting of parentheses / function calls in a number
+MAX_DEPTH = 64
+#: largest bit length of the numerator / denominator of a rational read from text
+MAX_BITS = 1 << 20
+
+_CONSTANTS = {"pi": sympy.pi, "e": sympy.E}
+_FUNCTIONS = {"sqrt": sympy.sqrt, "exp": sympy.exp, "log": sympy.log, "sin": sympy.sin,
+              "cos": sympy.cos, "tan": sympy.tan, "tanh": sympy.tanh}
+_NONFINITE = {"nan", "inf", "infinity", "oo", "zoo"}
+_ALLOWED = ", ".join(list(_CONSTANTS) + list(_FUNCTIONS))
+
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<num>(?:\d+(?:_\d+)*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
+  | (?P<op>\*\*|[-+*/(),^])
+  )""", re.VERBOSE)
+
+
+def _nonfinite(what):
+    return InputError(f"{what} is not a finite real number: selcalc computes exactly with "
+                      f"finite reals only (pass an integer, a fraction such as '1/3', a "
+                      f"decimal, or a finite float)")
+
+
+class _Reader:
+    """Recursive descent over the token list (depth bounded by :data:`MAX_DEPTH`)."""
+
+    def __init__(self, text):
+        self.text = text
+        self.tokens = []
+        pos = 0
+        n = len(text)
+        while pos < n:
+            m = _TOKEN.match(text, pos)
+            if m is None or m.end() == pos:
+                if text[pos:].strip() == "":
+                    break
+                raise self.error(f"unexpected character {text[pos]!r}", pos)
+            kind = m.lastgroup
+            self.tokens.append((kind, m.group(kind), m.start(kind)))
+            pos = m.end()
+        self.i = 0
+        self.depth = 0
+
+    def error(self, message, pos=None):
+        where = f" at column {pos + 1}" if pos is not None else ""
+        return InputError(f"cannot read {self.text!r} as a number: {message}{where}")
+
+    def peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else (None, None, len(self.text))
+
+    def take(self, value=None):
+        tok = self.peek()
+        if tok[0] is None or (value is not None and tok[1] != value):
+            want = repr(value) if value else "a number"
+            got = "the end" if tok[0] is None else repr(tok[1])
+            raise self.error(f"expected {want}, found {got}", tok[2])
+        self.i += 1
+        return tok
+
+    def read(self):
+        value = self.expr()
+        tok = self.peek()
+        if tok[0] is not None:
+            raise self.error(f"unexpected {tok[1]!r}", tok[2])
+        return value
+
+    def nest(self):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nested deeper than {MAX_DEPTH} levels")
+
+    def expr(self):
+        value = self.term()
+        while self.peek()[1] in ("+", "-"):
+            op = self.take()[1]
+            rhs = self.term()
+            value = _checked(_arith(op, value, rhs), self)
+        return value
+
+    def term(self):
+        value = self.unary()
+        while self.peek()[1] in ("*", "/"):
+            _, op, pos = self.take()
+            rhs = self.unary()
+            if op == "/":
+                if rhs == 0:
+                    raise InputError(f"cannot read {self.text!r} as a number: division by "
+                                     f"zero at column {pos + 1}")
+            value = _checked(_arith(op, value, rhs), self)
+        return value
+
+    def unary(self):
+        if self.peek()[1] in ("+", "-"):
+            op = self.take()[1]
+            self.nest()
+            value = self.unary()
+            self.depth -= 1
+            return -value if op == "-" else value
+        return self.power()
+
+    def power(self):
+        base = self.atom()
+        if self.peek()[1] in ("**", "^"):
+            _, _, pos = self.take()
+            self.nest()
+            exp = self.unary()
+            self.depth -= 1
+            if not (isinstance(exp, int) or (isinstance(exp, sympy.Integer))):
+                raise self.error("only integer powers are accepted (write sqrt(a) for "
+                                 "a**(1/2))", pos)
+            exp = int(exp)
+            if abs(exp) > MAX_EXPONENT:
+                raise self.error(f"the exponent {exp} exceeds the bound of {MAX_EXPONENT}", pos)
+            if base == 0 and exp < 0:
+                raise self.error("division by zero (0 to a negative power)", pos)
+            if isinstance(base, (int, Fraction)):
+                bits = max(abs(Fraction(base).numerator).bit_length(),
+                           Fraction(base).denominator.bit_length())
+                if bits * abs(exp) > MAX_BITS:
+                    raise self.error(f"the power has more than {MAX_BITS} bits", pos)
+                return normalize(Fraction(base) ** exp)
+            return _checked(sympy.Pow(base, exp), self)
+        return base
+
+    def atom(self):
+        kind, value, pos = self.take()
+        if kind == "num":
+            return _decimal_text(value, self, pos)
+        if value == "(":
+            self.nest()
+            inner = self.expr()
+            self.take(")")
+            self.depth -= 1
+            return inner
+        if kind == "name":
+            low = value.lower()
+            if low in _NONFINITE or low == "i":
+                raise _nonfinite(repr(self.text))
+            if value in _CONSTANTS:
+                return _CONSTANTS[value]
+            if value in _FUNCTIONS:
+                self.take("(")
+                self.nest()
+                arg = self.expr()
+                self.take(")")
+                self.depth -= 1
+                out = _FUNCTIONS[value](to_sympy_number(arg))
+                return _checked(out, self, pos)
+            raise InputError(f"cannot read {self.text!r} as a number: unknown name "
+                             f"{value!r} at column {pos + 1} (allowed: {_ALLOWED})")
+        raise self.error(f"unexpected {value!r}", pos)
+
+
+def _arith(op, a, b):
+    """``a op b`` exactly: Fractions for rationals, sympy otherwise (never a float)."""
+    if isinstance(a, (int, Fraction)) and isinstance(b, (int, Fraction)):
+        a, b = Fraction(a), Fraction(b)
+    else:
+        a, b = to_sympy_number(a), to_sympy_number(b)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    return a * b if op == "*" else a / b
+
+
+def _decimal_text(text, reader, pos):
+    text = text.replace("_", "")
+    mantissa, _, exp = text.lower().partition("e")
+    if exp and abs(int(exp)) > MAX_EXPONENT:
+        raise reader.error(f"the exponent {exp} exceeds the bound of {MAX_EXPONENT}", pos)
+    return normalize(Fraction(mantissa) * Fraction(10) ** int(exp or 0))
+
+
+def _checked(value, reader, pos=None):
+    """Refuse non-real / non-finite intermediate results; keep rationals as Fraction."""
+    if isinstance(value, (int, Fraction)):
+        f = Fraction(value)
+        if max(abs(f.numerator).bit_length(), f.denominator.bit_length()) > MAX_BITS:
+            raise reader.error(f"the number has more than {MAX_BITS} bits")
+        return normalize(f)
+    value = sympy.sympify(value)  # a sympy object already: no text is parsed here
+    if value.has(sympy.nan, sympy.oo, -sympy.oo, sympy.zoo):
+        raise InputError(f"cannot read {reader.text!r} as a number: it is not finite "
+                         f"(out of a function's domain or a division by zero)")
+    if value.is_real is False or value.has(sympy.I):
+        raise InputError(f"cannot read {reader.text!r} as a number: it is not a real number "
+                         f"(a square root or logarithm of a negative number?)")
+    return normalize(value)
+
+
+def normalize(value):
+    """Rationals back to ``int`` / ``Fraction``; other exact numbers kept as sympy."""
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else value
+    if isinstance(value, sympy.Integer):
+        return int(value)
+    if isinstance(value, sympy.Rational):
+        return Fraction(int(value.p), int(value.q))
+    return value
+
+
+def to_sympy_number(value):
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    return value
+
+
+def parse_number(text):
+    """Read one exact real number from text (the grammar of the module docstring).
+
+    >>> parse_number("  -7 "), parse_number("1e3"), parse_number("2**-2")
+    (-7, 1000, Fraction(1, 4))
+    >>> parse_number("10**10**10")
+    Traceback (most recent call last):
+    ...
+    selcalc.errors.InputError: cannot read '10**10**10' as a number: the exponent 10000000000 exceeds the bound of 10000 at column 3
+    """
+    if not isinstance(text, str):
+        raise InputError(f"expected text, got {type(text).__name__}")
+    if len(text) > MAX_TEXT:
+        raise InputError(f"a number written with {len(text)} characters is longer than the "
+                         f"limit of {MAX_TEXT}")
+    if not text.strip():
+        raise InputError("an empty string is not a number")
+    return _Reader(text).read()
+
+
+def decimal(value):
+    """The decimal a float prints as, exactly: ``decimal(0.1) == Fraction(1, 10)``.
+
+    Opt-in for the decimal reading of a Python float (by default a float is its exact
+    binary value).  Strings are read by :func:`parse_number`.
+
+    >>> decimal(0.1), decimal(2.5), decimal("1/3")
+    (Fraction(1, 10), Fraction(5, 2), Fraction(1, 3))
+    """
+    if isinstance(value, str):
+        return parse_number(value)
+    if isinstance(value, _pynumbers.Real) and not isinstance(value, _pynumbers.Rational):
+        f = float(value)
+        if not math.isfinite(f):
+            raise _nonfinite(repr(value))
+        return normalize(Fraction(repr(f)))
+    return to_exact(value)
+
+
+def to_exact(value):
+    """Coerce one user-supplied number to an exact value (see the module docstring)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return normalize(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _nonfinite(repr(value))
+        return normalize(Fraction(value))
+    if isinstance(value, str):
+        return parse_number(value)
+    if isinstance(value, sympy.Basic):
+        return _sympy_exact(value)
+    if isinstance(value, complex) or isinstance(value, _pynumbers.Complex) and not \
+            isinstance(value, _pynumbers.Real):
+        if value.imag == 0:
+            return to_exact(value.real)
+        raise InputError(f"{value!r} is complex; selcalc works over the real numbers")
+    if isinstance(value, _decimal.Decimal):
+        if not value.is_finite():
+            raise _nonfinite(repr(value))
+        return normalize(Fraction(value))
+    if isinstance(value, _pynumbers.Integral):
+        return int(value)
+    if isinstance(value, _pynumbers.Rational):
+        return normalize(Fraction(int(value.numerator), int(value.denominator)))
+    if isinstance(value, _pynumbers.Real):  # numpy floats and the like
+        return to_exact(float(value))
+    shape = _shape(value)
+    if shape == ():  # numpy / torch scalars and 0-d arrays
+        item = value.item()
+        if item is value:
+            raise InputError(f"cannot use {value!r} as a number")
+        return to_exact(item)
+    if shape is not None:
+        raise InputError(f"expected one number, got an array of shape {shape}")
+    raise InputError(f"cannot use {_short(value)} (of type {type(value).__name__}) as a "
+                     f"number")
+
+
+def _sympy_exact(value):
+    if not isinstance(value, sympy.Expr):
+        raise InputError(f"{_short(value)} is not a number")
+    if value.has(sympy.nan, sympy.oo, -sympy.oo, sympy.zoo):
+        raise _nonfinite(str(value))
+    if value.free_symbols:
+        raise InputError(f"{_short(value)} is not a number (it has free symbols)")
+    if value.has(sympy.I) or value.is_real is False:
+        raise InputError(f"{_short(value)} is not a real number")
+    if value.has(sympy.Float):
+        # a sympy Float is a runtime value: its exact binary value (the float rule)
+        value = value.xreplace({f: sympy.Rational(f) for f in value.atoms(sympy.Float)})
+    return normalize(value)
+
+
+def _short(value, limit=80):
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a hostile __repr__
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _shape(value):
+    """The shape of a numpy array / torch tensor / array-like, or None for other objects."""
+    shape = getattr(value, "shape", None)
+    if shape is None or not hasattr(value, "tolist"):
+        return None
+    try:
+        return tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        return None
+
+
+def _flat(x, what, p=None):
+    """A flat list of coordinates from a sequence / array, or an InputError."""
+    shape = _shape(x)
+    if shape is not None:
+        if len(shape) > 1:
+            raise InputError(f"{what} must be a flat vector; got an array of shape {shape}")
+        if hasattr(x, "detach"):  # torch: leave autograd out of it
+            x = x.detach()
+        items = x.tolist()
+        return [items] if shape == () else list(items)
+    if isinstance(x, (list, tuple)):
+        for c in x:
+            if isinstance(c, (list, tuple, dict, set)) or (_shape(c) or ()) != ():
+                raise InputError(f"{what} must be a flat vector of numbers; got a nested "
+                                 f"{type(c).__name__} {_short(c)}")
+        return list(x)
+    if isinstance(x, str):
+        parts = x.split(",") if "," in x or p == 1 else x.split()
+        if "," in x and any(not s.strip() for s in parts):
+            raise InputError(f"{what} {x!r} has an empty coordinate")
+        return parts
+    if isinstance(x, (dict, set, frozenset)) or x is None:
+        raise InputError(f"{what} must be a number or a sequence of numbers, not "
+                         f"{_short(x)}")
+    return [x]
+
+
+def coerce_point(x, p, what="the point"):
+    """An exact tuple of length ``p`` from a scalar, a sequence, an array or a string.
+
+    Strings are split at commas (or at spaces when there is no comma); every coordinate
+    goes through :func:`to_exact`.  Arrays (numpy, torch) must be 0-d or 1-d.
+
+    >>> coerce_point(("1/2", 3), 2), coerce_point(5, 1), coerce_point("1 2", 2)
+    ((Fraction(1, 2), 3), (5,), (1, 2))
+    >>> coerce_point((1,), 2)
+    Traceback (most recent call last):
+    ...
+    selcalc.errors.InputError: the program has 2 input(s) but the point has 1 coordinate(s)
+    """
+    coords = _flat(x, what, p)
+    if len(coords) != p:
+        raise InputError(f"the program has {p} input(s) but {what} has {len(coords)} "
+                         f"coordinate(s)")
+    return tuple(to_exact(c) for c in coords)
+
+
+def as_vector(v, n=None, what="the vector"):
+    """An exact vector (tuple), checked to have ``n`` coordinates when ``n`` is given."""
+    if isinstance(v, sympy.MatrixBase):
+        v = list(v)
+    coords = _flat(v, what)
+    if n is not None and len(coords) != n:
+        raise InputError(f"{what} has {len(coords)} coordinate(s) but the set lives in "
+                         f"dimension {n}")
+    return tuple(to_exact(c) for c in coords)
+
+
+def as_point_list(points):
+    """A non-empty list of exact vectors of one length (scalars are 1-vectors)."""
+    if points is None or isinstance(points, (str, bytes)) or not _iterable(points):
+        raise InputError(f"a ConvexSet needs an iterable of points, got {_short(points)}")
+    out = [as_vector(pt, what="a point") for pt in points]
+    if not out:
+        raise InputError("a ConvexSet needs at least one point")
+    lengths = sorted({len(pt) for pt in out})
+    if len(lengths) > 1:
+        raise InputError(f"the points of a ConvexSet must have one length; got lengths "
+                         f"{lengths}")
+    return out
+
+
+def same_dimension(a, b, what="sets"):
+    """Refuse an operation between objects of different dimensions."""
+    if a != b:
+        raise InputError(f"the {what} live in different dimensions ({a} and {b})")
+
+
+def _iterable(x):
+    try:
+        iter(x)
+    except TypeError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------- output
+@contextmanager
+def long_integers():
+    """Let ``str`` print integers of any length inside the block (Python limits it to 4300
+    digits by default); the limit is restored afterwards."""
+    get = getattr(sys, "get_int_max_str_digits", None)
+    if get is None:  # pragma: no cover - Python < 3.11 has no limit
+        yield
+        return
+    old = get()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def read_source_file(path):
+    """The text of a program file: UTF-8 (a byte-order mark is accepted), else an error.
+
+    Raises :class:`SelcalcError` with the reason when the file cannot be read, is binary,
+    or is not UTF-8.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise SelcalcError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if b"\x00" in data:
+        raise SelcalcError(f"{path} is a binary file, not Python source")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SelcalcError(f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); "
+                           f"save it as UTF-8") from None
+    return text
