@@ -12,6 +12,8 @@ True
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy
 
 from .numbers import exact, sign
@@ -25,10 +27,22 @@ def _flat(v):
     return tuple(exact(c) for c in (list(v) if isinstance(v, sympy.MatrixBase) else v))
 
 
+def _rational(*vectors):
+    return all(isinstance(c, (int, Fraction)) for vec in vectors for c in vec)
+
+
 def check_weights(vertices, v, weights):
     """``v = Σ w_i vertices[i]`` with ``w >= 0``, ``Σ w = 1``."""
     vertices = [_flat(u) for u in vertices]
     v = _flat(v)
+    ws = {i: exact(w) for i, w in weights.items()}
+    if _rational(v, ws.values(), *(vertices[i] for i in ws)):
+        assert all(w >= 0 for w in ws.values()), "negative weight"
+        assert sum(ws.values()) == 1, "weights do not sum to 1"
+        for j in range(len(v)):
+            assert sum(w * vertices[i][j] for i, w in ws.items()) == v[j], \
+                f"coordinate {j} differs"
+        return True
     assert all(exact(w) >= 0 for w in weights.values()), "negative weight"
     assert sum(exact(w) for w in weights.values()) == 1, "weights do not sum to 1"
     for j in range(len(v)):
@@ -41,18 +55,45 @@ def check_weights(vertices, v, weights):
 def check_separator(vertices, v, w):
     """``<w, v> > <w, u>`` for every vertex ``u``."""
     v = _flat(v)
+    w = _flat(w)
     for u in vertices:
-        gap = sympy.simplify(_dot(w, v) - _dot(w, _flat(u)))
+        u = _flat(u)
+        if _rational(v, w, u):
+            assert sum(a * (b - c) for a, b, c in zip(w, v, u)) > 0, \
+                f"w does not separate v from the vertex {tuple(u)}"
+            continue
+        gap = sympy.simplify(_dot(w, v) - _dot(w, u))
         assert gap.is_positive, f"w does not separate v from the vertex {tuple(u)}"
     return True
 
 
 def check_membership(S, v, verdict):
-    """Check the certificate of ``S.contains(v)`` against the set's vertices."""
+    """Check the certificate of ``S.contains(v)`` against the set's points (weights index
+    ``S.generators``; a separator must beat every point)."""
     cert = verdict.certificate
     if verdict.holds:
-        return check_weights(S.vertices, v, cert["weights"])
-    return check_separator(S.vertices, v, cert["separator"])
+        return check_weights(S.generators, v, cert["weights"])
+    return check_separator(S.generators, v, cert["separator"])
+
+
+def check_vertices(S):
+    """Check :attr:`ConvexSet.vertex_certificates`: every vertex strictly maximises its
+    vector over the other points, every other point is a convex combination of others,
+    and the vertices are exactly the points of the first kind."""
+    pts = S.generators
+    certs = S.vertex_certificates
+    assert set(certs) == set(range(len(pts))), "a point has no certificate"
+    listed = {_flat(v) for v in S.vertices}
+    for i, cert in certs.items():
+        others = [pts[j] for j in range(len(pts)) if j != i]
+        if "separator" in cert:
+            assert _flat(pts[i]) in listed, f"point {i} is certified a vertex but not listed"
+            check_separator(others, pts[i], cert["separator"])
+        else:
+            assert _flat(pts[i]) not in listed, f"point {i} is listed but not extreme"
+            assert i not in cert["weights"], "a point may not use itself"
+            check_weights(pts, pts[i], cert["weights"])
+    return True
 
 
 def check_direction(constraints, d):
