@@ -26,7 +26,6 @@ from .decide import Counter, Decision, closed_cone_is_zero, local_interior, open
 from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
 from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
-from .interpreters.forward import forward_tangents
 from .interpreters.partials import local_partials
 from .interpreters.symbolic import input_symbols, node_expressions
 from .numbers import sign, to_sympy
@@ -146,8 +145,6 @@ def essential_patterns(P, x, counter=None):
             tight.append((t_idx, allowed))
         if not tight:
             return []
-        d = local_partials(P, run, SELECTION, pattern=sigma)
-        tangent = forward_tangents(P, d, upto=g - 1)
         out = []
         for t_idx, allowed in tight:
             partials = prim.test_partials(t_idx, vs)
@@ -158,6 +155,28 @@ def essential_patterns(P, x, counter=None):
             rel = {(0, 1): 1, (-1, 0): -1, (0,): 0}[allowed]
             out.append((g, t_idx, rel, tuple(c)))
         return out
+
+    # tangents of the nodes before the group being decided; they depend only on the pieces
+    # already chosen, so each depth of the search fills its own segment (shared array)
+    tangent = [None] + [[int(i == j) for j in range(P.p)] for i in range(P.p)]
+    tangent += [None] * (P.m - P.p)
+    partials = {}
+
+    def fill(lo, hi, sigma):
+        for k in range(lo, hi):
+            prim = P.ops[k]
+            piece = sigma.get(P.groups[k], run.active.get(P.groups[k], (0,))[0]) \
+                if prim.branching else 0
+            dk = partials.get((k, piece))
+            if dk is None:
+                vs = [run.values[j] for j in P.args[k]] + list(P.params[k])
+                dk = partials[k, piece] = prim.partials(piece, vs)[P.outs[k]] \
+                    if prim.arity else ()
+            acc = [0] * P.p
+            for j, a in zip(P.args[k], dk):
+                if a != 0:
+                    acc = [u + a * v for u, v in zip(acc, tangent[j])]
+            tangent[k] = acc
 
     def symbolic_test(sigma, g, t_idx):
         full = {h: sigma.get(h, run.active[h][0]) for h in groups}
@@ -177,6 +196,7 @@ def essential_patterns(P, x, counter=None):
                             local_interior(tests, symbols, run.values[1:P.p + 1], counter)))
             return
         g = groups[idx]
+        fill(groups[idx - 1] if idx else P.p + 1, g, sigma)
         for i in run.active[g]:
             sigma[g] = i
             new_cons, new_pending, dead = list(cons), list(pending), None

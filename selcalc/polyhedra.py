@@ -118,13 +118,12 @@ def _float_rows(rows, rational):
 
 
 def _rationalize(vec):
-    """Small-denominator rationals close to a float vector (exactness is checked later)."""
+    """A short integer vector close in direction to a float vector (checked exactly later)."""
+    from math import lcm
     scale = max((abs(v) for v in vec), default=0.0) or 1.0
-    out = []
-    for v in vec:
-        f = Fraction(float(v) / scale).limit_denominator(1 << 20)
-        out.append(f.numerator if f.denominator == 1 else f)
-    return tuple(out)
+    fracs = [Fraction(float(v) / scale).limit_denominator(1 << 16) for v in vec]
+    den = lcm(*(f.denominator for f in fracs)) if fracs else 1
+    return tuple(int(f * den) for f in fracs)
 
 
 def _dot(c, d):
@@ -132,23 +131,100 @@ def _dot(c, d):
 
 
 # ---------------------------------------------------------------------- the float LP
-def _float_gordan(F):
+_QUIET = []
+
+
+def _new_highs():
+    """A silent HiGHS instance (the library prints a banner on its first construction,
+    straight to file descriptor 1: it is sent to /dev/null here)."""
+    import os
+    import sys
+
+    import highspy
+    if not _QUIET:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _QUIET.append(True)
+    else:
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    return h
+
+
+class _GordanLP:
+    """``max t : c_i·d >= t, t <= 1`` in HiGHS, kept between calls.
+
+    Rows are kept when the next question starts with the same vectors (a depth-first
+    search over cells asks parent + one row, then a sibling), so HiGHS re-solves from the
+    previous basis instead of from scratch.
+    """
+
+    def __init__(self, n):
+        import highspy
+        self.n = n
+        self.inf = highspy.kHighsInf
+        self.h = _new_highs()
+        for _ in range(n):
+            self.h.addVar(-self.inf, self.inf)
+        self.h.addVar(-self.inf, 1.0)
+        self.h.changeColCost(n, -1.0)
+        self.keys = []
+        self.idx = np.arange(n + 1, dtype=np.int32)
+
+    def solve(self, keys, G):
+        k = 0
+        for a, b in zip(self.keys, keys):
+            if a != b:
+                break
+            k += 1
+        h = self.h
+        if k < len(self.keys):
+            h.deleteRows(len(self.keys) - k, np.arange(k, len(self.keys), dtype=np.int32))
+        new = G[k:]
+        if len(new):
+            m = len(new)
+            vals = np.hstack([-new, np.ones((m, 1))]).ravel()
+            h.addRows(m, np.full(m, -self.inf), np.zeros(m), m * (self.n + 1),
+                      np.arange(0, m * (self.n + 1), self.n + 1, dtype=np.int32),
+                      np.tile(self.idx, m), vals)
+        self.keys = list(keys)
+        h.run()
+        import highspy
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        sol = h.getSolution()
+        x = np.array(sol.col_value)
+        return x[-1], x[:-1], -np.array(sol.row_dual)
+
+
+_LPS = {}
+
+
+def _float_gordan(F, keys=None):
     """Solve ``max t : F d >= t, t <= 1`` in floats; (t, d, λ) or None on solver trouble."""
-    from scipy.optimize import linprog
     m, n = F.shape
     norms = np.abs(F).max(axis=1)
     norms[norms == 0] = 1.0
     G = F / norms[:, None]
-    A = np.hstack([-G, np.ones((m, 1))])
-    cost = np.zeros(n + 1)
-    cost[-1] = -1.0
     STATS.float_lps += 1
-    res = linprog(cost, A_ub=A, b_ub=np.zeros(m), bounds=[(None, None)] * n + [(None, 1)],
-                  method="highs")
-    if res.status != 0:
+    lp = _LPS.get(n)
+    if lp is None:
+        lp = _LPS[n] = _GordanLP(n)
+    found = lp.solve(keys if keys is not None else [object()] * m, G)
+    if found is None:
+        _LPS.pop(n, None)  # start afresh next time
         return None
-    lam = -np.asarray(res.ineqlin.marginals) / norms
-    return -res.fun, res.x[:n], lam
+    t, d, lam = found
+    return t, d, lam / norms
 
 
 def _exact_lambda(rows, support):
@@ -244,7 +320,7 @@ def gordan(rows, hint=None):
         return "direction", tuple(hint)
     if _BACKEND[0] == "z3" and rational:
         return _z3_gordan(rows)
-    found = _float_gordan(_float_rows(rows, rational))
+    found = _float_gordan(_float_rows(rows, rational), rows)
     if found is not None:
         t, d, lam = found
         STATS.exact_checks += 1
@@ -280,23 +356,37 @@ def strictly_positive_combination(rows):
         return None
     if _BACKEND[0] == "z3":
         return _z3_multipliers(rows, strict=True)
-    from scipy.optimize import linprog
+    import highspy
     m, n = len(rows), len(rows[0])
     F = _float_rows(rows, True)
-    # variables λ_1..λ_m, s: max s, s - λ_i <= 0, Fᵀλ = 0, Σλ = 1, s <= 1
-    A_ub = np.hstack([-np.eye(m), np.ones((m, 1))])
-    A_eq = np.vstack([np.hstack([F.T, np.zeros((n, 1))]),
-                      np.hstack([np.ones((1, m)), np.zeros((1, 1))])])
-    b_eq = np.r_[np.zeros(n), 1.0]
-    cost = np.zeros(m + 1)
-    cost[-1] = -1.0
+    norms = np.abs(F).max(axis=1)
+    norms[norms == 0] = 1.0
+    G = F / norms[:, None]
+    # variables μ_1..μ_m (μ = λ scaled by the row norms), s: max s, μ_i >= s, Σ μ_i g_i = 0,
+    # Σ μ_i = 1, s <= 1
+    h = _new_highs()
+    inf = highspy.kHighsInf
+    for _ in range(m):
+        h.addVar(0.0, inf)
+    h.addVar(-inf, 1.0)
+    h.changeColCost(m, -1.0)
+    for i in range(m):
+        h.addRow(-inf, 0.0, 2, np.array([i, m], dtype=np.int32), np.array([-1.0, 1.0]))
+    for j in range(n):
+        h.addRow(0.0, 0.0, m, np.arange(m, dtype=np.int32), G[:, j].copy())
+    h.addRow(1.0, 1.0, m, np.arange(m, dtype=np.int32), np.ones(m))
     STATS.float_lps += 1
-    res = linprog(cost, A_ub=A_ub, b_ub=np.zeros(m), A_eq=A_eq, b_eq=b_eq,
-                  bounds=[(0, None)] * m + [(None, 1)], method="highs")
-    if res.status != 0 or -res.fun <= TOL:
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
+    x = np.array(h.getSolution().col_value)
+    if x[-1] <= TOL:
+        return None
+    mu = x[:m] / norms
+    mu = mu / mu.sum()
+    res_x = mu
     STATS.exact_checks += 1
-    lam = _project(rows, [Fraction(float(v)).limit_denominator(1 << 24) for v in res.x[:m]])
+    lam = _project(rows, [Fraction(float(v)).limit_denominator(1 << 24) for v in res_x])
     if lam is not None and all(v > 0 for v in lam):
         return lam
     STATS.fallbacks += 1
