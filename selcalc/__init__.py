@@ -20,7 +20,8 @@ from .conventions import CONVENTIONS, Convention, is_selection_convention
 from .fields import (ClarkeBounds, ad_outputs, artificial_critical,
                      artificial_critical_points, clarke, index_closure)
 from .errors import (DomainError, NotContinuous, ParseError, PatternBudgetExceeded,
-                     ProgramError, SelcalcError, TracerBoolError, Undecided)
+                     ProgramError, SelcalcError, TimeLimitExceeded, TracerBoolError,
+                     Undecided)
 from .frontends import parse, trace
 from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
@@ -42,5 +43,5 @@ __all__ = [
     "TracerBoolError", "Undecided", "Verdict", "abs", "clip", "cos", "exp", "grad",
     "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
-    "cost", "cost_backward",
+    "cost", "cost_backward", "TimeLimitExceeded",
 ]

@@ -57,8 +57,11 @@ def _dot(c, d):
     return sum(exact(a) * exact(b) for a, b in zip(c, d))
 
 
-def open_cone(constraints, hint=None, counter=None):
+def open_cone(constraints, hint=None, counter=None, hint_ok=0):
     """Decide whether ``{d : c·d > 0 for all c}`` is nonempty (exact LP).
+
+    ``hint`` is a direction tried first; the caller may promise (``hint_ok``) that it is
+    already known to satisfy the first ``hint_ok`` constraints strictly.
 
     Constraints are rational (z3's simplex), or any exact reals in dimension one (signs).
     """
@@ -69,7 +72,8 @@ def open_cone(constraints, hint=None, counter=None):
     rational = all(isinstance(v, RATIONAL_TYPES) for c in constraints for v in c)
     if not rational and n == 1:
         return _open_cone_1d(constraints)
-    if rational and hint is not None and all(_dot(c, hint) > 0 for c in constraints):
+    if rational and hint is not None and all(_dot(c, hint) > 0
+                                             for c in constraints[hint_ok:]):
         return Decision(True, {"kind": "direction", "constraints": constraints,
                                "direction": tuple(hint)})
     if counter:

@@ -70,3 +70,20 @@ class Undecided(SelcalcError):
 
 class TracerBoolError(SelcalcError, TypeError):
     """Python control flow was asked to branch on a traced value."""
+
+
+class TimeLimitExceeded(SelcalcError):
+    """A set-valued computation ran past its ``time_limit`` (seconds).
+
+    ``what`` names the computation, ``done`` counts the work finished (patterns, cells),
+    ``elapsed`` and ``limit`` are in seconds; ``partial`` holds what was reached when the
+    computation can say something (e.g. :class:`selcalc.ClarkeBounds`), else None.
+    """
+
+    def __init__(self, what: str, done: int, elapsed: float, limit: float, unit="steps",
+                 partial=None):
+        self.what, self.done, self.elapsed, self.limit = what, done, elapsed, limit
+        self.partial = partial
+        super().__init__(
+            f"{what} stopped after {elapsed:.1f} s (time_limit={limit:g}) having done "
+            f"{done} {unit}; pass a larger time_limit= (or time_limit=None for no limit)")

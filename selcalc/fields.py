@@ -23,7 +23,9 @@ import sympy
 from .autodiff import jacobian_rows
 from .conventions import CONVENTIONS
 from .decide import Counter, Decision, closed_cone_is_zero, local_interior, open_cone
-from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
+from .budget import Budget, budget
+from .errors import (DomainError, PatternBudgetExceeded, SelcalcError, TimeLimitExceeded,
+                     Undecided)
 from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.partials import local_partials
@@ -51,12 +53,14 @@ def _key(pattern):
 
 
 # ---------------------------------------------------------------------- ad_outputs
-def ad_outputs(P, x, max_patterns=1 << 16):
+def ad_outputs(P, x, max_patterns=1 << 16, time_limit=None, progress=None):
     """Every output AD can produce at ``x`` over all tie-breaking choices, as a ConvexSet.
 
     Enumerates the tie-consistent patterns ``T(x)`` (a product over the tied nodes only);
     ``.points`` is the finite set of outputs, ``.patterns`` maps each tie choice to its
     output.  Its hull contains the output of every convention (selection or averaging).
+    ``time_limit`` (seconds) and ``progress`` (a callable receiving
+    :class:`selcalc.budget.Progress`) as in :func:`clarke`.
     """
     run = evaluate(P, x)
     ties = run.ties()
@@ -65,7 +69,9 @@ def ad_outputs(P, x, max_patterns=1 << 16):
         raise PatternBudgetExceeded(count, max_patterns, "tie-breaking choices")
     groups = list(ties)
     outputs = {}
+    b = budget("ad_outputs", time_limit, None, progress, total=count, unit="tie choices")
     for combo in itertools.product(*(ties[g] for g in groups)):
+        b.tick()
         pattern = dict(zip(groups, combo))
         d = local_partials(P, run, SELECTION, pattern=pattern)
         outputs[_key(pattern)] = _as_point(P, backward_jacobian(P, d))
@@ -76,7 +82,7 @@ def ad_outputs(P, x, max_patterns=1 << 16):
 
 
 # ---------------------------------------------------------------------- index closure
-def index_closure(P, x, max_patterns=4096):
+def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
     """``D_f^s(x)``: hull of ``∇f_σ(x)`` over **all** patterns with ``f_σ(x) = f(x)``.
 
     Definition 5 of the NeurIPS 2020 paper, verbatim: value coincidence, not tie
@@ -91,7 +97,9 @@ def index_closure(P, x, max_patterns=4096):
     base = evaluate(P, x)
     fx = [base.values[k] for k in P.outputs]
     points = {}
+    b = budget("index_closure", time_limit, None, progress, total=len(S), unit="patterns")
     for sigma in S.patterns():
+        b.tick()
         try:
             run = evaluate(P, x, pattern=sigma)
         except DomainError:
@@ -114,18 +122,23 @@ class ClarkeBounds:
     """Inner and outer bounds when some patterns' essentiality is unknown."""
 
     inner: ConvexSet | None
-    outer: ConvexSet
+    outer: ConvexSet | None
     undecided: list = field(default_factory=list)
+    #: why the search stopped early (a time limit or cell budget), None when it finished;
+    #: then ``outer`` is the hull of the AD outputs (None when those are too many)
+    stopped: str | None = None
 
 
-def essential_patterns(P, x, counter=None):
+def essential_patterns(P, x, counter=None, budget=None):
     """The tie-consistent patterns with ``x ∈ cl(int R_σ)``, with their decisions.
 
     Returns ``(run, results)`` where ``results`` is a list of ``(σ, Decision)`` for every
     leaf reached (pruned partial patterns are counted in ``counter`` but not listed).
     Depth-first over the branching nodes in order: a partial pattern whose tight tests
     already leave no interior is pruned (near ``x`` only the cells of the local
-    arrangement survive).
+    arrangement survive).  ``budget`` (a :class:`selcalc.budget.Budget`) is ticked once
+    per node of the search; when it raises, the exception carries ``partial = (run,
+    results so far)``.
     """
     counter = counter or Counter()
     run = evaluate(P, x)
@@ -187,6 +200,8 @@ def essential_patterns(P, x, counter=None):
         return sympy.expand(prim.tests[t_idx].xreplace(sub))
 
     def dfs(idx, sigma, cons, pending, hint, second_order):
+        if budget is not None:
+            budget.tick()
         if idx == len(groups):
             if not second_order:
                 results.append((dict(sigma), open_cone(cons, hint, counter)))
@@ -216,7 +231,8 @@ def essential_patterns(P, x, counter=None):
             if dead is not None:
                 results.append((dict(sigma), dead))
                 continue
-            dec = open_cone(new_cons, hint, counter) if len(new_cons) > len(cons) else None
+            dec = open_cone(new_cons, hint, counter, hint_ok=len(cons)) \
+                if len(new_cons) > len(cons) else None
             if dec is None:
                 dfs(idx + 1, sigma, new_cons, new_pending, hint, second_order)
             elif dec.holds:
@@ -229,23 +245,41 @@ def essential_patterns(P, x, counter=None):
                 if refuted is not None:
                     results.append((dict(sigma), refuted))
                 else:
-                    dfs(idx + 1, sigma, new_cons, new_pending, hint, True)
+                    dfs(idx + 1, sigma, new_cons, new_pending, None, True)
         sigma.pop(g, None)
 
-    dfs(0, {}, [], [], None, False)
+    try:
+        dfs(0, {}, [], [], None, False)
+    except (TimeLimitExceeded, PatternBudgetExceeded) as exc:
+        exc.partial = (run, results)
+        raise
     return run, results
 
 
-def clarke(P, x, allow_unknown=False):
+def clarke(P, x, allow_unknown=False, time_limit=None, max_cells=None, progress=None):
     """The Clarke subgradient (q = 1) or Clarke Jacobian (q > 1) at ``x``, exactly.
 
     ``conv{∇f_σ(x) : σ ∈ T(x), x ∈ cl(int R_σ)}`` — the essential patterns (§5.1 of the
     NeurIPS 2020 paper).  ``.decisions`` maps each examined pattern to its certified
     decision.  If some decision is unknown: raises :class:`selcalc.Undecided`, or with
     ``allow_unknown=True`` returns :class:`ClarkeBounds`.
+
+    ``time_limit`` (seconds) and ``max_cells`` (nodes of the search over the local
+    arrangement) bound the work: past them :class:`selcalc.TimeLimitExceeded` /
+    :class:`selcalc.PatternBudgetExceeded` is raised, or with ``allow_unknown=True`` the
+    bounds reached so far are returned (``ClarkeBounds.stopped`` says why).  ``progress``
+    is called with :class:`selcalc.budget.Progress` records during the search.
     """
     counter = Counter()
-    run, results = essential_patterns(P, x, counter)
+    b = Budget("clarke", time_limit, max_cells, progress, unit="cells", how="max_cells")
+    stopped = None
+    try:
+        run, results = essential_patterns(P, x, counter, budget=b)
+    except (TimeLimitExceeded, PatternBudgetExceeded) as exc:
+        if not allow_unknown:
+            raise
+        run, results = exc.partial
+        stopped = str(exc)
     certain, unknown = {}, {}
     for sigma, dec in results:
         if dec.holds is True:
@@ -255,6 +289,8 @@ def clarke(P, x, allow_unknown=False):
     if unknown and not allow_unknown:
         raise Undecided(f"{len(unknown)} pattern(s) could not be decided essential or not at "
                         f"x = {run.values[1:P.p + 1]}; pass allow_unknown=True for bounds")
+    if stopped is not None:
+        return _stopped_bounds(P, x, certain, unknown, stopped)
     if not certain and not unknown:
         raise SelcalcError("no essential pattern found (this contradicts density of the "
                            "pieces' interiors; please report the program)")
@@ -269,28 +305,43 @@ def clarke(P, x, allow_unknown=False):
     return S
 
 
+def _stopped_bounds(P, x, certain, unknown, stopped):
+    """Bounds after an interrupted search: inner = hull of the essential patterns found,
+    outer = hull of all AD outputs (it contains the Clarke set) when they are few."""
+    inner = _set(P, certain.values()) if certain else None
+    try:
+        outer = ad_outputs(P, x, max_patterns=4096)
+    except PatternBudgetExceeded:
+        outer = None
+    return ClarkeBounds(inner, outer, list(unknown), stopped=stopped)
+
+
 def _grad_for(P, run, sigma):
     d = local_partials(P, run, SELECTION, pattern=sigma)
     return _as_point(P, backward_jacobian(P, d))
 
 
 # ---------------------------------------------------------------------- artificial critical
-def artificial_critical(P, x, field="ad_outputs"):
+def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None):
     """Verdict: ``0 ∈ conv(ad_outputs(x))`` (or the index closure) but ``0 ∉ ∂^c f(x)``.
 
     Certificate when it holds: ``{"weights": ...}`` expressing 0 from the AD outputs, and
-    ``{"w": w}`` with ``<w, v> > 0`` for every Clarke vertex ``v``.
+    ``{"w": w}`` with ``<w, v> > 0`` for every Clarke vertex ``v``.  ``time_limit``
+    (seconds, shared by both steps) and ``progress`` as in :func:`clarke`.
     """
     if P.q != 1:
         raise SelcalcError("artificial critical points are defined for scalar programs")
-    D = ad_outputs(P, x) if field == "ad_outputs" else index_closure(P, x)
+    b = Budget("artificial_critical", time_limit, None, progress)
+    D = ad_outputs(P, x, time_limit=b) if field == "ad_outputs" else \
+        index_closure(P, x, time_limit=b)
     in_d = D.contains_zero()
     claim = f"x = {tuple(str(v) for v in P.coerce_point(x))} is an artificial critical point"
     if in_d.holds is False:
         return Verdict(False, claim, {"separator": in_d.certificate["separator"],
                                       "field": D}, reason=f"0 is not in conv({field})")
     try:
-        C = clarke(P, x)
+        C = clarke(P, x, time_limit=b.time_limit and max(b.time_limit - b.elapsed, 1e-3),
+                   progress=progress)
     except Undecided as exc:
         return Verdict(None, claim, reason=str(exc))
     in_c = C.contains_zero()
