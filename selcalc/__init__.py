@@ -27,6 +27,8 @@ from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, si
                         softplus, sort, sqrt, tanh, where)
 from .interpreters.opcount import cost, cost_backward
 from .ir import Program
+from .local import (ClarkeElement, clarke_element, directional_derivative,
+                    directional_derivatives)
 from .selection import Selection, selection
 from .sets import ConvexSet
 from .verdict import Verdict
@@ -43,5 +45,6 @@ __all__ = [
     "TracerBoolError", "Undecided", "Verdict", "abs", "clip", "cos", "exp", "grad",
     "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
-    "cost", "cost_backward", "TimeLimitExceeded",
+    "cost", "cost_backward", "TimeLimitExceeded", "ClarkeElement", "clarke_element",
+    "directional_derivative", "directional_derivatives",
 ]

@@ -143,3 +143,62 @@ def check_decision(decision):
         assert recheck_smt(cert) == decision.holds, "the re-check disagrees"
         return True
     raise AssertionError(f"unknown certificate kind {kind!r}")
+
+
+def check_clarke_element(P, x, element):
+    """Re-check a :func:`selcalc.clarke_element` certificate from the program itself.
+
+    With the standard interpreters (exact evaluation, local partials of the certified
+    pattern, tangents pushed along each direction by a loop of its own): the pattern picks
+    an active piece at every tie; every tied test vanishing at ``x`` has a tangent sequence
+    whose first nonzero entry lies on the side the piece allows (only the first direction
+    for programs with nonlinear tests; an all-zero sequence only for piecewise-linear
+    programs and spanning directions, where it means the test is identically zero near
+    ``x``) — so the curve ``x + t d_1 + t² d_2 + …`` is inside the pattern's open region for
+    small t; and the value is the pattern's gradient, computed by backpropagation.
+    """
+    from .autodiff import jacobian_rows
+    from .conventions import CONVENTIONS
+    from .interpreters.evaluate import evaluate
+    from .interpreters.partials import local_partials
+    cert = element.certificate
+    sigma, D = cert["pattern"], [tuple(exact(v) for v in d) for d in cert["directions"]]
+    run = evaluate(P, x)
+    affine = P.piecewise_linear
+    spans = sympy.Matrix([[sympy.sympify(v) for v in d] for d in D]).rank() == P.p
+    for g, act in run.active.items():
+        assert sigma.get(g, act[0]) in act, f"group {g}: piece {sigma.get(g)} is not active"
+    d = local_partials(P, run, CONVENTIONS["selection"], pattern=sigma)
+    tangents = []
+    for direction in D:
+        tan = [None] + list(direction) + [0] * (P.m - P.p)
+        for k in range(P.p + 1, P.m + 1):
+            tan[k] = sum(a * tan[j] for j, a in zip(P.args[k], d[k]) if a != 0)
+        tangents.append(tan)
+    depth = len(D) if affine else 1
+    for g, act in run.active.items():
+        if len(act) < 2:
+            continue
+        prim, i = P.ops[g], sigma[g]
+        vs = [run.values[j] for j in P.args[g]] + list(P.params[g])
+        for t_idx, allowed in prim.conditions_of(i):
+            if sign(prim.test_values(vs)[t_idx]) != 0:
+                continue
+            partials = prim.test_partials(t_idx, vs)
+            s = 0
+            for tan in tangents[:depth]:
+                s = sign(sum(a * tan[j] for a, j in zip(partials, P.args[g]) if a != 0))
+                if s != 0:
+                    break
+            if s == 0:
+                assert affine and spans, (
+                    f"group {g}: a tied test stays 0 along the directions")
+            else:
+                assert s in allowed and s != 0, f"group {g}: the curve leaves the piece"
+    rows = jacobian_rows(P, x, pattern=sigma, run=run)
+    value = element.value
+    flat = list(value) if isinstance(value, sympy.MatrixBase) else list(value)
+    expect = [v for row in rows for v in row]
+    assert all(sign(sympy.sympify(a) - sympy.sympify(b)) == 0 for a, b in zip(flat, expect)), \
+        "the value is not the pattern's gradient"
+    return True

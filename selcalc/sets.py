@@ -36,7 +36,7 @@ import sympy
 
 from . import polyhedra
 from .errors import Undecided
-from .numbers import RATIONAL_TYPES, canonical, exact, sign
+from .numbers import RATIONAL_TYPES, canonical, exact, sign, to_sympy
 from .verdict import Verdict
 
 
@@ -74,7 +74,10 @@ class ConvexSet:
         n = len(uniq[0])
         if any(len(pt) != n for pt in uniq):
             raise ValueError("points of different lengths")
-        self.points = tuple(sorted(uniq, key=_order_key))
+        if _rational(uniq):
+            self.points = tuple(sorted(uniq))
+        else:  # display order only (nothing is decided from it): 30-digit approximations
+            self.points = tuple(sorted(uniq, key=_order_key))
         self.shape = shape
         self.ambient_dim = n
 
@@ -261,13 +264,7 @@ def _fmt(v):
 
 
 def _order_key(pt):
-    key = []
-    for c in pt:
-        if isinstance(c, RATIONAL_TYPES):
-            key.append(c)
-        else:
-            key.append(sympy.N(c, 30))
-    return tuple(key)
+    return tuple(sympy.N(to_sympy(c), 30) for c in pt)
 
 
 def _rational(pts):
