@@ -45,7 +45,8 @@ from .errors import SelcalcError, Undecided
 from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.partials import local_partials
-from .numbers import canonical, exact, sign
+from .curves import fast_rationals
+from .numbers import RATIONAL_TYPES, canonical, exact, sign
 
 SELECTION = CONVENTIONS["selection"]
 
@@ -69,17 +70,44 @@ def _directions_valid(P, D):
                                f"{P.p} inputs")
 
 
+def _fast(run, D):
+    """python-flint conversions when every value and direction is rational, else None."""
+    if all(isinstance(v, RATIONAL_TYPES) for v in run.values[1:]) and \
+            all(isinstance(v, RATIONAL_TYPES) for d in D for v in d):
+        return fast_rationals()
+    return None
+
+
+def _qsign(v):
+    return (v > 0) - (v < 0)
+
+
 def _ld_pass(P, run, D, lexicographic=True):
     """Forward pass of the tangents along the directions ``D`` with lexicographic tie
     breaking.  Returns ``(sigma, tangents, flat)``: the chosen pieces of the tied groups,
-    the tangent lists per node, and the tied tests whose sequence is all zero."""
+    the tangent lists per node, and the tied tests whose sequence is all zero.  Rational
+    data runs in python-flint's ``fmpq`` (tangents are then ``fmpq``)."""
+    fast = _fast(run, D)
+    if fast is not None:
+        try:
+            return _ld_loop(P, run, D, lexicographic, fast[0], _qsign, True)
+        except _NotRational:
+            pass
+    return _ld_loop(P, run, D, lexicographic, lambda v: v, sign, False)
+
+
+class _NotRational(Exception):
+    pass
+
+
+def _ld_loop(P, run, D, lexicographic, conv, sgn, rational):
     r = len(D)
     ops, args, params, groups, outs = P.ops, P.args, P.params, P.groups, P.outs
     values = run.values
     tan = [None] * (P.m + 1)
     for i in range(1, P.p + 1):
-        tan[i] = [D[j][i - 1] for j in range(r)]
-    zero = [0] * r
+        tan[i] = [conv(D[j][i - 1]) for j in range(r)]
+    zero = [conv(0)] * r
     sigma, flat = {}, []
     for k in range(P.p + 1, P.m + 1):
         prim = ops[k]
@@ -96,10 +124,14 @@ def _ld_pass(P, run, D, lexicographic=True):
                 i = sigma[g]
             else:
                 i = sigma[g] = _choose(prim, vs, [tan[j] for j in args[k]], act, r, k,
-                                       flat, lexicographic)
+                                       flat, lexicographic, conv, sgn)
         else:
             i = 0
         dk = prim.partials(i, vs)[outs[k]]
+        if rational:
+            if not all(isinstance(a, RATIONAL_TYPES) for a in dk):
+                raise _NotRational
+            dk = [conv(a) if a != 0 else 0 for a in dk]
         acc = zero
         for j, a in zip(args[k], dk):
             if a != 0:
@@ -109,18 +141,19 @@ def _ld_pass(P, run, D, lexicographic=True):
     return sigma, tan, flat
 
 
-def _choose(prim, vs, arg_tangents, act, r, k, flat, lexicographic):
+def _choose(prim, vs, arg_tangents, act, r, k, flat, lexicographic, conv, sgn):
     """The active piece the lexicographic signs of the tied tests select."""
     tvals = prim.test_values(vs)
     signs = []
     for t_idx, tv in enumerate(tvals):
         s = sign(tv)
         if s == 0:
-            partials = prim.test_partials(t_idx, vs)
+            partials = [conv(a) if a != 0 else 0 for a in prim.test_partials(t_idx, vs)]
             depth = r if lexicographic else 1
             for col in range(depth):
-                total = sum(a * t[col] for a, t in zip(partials, arg_tangents) if a != 0)
-                s = sign(total)
+                total = sum((a * t[col] for a, t in zip(partials, arg_tangents) if a != 0),
+                            conv(0))
+                s = sgn(total)
                 if s != 0:
                     break
             if s == 0:
@@ -134,7 +167,7 @@ def _choose(prim, vs, arg_tangents, act, r, k, flat, lexicographic):
 
 
 def _random_direction(p, rng):
-    return tuple(Fraction(rng.randint(-1000, 1000) or 1, rng.randint(1, 97)) for _ in range(p))
+    return tuple(rng.randint(-1000, 1000) or 1 for _ in range(p))
 
 
 def directional_derivative(P, x, d):
@@ -146,7 +179,7 @@ def directional_derivative(P, x, d):
     d = P.coerce_point(d)
     run = evaluate(P, x)
     _, tan, _ = _ld_pass(P, run, [d])
-    outs = tuple(canonical(tan[k][0]) for k in P.outputs)
+    outs = tuple(canonical(_back(tan[k][0])) for k in P.outputs)
     return _plain(outs[0]) if P.q == 1 else tuple(_plain(v) for v in outs)
 
 
@@ -157,9 +190,16 @@ def directional_derivatives(P, x, D):
     out = []
     for d in D:
         _, tan, _ = _ld_pass(P, run, [d])
-        vals = tuple(_plain(canonical(tan[k][0])) for k in P.outputs)
+        vals = tuple(_plain(canonical(_back(tan[k][0]))) for k in P.outputs)
         out.append(vals[0] if P.q == 1 else vals)
     return out
+
+
+def _back(v):
+    """An fmpq back to int / Fraction (other values unchanged)."""
+    if type(v).__name__ == "fmpq":
+        return fast_rationals()[1](v)
+    return v
 
 
 def _plain(v):
@@ -196,7 +236,14 @@ def clarke_element(P, x, directions=None, seed=0, attempts=4):
             continue
         pattern = {g: sigma.get(g, a[0]) for g, a in run.active.items()}
         d = local_partials(P, run, SELECTION, pattern=pattern)
-        rows = backward_jacobian(P, d)
+        fast = _fast(run, D)
+        if fast is not None and all(isinstance(a, RATIONAL_TYPES) for dk in d for a in dk):
+            to_q, from_q = fast
+            rows = [[from_q(v) if v != 0 else 0 for v in row] for row in
+                    backward_jacobian(P, [tuple(to_q(a) if a != 0 else 0 for a in dk)
+                                          for dk in d])]
+        else:
+            rows = backward_jacobian(P, d)
         value = tuple(canonical(v) for v in rows[0]) if P.q == 1 else \
             sympy.Matrix([[canonical(v) for v in row] for row in rows])
         return ClarkeElement(value, {"pattern": pattern, "directions": D, "point": point,
