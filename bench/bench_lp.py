@@ -41,6 +41,8 @@ def side_by_side(label, fn, z3=True, target=None):
                 line += f" | z3 route {t_old:7.2f} s | ratio {t_old / t_new:6.1f}x"
             except selcalc.TimeLimitExceeded:
                 line += f" | z3 route > {Z3_LIMIT:g} s | ratio > {Z3_LIMIT / t_new:.1f}x"
+            except selcalc.Undecided as exc:
+                line += f" | z3 route failed: {exc}"
     print(line, flush=True)
     return out
 

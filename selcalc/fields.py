@@ -30,6 +30,7 @@ from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.partials import local_partials
 from .interpreters.symbolic import input_symbols, node_expressions
+from .local import tie_gradients
 from .numbers import sign, to_sympy
 from .selection import Selection
 from .sets import ConvexSet
@@ -67,14 +68,10 @@ def ad_outputs(P, x, max_patterns=1 << 16, time_limit=None, progress=None):
     count = prod(len(a) for a in ties.values())
     if count > max_patterns:
         raise PatternBudgetExceeded(count, max_patterns, "tie-breaking choices")
-    groups = list(ties)
     outputs = {}
     b = budget("ad_outputs", time_limit, None, progress, total=count, unit="tie choices")
-    for combo in itertools.product(*(ties[g] for g in groups)):
-        b.tick()
-        pattern = dict(zip(groups, combo))
-        d = local_partials(P, run, SELECTION, pattern=pattern)
-        outputs[_key(pattern)] = _as_point(P, backward_jacobian(P, d))
+    for pattern, rows in tie_gradients(P, run, ties, b):
+        outputs[_key(pattern)] = _as_point(P, rows)
     S = _set(P, outputs.values())
     S.patterns = outputs
     S.ties = ties

@@ -34,6 +34,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -255,3 +256,40 @@ def clarke_element(P, x, directions=None, seed=0, attempts=4):
 def _spans(D, p):
     from .polyhedra import rank
     return rank(D) == p
+
+
+def tie_gradients(P, run, ties, budget=None):
+    """Yield ``(pattern, rows)``: ``∇f_σ(x)`` (as q rows) for every tie choice σ.
+
+    The local partials of each tied piece are computed once and swapped into one list;
+    each pattern then costs one backward pass (in python-flint rationals when the data
+    are rational).  ``budget`` is ticked once per pattern.
+    """
+    groups = list(ties)
+    base = local_partials(P, run, SELECTION)
+    members = {g: [k for k in range(g, P.m + 1) if P.groups[k] == g] for g in groups}
+    alt = {}
+    for g in groups:
+        for i in ties[g]:
+            d = local_partials(P, run, SELECTION, pattern={g: i})
+            alt[g, i] = [(k, d[k]) for k in members[g]]
+    rational = all(isinstance(a, RATIONAL_TYPES) for dk in base for a in dk) and all(
+        isinstance(a, RATIONAL_TYPES) for pairs in alt.values() for _, dk in pairs for a in dk)
+    if rational:
+        to_q, from_q = fast_rationals()
+
+        def conv(dk):
+            return tuple(to_q(a) if a != 0 else 0 for a in dk)
+        base = [conv(dk) for dk in base]
+        alt = {key: [(k, conv(dk)) for k, dk in pairs] for key, pairs in alt.items()}
+    for combo in itertools.product(*(ties[g] for g in groups)):
+        if budget is not None:
+            budget.tick()
+        d = list(base)
+        for g, i in zip(groups, combo):
+            for k, dk in alt[g, i]:
+                d[k] = dk
+        rows = backward_jacobian(P, d)
+        if rational:
+            rows = [[from_q(v) if v != 0 else 0 for v in row] for row in rows]
+        yield dict(zip(groups, combo)), rows

@@ -442,7 +442,8 @@ def _z3_gordan(rows):
                                   for dj in d)
     lam = _z3_multipliers(rows, strict=False) if res == z3.unsat else None
     if lam is None:
-        raise Undecided(f"z3 returned {res} on an exact LP")
+        raise Undecided(f"z3 returned {res} on an exact LP and then found no multipliers "
+                        f"(its time limit per query is 10 s)")
     return "lambda", lam
 
 

@@ -65,7 +65,8 @@ class ConvexSet:
             pts.append(_vec(pt))
         seen, uniq = set(), []
         for pt in pts:
-            key = tuple(canonical(c) for c in pt)
+            key = pt if all(isinstance(c, RATIONAL_TYPES) for c in pt) else \
+                tuple(canonical(c) for c in pt)
             if key not in seen:
                 seen.add(key)
                 uniq.append(pt)
@@ -102,11 +103,8 @@ class ConvexSet:
             return (lo, hi), _certs_1d(pts, lo, hi)
         if self.ambient_dim == 2 and _rational(pts) and polyhedra.backend() == "highs":
             hull = set(_hull2d(pts))
-            verts = tuple(i for i, p in enumerate(pts) if p in hull)
-            if len(verts) < len(pts):
-                # the redundant points still need their certificates: exact LPs
-                return polyhedra.extreme_points(pts)
-            return verts, None
+            # certificates of the redundant points are computed when asked for
+            return tuple(i for i, p in enumerate(pts) if p in hull), None
         return polyhedra.extreme_points(pts)
 
     @cached_property
