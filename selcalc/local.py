@@ -75,7 +75,15 @@ def _fast(run, D):
     """python-flint conversions when every value and direction is rational, else None."""
     if all(isinstance(v, RATIONAL_TYPES) for v in run.values[1:]) and \
             all(isinstance(v, RATIONAL_TYPES) for d in D for v in d):
-        return fast_rationals()
+        to_q, from_q = fast_rationals()
+        memo = {}
+
+        def conv(v):
+            q = memo.get(v)
+            if q is None:
+                q = memo[v] = to_q(v)
+            return q
+        return conv, from_q
     return None
 
 
@@ -85,8 +93,9 @@ def _qsign(v):
 
 def _ld_pass(P, run, D, lexicographic=True):
     """Forward pass of the tangents along the directions ``D`` with lexicographic tie
-    breaking.  Returns ``(sigma, tangents, flat)``: the chosen pieces of the tied groups,
-    the tangent lists per node, and the tied tests whose sequence is all zero.  Rational
+    breaking.  Returns ``(sigma, tangents, flat, partials)``: the chosen pieces of the tied
+    groups, the tangent lists per node, the tied tests whose sequence is all zero, and the
+    local partials of the chosen pattern (fmpq; None unless the data are rational).  Rational
     data runs in python-flint's ``fmpq`` (tangents are then ``fmpq``)."""
     fast = _fast(run, D)
     if fast is not None:
@@ -110,6 +119,7 @@ def _ld_loop(P, run, D, lexicographic, conv, sgn, rational):
         tan[i] = [conv(D[j][i - 1]) for j in range(r)]
     zero = [conv(0)] * r
     sigma, flat = {}, []
+    partials = [()] * (P.m + 1)
     for k in range(P.p + 1, P.m + 1):
         prim = ops[k]
         if not prim.arity:
@@ -133,13 +143,14 @@ def _ld_loop(P, run, D, lexicographic, conv, sgn, rational):
             if not all(isinstance(a, RATIONAL_TYPES) for a in dk):
                 raise _NotRational
             dk = [conv(a) if a != 0 else 0 for a in dk]
+        partials[k] = dk
         acc = zero
         for j, a in zip(args[k], dk):
             if a != 0:
                 tj = tan[j]
                 acc = [u + a * v for u, v in zip(acc, tj)]
         tan[k] = acc
-    return sigma, tan, flat
+    return sigma, tan, flat, (partials if rational else None)
 
 
 def _choose(prim, vs, arg_tangents, act, r, k, flat, lexicographic, conv, sgn):
@@ -179,7 +190,7 @@ def directional_derivative(P, x, d):
     """
     d = P.coerce_point(d)
     run = evaluate(P, x)
-    _, tan, _ = _ld_pass(P, run, [d])
+    _, tan, _, _ = _ld_pass(P, run, [d])
     outs = tuple(canonical(_back(tan[k][0])) for k in P.outputs)
     return _plain(outs[0]) if P.q == 1 else tuple(_plain(v) for v in outs)
 
@@ -190,7 +201,7 @@ def directional_derivatives(P, x, D):
     run = evaluate(P, x)
     out = []
     for d in D:
-        _, tan, _ = _ld_pass(P, run, [d])
+        _, tan, _, _ = _ld_pass(P, run, [d])
         vals = tuple(_plain(canonical(_back(tan[k][0]))) for k in P.outputs)
         out.append(vals[0] if P.q == 1 else vals)
     return out
@@ -231,20 +242,17 @@ def clarke_element(P, x, directions=None, seed=0, attempts=4):
     for D in tries:
         D = [tuple(exact(v) for v in d) for d in D]
         _directions_valid(P, D)
-        sigma, _, flat = _ld_pass(P, run, D, lexicographic=affine)
+        sigma, _, flat, fast_partials = _ld_pass(P, run, D, lexicographic=affine)
         if flat and not (affine and _spans(D, P.p)):
             reason = f"{len(flat)} tied test(s) stay 0 along the directions"
             continue
         pattern = {g: sigma.get(g, a[0]) for g, a in run.active.items()}
-        d = local_partials(P, run, SELECTION, pattern=pattern)
-        fast = _fast(run, D)
-        if fast is not None and all(isinstance(a, RATIONAL_TYPES) for dk in d for a in dk):
-            to_q, from_q = fast
-            rows = [[from_q(v) if v != 0 else 0 for v in row] for row in
-                    backward_jacobian(P, [tuple(to_q(a) if a != 0 else 0 for a in dk)
-                                          for dk in d])]
+        if fast_partials is not None:
+            from_q = fast_rationals()[1]
+            rows = [[from_q(v) if v != 0 else 0 for v in row]
+                    for row in backward_jacobian(P, fast_partials)]
         else:
-            rows = backward_jacobian(P, d)
+            rows = backward_jacobian(P, local_partials(P, run, SELECTION, pattern=pattern))
         value = tuple(canonical(v) for v in rows[0]) if P.q == 1 else \
             sympy.Matrix([[canonical(v) for v in row] for row in rows])
         return ClarkeElement(value, {"pattern": pattern, "directions": D, "point": point,
