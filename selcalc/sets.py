@@ -30,12 +30,11 @@ True
 
 from __future__ import annotations
 
-from functools import cached_property, cmp_to_key
+from functools import cached_property
 
 import sympy
 
 from . import polyhedra
-from .errors import Undecided
 from .numbers import RATIONAL_TYPES, canonical, exact, sign, to_sympy
 from .verdict import Verdict
 
