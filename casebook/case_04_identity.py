@@ -38,7 +38,7 @@ def _certificate_rechecked(P):
     if verdict.holds is not True:
         return verdict
     cert = verdict.certificate
-    certificates.check_weights(cert["field"].vertices, (0,), cert["weights"])
+    certificates.check_weights(cert["field"].generators, (0,), cert["weights"])
     for v in cert["clarke"].vertices:
         assert sympy.sympify(sum(w * c for w, c in zip(cert["w"], v))).is_positive
     return Verdict(True, "artificial critical at 0, certificate re-checked",

@@ -22,12 +22,15 @@ from .conventions import CONVENTIONS, Convention, is_selection_convention
 from .fields import (ClarkeBounds, ad_outputs, artificial_critical,
                      artificial_critical_points, clarke, index_closure)
 from .errors import (DomainError, InputError, NotContinuous, ParseError, PatternBudgetExceeded,
-                     ProgramError, SelcalcError, TracerBoolError, Undecided)
+                     ProgramError, SelcalcError, TimeLimitExceeded, TracerBoolError,
+                     Undecided)
 from .frontends import parse, trace
 from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
 from .interpreters.opcount import cost, cost_backward
 from .ir import Program
+from .local import (ClarkeElement, clarke_element, directional_derivative,
+                    directional_derivatives)
 from .points import decimal
 from .selection import Selection, selection
 from .sets import ConvexSet
@@ -51,4 +54,6 @@ __all__ = [
     "expectation", "implicit_jacobian", "sgd", "unroll",
     "prove_forward_equals_backward", "prove_lemma1",
     "InputError", "decimal",
+    "TimeLimitExceeded", "ClarkeElement", "clarke_element",
+    "directional_derivative", "directional_derivatives",
 ]

@@ -12,6 +12,8 @@ True
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy
 
 from .numbers import exact, sign
@@ -25,12 +27,24 @@ def _flat(v):
     return tuple(exact(c) for c in (list(v) if isinstance(v, sympy.MatrixBase) else v))
 
 
+def _rational(*vectors):
+    return all(isinstance(c, (int, Fraction)) for vec in vectors for c in vec)
+
+
 def check_weights(vertices, v, weights):
     """``v = Σ w_i vertices[i]`` with ``w >= 0``, ``Σ w = 1``."""
     vertices = [_flat(u) for u in vertices]
     v = _flat(v)
-    assert all(sign(exact(w)) >= 0 for w in weights.values()), "negative weight"
-    assert sign(sum(sympy.sympify(exact(w)) for w in weights.values()) - 1) == 0, \
+    ws = {i: exact(w) for i, w in weights.items()}
+    if _rational(v, ws.values(), *(vertices[i] for i in ws)):
+        assert all(w >= 0 for w in ws.values()), "negative weight"
+        assert sum(ws.values()) == 1, "weights do not sum to 1"
+        for j in range(len(v)):
+            assert sum(w * vertices[i][j] for i, w in ws.items()) == v[j], \
+                f"coordinate {j} differs"
+        return True
+    assert all(sign(w) >= 0 for w in ws.values()), "negative weight"
+    assert sign(sum(sympy.sympify(w) for w in ws.values()) - 1) == 0, \
         "weights do not sum to 1"
     for j in range(len(v)):
         total = sum(sympy.sympify(exact(w)) * sympy.sympify(vertices[i][j])
@@ -42,18 +56,45 @@ def check_weights(vertices, v, weights):
 def check_separator(vertices, v, w):
     """``<w, v> > <w, u>`` for every vertex ``u``."""
     v = _flat(v)
+    w = _flat(w)
     for u in vertices:
-        gap = _dot(w, v) - _dot(w, _flat(u))
+        u = _flat(u)
+        if _rational(v, w, u):
+            assert sum(a * (b - c) for a, b, c in zip(w, v, u)) > 0, \
+                f"w does not separate v from the vertex {tuple(u)}"
+            continue
+        gap = _dot(w, v) - _dot(w, u)
         assert sign(gap) > 0, f"w does not separate v from the vertex {tuple(u)}"
     return True
 
 
 def check_membership(S, v, verdict):
-    """Check the certificate of ``S.contains(v)`` against the set's vertices."""
+    """Check the certificate of ``S.contains(v)`` against the set's points (weights index
+    ``S.generators``; a separator must beat every point)."""
     cert = verdict.certificate
     if verdict.holds:
-        return check_weights(S.vertices, v, cert["weights"])
-    return check_separator(S.vertices, v, cert["separator"])
+        return check_weights(S.generators, v, cert["weights"])
+    return check_separator(S.generators, v, cert["separator"])
+
+
+def check_vertices(S):
+    """Check :attr:`ConvexSet.vertex_certificates`: every vertex strictly maximises its
+    vector over the other points, every other point is a convex combination of others,
+    and the vertices are exactly the points of the first kind."""
+    pts = S.generators
+    certs = S.vertex_certificates
+    assert set(certs) == set(range(len(pts))), "a point has no certificate"
+    listed = {_flat(v) for v in S.vertices}
+    for i, cert in certs.items():
+        others = [pts[j] for j in range(len(pts)) if j != i]
+        if "separator" in cert:
+            assert _flat(pts[i]) in listed, f"point {i} is certified a vertex but not listed"
+            check_separator(others, pts[i], cert["separator"])
+        else:
+            assert _flat(pts[i]) not in listed, f"point {i} is listed but not extreme"
+            assert i not in cert["weights"], "a point may not use itself"
+            check_weights(pts, pts[i], cert["weights"])
+    return True
 
 
 def check_direction(constraints, d):
@@ -191,3 +232,62 @@ def check_decision(decision):
         assert recheck_smt(cert) == decision.holds, "the re-check disagrees"
         return True
     raise AssertionError(f"unknown certificate kind {kind!r}")
+
+
+def check_clarke_element(P, x, element):
+    """Re-check a :func:`selcalc.clarke_element` certificate from the program itself.
+
+    With the standard interpreters (exact evaluation, local partials of the certified
+    pattern, tangents pushed along each direction by a loop of its own): the pattern picks
+    an active piece at every tie; every tied test vanishing at ``x`` has a tangent sequence
+    whose first nonzero entry lies on the side the piece allows (only the first direction
+    for programs with nonlinear tests; an all-zero sequence only for piecewise-linear
+    programs and spanning directions, where it means the test is identically zero near
+    ``x``) — so the curve ``x + t d_1 + t² d_2 + …`` is inside the pattern's open region for
+    small t; and the value is the pattern's gradient, computed by backpropagation.
+    """
+    from .autodiff import jacobian_rows
+    from .conventions import CONVENTIONS
+    from .interpreters.evaluate import evaluate
+    from .interpreters.partials import local_partials
+    cert = element.certificate
+    sigma, D = cert["pattern"], [tuple(exact(v) for v in d) for d in cert["directions"]]
+    run = evaluate(P, x)
+    affine = P.piecewise_linear
+    spans = sympy.Matrix([[sympy.sympify(v) for v in d] for d in D]).rank() == P.p
+    for g, act in run.active.items():
+        assert sigma.get(g, act[0]) in act, f"group {g}: piece {sigma.get(g)} is not active"
+    d = local_partials(P, run, CONVENTIONS["selection"], pattern=sigma)
+    tangents = []
+    for direction in D:
+        tan = [None] + list(direction) + [0] * (P.m - P.p)
+        for k in range(P.p + 1, P.m + 1):
+            tan[k] = sum(a * tan[j] for j, a in zip(P.args[k], d[k]) if a != 0)
+        tangents.append(tan)
+    depth = len(D) if affine else 1
+    for g, act in run.active.items():
+        if len(act) < 2:
+            continue
+        prim, i = P.ops[g], sigma[g]
+        vs = [run.values[j] for j in P.args[g]] + list(P.params[g])
+        for t_idx, allowed in prim.conditions_of(i):
+            if sign(prim.test_values(vs)[t_idx]) != 0:
+                continue
+            partials = prim.test_partials(t_idx, vs)
+            s = 0
+            for tan in tangents[:depth]:
+                s = sign(sum(a * tan[j] for a, j in zip(partials, P.args[g]) if a != 0))
+                if s != 0:
+                    break
+            if s == 0:
+                assert affine and spans, (
+                    f"group {g}: a tied test stays 0 along the directions")
+            else:
+                assert s in allowed and s != 0, f"group {g}: the curve leaves the piece"
+    rows = jacobian_rows(P, x, pattern=sigma, run=run)
+    value = element.value
+    flat = list(value) if isinstance(value, sympy.MatrixBase) else list(value)
+    expect = [v for row in rows for v in row]
+    assert all(sign(sympy.sympify(a) - sympy.sympify(b)) == 0 for a, b in zip(flat, expect)), \
+        "the value is not the pattern's gradient"
+    return True

@@ -27,6 +27,7 @@ from math import prod
 
 import sympy
 
+from .budget import budget
 from .conventions import CONVENTIONS, get_convention
 from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
 from .interpreters.symbolic import node_expressions
@@ -156,19 +157,22 @@ def _sort_unique(values):
     return uniq
 
 
-def breakpoints(P, curve, max_patterns=4096, method="auto"):
+def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, progress=None):
     """The exact decomposition of [0, 1] along ``curve`` (see :class:`Breakpoints`).
 
     Piecewise-linear programs along segments take a rational fast path (a walk from
     t = 0 to 1: every node is affine in t on a piece, so the next breakpoint is the
     nearest root of an affine test); other programs are expanded symbolically in t and
     their tests' real roots isolated exactly (``method="symbolic"`` forces this route).
+    ``time_limit`` (seconds) raises :class:`selcalc.TimeLimitExceeded`; ``progress`` is
+    called with :class:`selcalc.budget.Progress` records.
     """
+    b = budget("breakpoints", time_limit, None, progress, unit="pieces")
     if curve.dim != P.p:
         raise SelcalcError(f"the curve lives in R^{curve.dim} but the program has {P.p} inputs")
     if method in ("auto", "affine") and P.piecewise_linear and len(curve.coeffs) <= 2:
         try:
-            return _walk_affine(P, curve, max_patterns)
+            return _walk_affine(P, curve, max_patterns, b)
         except NotRational:
             if method == "affine":
                 raise
@@ -177,6 +181,7 @@ def breakpoints(P, curve, max_patterns=4096, method="auto"):
     # each cell: (lo, hi, list of partial patterns); all patterns of a cell give the same
     # node values on it (continuity), so one representative computes the expressions
     cells = [(0, 1, [dict()])]
+    tick = b.tick
     for g in groups:
         prim = P.ops[g]
         new_cells = []
@@ -201,6 +206,7 @@ def breakpoints(P, curve, max_patterns=4096, method="auto"):
                 if len(pats) > max_patterns:
                     raise PatternBudgetExceeded(len(pats), max_patterns)
                 new_cells.append((a, b, pats))
+                tick()
         cells = new_cells
     points = tuple(normalize(c[0]) if isinstance(c[0], (int, Fraction)) else c[0]
                    for c in cells[1:])
@@ -210,7 +216,7 @@ def breakpoints(P, curve, max_patterns=4096, method="auto"):
                              for p in points), pieces, active)
 
 
-def _walk_affine(P, curve, max_patterns):
+def _walk_affine(P, curve, max_patterns, budget=None):
     """Breakpoints of a piecewise-linear program along a segment, in rational arithmetic.
 
     Every node is affine in t on a piece (``value = A + B t``).  Each branching group keeps
@@ -292,6 +298,8 @@ def _walk_affine(P, curve, max_patterns):
     points, pieces, actives, slopes = [], [], [], []
 
     def record():
+        if budget is not None:
+            budget.tick()
         slopes.append(tuple(from_q(B[k]) for k in P.outputs))
         count = prod(len(a) for a in right.values())
         if count > max_patterns:
@@ -532,13 +540,15 @@ def _user_field_cuts(P, curve, fld):
     return cuts
 
 
-def check_conservative(P, curve, field="index_closure"):
+def check_conservative(P, curve, field="index_closure", time_limit=None, progress=None):
     """Verdict: ``d/dt f(γ(t)) = <v, γ'(t)>`` for all ``v ∈ D(γ(t))``, a.e. on [0, 1].
 
     ``field`` is ``"ad_outputs"``, ``"index_closure"``, ``"clarke"``, a convention name,
     or a :class:`Field`.  Holds: the decomposition and the per-piece identities proved;
     fails: a witness (open interval, rational t, the vector, both sides).
+    ``time_limit`` / ``progress`` as in :func:`breakpoints` (one budget for the whole check).
     """
+    budget_ = budget("check_conservative", time_limit, None, progress, unit="pieces")
     if P.q != 1:
         raise SelcalcError("check_conservative is for scalar programs")
     _check_field(field)
@@ -547,12 +557,12 @@ def check_conservative(P, curve, field="index_closure"):
                            f"got {type(curve).__name__}")
     if P.piecewise_linear and len(curve.coeffs) <= 2 and isinstance(field, str):
         try:
-            return _conservative_affine(P, curve, field)
+            return _conservative_affine(P, curve, field, budget_)
         except NotRational:
             pass  # an irrational weight: the symbolic route below
     name = field if isinstance(field, str) else "user field"
     claim = f"the field {name} is conservative for the program along {curve!r}"
-    bp = breakpoints(P, curve)
+    bp = breakpoints(P, curve, time_limit=budget_)
     try:
         check_defined(P, curve, bp)
     except Undecided as exc:
@@ -577,6 +587,7 @@ def check_conservative(P, curve, field="index_closure"):
     velocity = curve.velocity_exprs()
     checked = []
     for J, pats, act in triples:
+        budget_.tick()
         f_expr = node_expressions(P, _complete(P, pats[0]), curve.exprs)[P.outputs[0]]
         lhs = sympy.diff(f_expr, T)
         try:
@@ -594,7 +605,7 @@ def check_conservative(P, curve, field="index_closure"):
                    checked=checked)
 
 
-def _conservative_affine(P, curve, field):
+def _conservative_affine(P, curve, field, budget_):
     """Rational fast path: on each piece f∘γ is affine and every field vector constant.
 
     The slope of f∘γ comes from two exact evaluations inside the piece (no AD involved);
@@ -605,7 +616,7 @@ def _conservative_affine(P, curve, field):
     name = field
     claim = f"the field {name} is conservative for the program along {curve!r}"
     try:
-        bp = breakpoints(P, curve, method="affine")
+        bp = breakpoints(P, curve, method="affine", time_limit=budget_)
     except (Undecided, PatternBudgetExceeded) as exc:
         return Verdict(None, claim, reason=str(exc))
     velocity = curve.coeffs[1] if len(curve.coeffs) > 1 else (0,) * P.p
@@ -613,6 +624,7 @@ def _conservative_affine(P, curve, field):
     values = [to_sympy(P(*curve(t))) for t in ends]
     checked = []
     for idx, ((a, b), pats) in enumerate(zip(bp.intervals, bp.pieces)):
+        budget_.tick()
         slope = (values[idx + 1] - values[idx]) / (to_sympy(b) - to_sympy(a))
         x1 = curve(a + Fraction(b - a) / 3)
         try:

@@ -15,7 +15,8 @@ first-order constraint ``c = s·∇(t∘F_σ)(x)`` (``s = ±1`` from the conditi
 Before any of this, a tight test that vanishes *identically* near ``x`` is dropped: it
 imposes nothing (:func:`vanishes_near` decides this exactly, or says unknown).
 
-All LPs are solved by z3 over the rationals, so certificates are exact.  Every z3 call
+All LPs go through the exact LP backend of :mod:`selcalc.polyhedra` (a float
+proposal verified in rational arithmetic), so certificates are exact.  Every z3 call
 runs under a counted resource limit (z3's ``rlimit``), never a wall-clock timeout, so a
 decision is the same on an idle and on a loaded machine.
 
@@ -37,16 +38,15 @@ import z3
 from .errors import Undecided
 from .numbers import (RATIONAL_TYPES, exact, interval_sign, normalize, sign, simplifies_to_zero,
                       to_sympy)
+from .polyhedra import gordan, rank, strictly_positive_combination
 from .smt import NotPolynomial, model_value, rational, solver, to_z3
 
-#: z3 resource units (``rlimit``) for one exact LP: deterministic, unlike a timeout.
-LP_RLIMIT = 5_000_000
 #: z3 resource units for one quantified nonlinear decision (:func:`local_interior`): about
 #: a second of z3 on an idle machine (the cost per unit grows with the formula).
 SMT_RLIMIT = 600_000
 
 
-def _solver(rlimit=LP_RLIMIT, tactic=None):
+def _solver(rlimit=SMT_RLIMIT, tactic=None):
     """A z3 solver from :func:`selcalc.smt.solver` with a counted resource limit only.
 
     The answer then depends on the formula, not on the machine's load: a call that runs
@@ -76,8 +76,11 @@ def _dot(c, d):
     return sum(exact(a) * exact(b) for a, b in zip(c, d))
 
 
-def open_cone(constraints, hint=None, counter=None):
+def open_cone(constraints, hint=None, counter=None, hint_ok=0):
     """Decide whether ``{d : c·d > 0 for all c}`` is nonempty (exact LP).
+
+    ``hint`` is a direction tried first; the caller may promise (``hint_ok``) that it is
+    already known to satisfy the first ``hint_ok`` constraints strictly.
 
     Constraints are rational (z3's simplex), or any exact reals in dimension one (signs).
     """
@@ -85,27 +88,20 @@ def open_cone(constraints, hint=None, counter=None):
     n = len(constraints[0]) if constraints else 0
     if not constraints:
         return Decision(True, {"kind": "direction", "constraints": [], "direction": ()})
-    if not all(isinstance(v, RATIONAL_TYPES) for c in constraints for v in c):
-        if n != 1:
-            raise Undecided("exact LP over irrational constraint vectors is not available "
-                            "in dimension > 1")
+    rational = all(isinstance(v, RATIONAL_TYPES) for c in constraints for v in c)
+    if not rational and n == 1:
         return _open_cone_1d(constraints)
-    if hint is not None and all(_dot(c, hint) > 0 for c in constraints):
+    if rational and hint is not None and all(_dot(c, hint) > 0
+                                             for c in constraints[hint_ok:]):
         return Decision(True, {"kind": "direction", "constraints": constraints,
                                "direction": tuple(hint)})
     if counter:
         counter.lp += 1
-    s = _solver()
-    d = [z3.Real(f"d{j}") for j in range(n)]
-    for c in constraints:
-        s.add(z3.Sum([rational(cj) * dj for cj, dj in zip(c, d)]) >= 1)
-    if s.check() == z3.sat:
-        model = s.model()
-        direction = tuple(model_value(model.eval(dj, model_completion=True)) for dj in d)
+    kind, value = gordan(constraints, None if rational else hint)
+    if kind == "direction":
         return Decision(True, {"kind": "direction", "constraints": constraints,
-                               "direction": direction})
-    lam = _multipliers(constraints, strict=False)
-    return Decision(False, {"kind": "gordan", "constraints": constraints, "lambda": lam})
+                               "direction": value})
+    return Decision(False, {"kind": "gordan", "constraints": constraints, "lambda": value})
 
 
 def _open_cone_1d(constraints):
@@ -127,18 +123,11 @@ def _open_cone_1d(constraints):
 
 
 def _multipliers(constraints, strict):
-    """λ >= 0 (or > 0 when strict), Σλ = 1, Σ λ_j c_j = 0, or None."""
-    n = len(constraints[0])
-    s = _solver()
-    lam = [z3.Real(f"l{i}") for i in range(len(constraints))]
-    s.add(*[(lv > 0 if strict else lv >= 0) for lv in lam])
-    s.add(z3.Sum(lam) == 1)
-    for j in range(n):
-        s.add(z3.Sum([lv * rational(c[j]) for lv, c in zip(lam, constraints)]) == 0)
-    if s.check() != z3.sat:
-        return None
-    model = s.model()
-    return tuple(model_value(model.eval(lv, model_completion=True)) for lv in lam)
+    """λ >= 0 (or > 0 when strict), Σλ = 1, Σ λ_j c_j = 0, or None (exact LP backend)."""
+    if strict:
+        return strictly_positive_combination(constraints)
+    kind, value = gordan(constraints)
+    return value if kind == "lambda" else None
 
 
 # ---------------------------------------------------------------- identically zero tests
@@ -315,8 +304,7 @@ def closed_cone_is_zero(constraints, counter=None):
     if counter:
         counter.lp += 1
     n = len(constraints[0])
-    rank = sympy.Matrix([[sympy.sympify(a) for a in c] for c in constraints]).rank()
-    if rank < n:
+    if rank(constraints) < n:
         return None
     lam = _multipliers(constraints, strict=True)
     if lam is None:

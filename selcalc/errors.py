@@ -75,3 +75,20 @@ class TracerBoolError(SelcalcError, TypeError):
 class InputError(SelcalcError, ValueError):
     """User input that selcalc refuses: text that is not a number, a non-finite or
     non-real number (``nan``, ``inf``, complex), or a point / vector of the wrong shape."""
+
+
+class TimeLimitExceeded(SelcalcError):
+    """A set-valued computation ran past its ``time_limit`` (seconds).
+
+    ``what`` names the computation, ``done`` counts the work finished (patterns, cells),
+    ``elapsed`` and ``limit`` are in seconds; ``partial`` holds what was reached when the
+    computation can say something (e.g. :class:`selcalc.ClarkeBounds`), else None.
+    """
+
+    def __init__(self, what: str, done: int, elapsed: float, limit: float, unit="steps",
+                 partial=None):
+        self.what, self.done, self.elapsed, self.limit = what, done, elapsed, limit
+        self.partial = partial
+        super().__init__(
+            f"{what} stopped after {elapsed:.1f} s (time_limit={limit:g}) having done "
+            f"{done} {unit}; pass a larger time_limit= (or time_limit=None for no limit)")

@@ -24,12 +24,14 @@ from .autodiff import jacobian_rows
 from .conventions import CONVENTIONS
 from .decide import (Counter, Decision, closed_cone_is_zero, local_interior, one_sided,
                      open_cone, vanishes_near)
-from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
+from .budget import Budget, budget
+from .errors import (DomainError, PatternBudgetExceeded, SelcalcError, TimeLimitExceeded,
+                     Undecided)
 from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
-from .interpreters.forward import forward_tangents
 from .interpreters.partials import local_partials
 from .interpreters.symbolic import input_symbols, node_expressions
+from .local import tie_gradients
 from .numbers import settle, sign, to_sympy
 from .selection import Selection
 from .sets import ConvexSet
@@ -54,24 +56,24 @@ def _key(pattern):
 
 
 # ---------------------------------------------------------------------- ad_outputs
-def ad_outputs(P, x, max_patterns=1 << 16):
+def ad_outputs(P, x, max_patterns=1 << 16, time_limit=None, progress=None):
     """Every output AD can produce at ``x`` over all tie-breaking choices, as a ConvexSet.
 
     Enumerates the tie-consistent patterns ``T(x)`` (a product over the tied nodes only);
     ``.points`` is the finite set of outputs, ``.patterns`` maps each tie choice to its
     output.  Its hull contains the output of every convention (selection or averaging).
+    ``time_limit`` (seconds) and ``progress`` (a callable receiving
+    :class:`selcalc.budget.Progress`) as in :func:`clarke`.
     """
     run = evaluate(P, x)
     ties = run.ties()
     count = prod(len(a) for a in ties.values())
     if count > max_patterns:
         raise PatternBudgetExceeded(count, max_patterns, "tie-breaking choices")
-    groups = list(ties)
     outputs = {}
-    for combo in itertools.product(*(ties[g] for g in groups)):
-        pattern = dict(zip(groups, combo))
-        d = local_partials(P, run, SELECTION, pattern=pattern)
-        outputs[_key(pattern)] = _as_point(P, backward_jacobian(P, d))
+    b = budget("ad_outputs", time_limit, None, progress, total=count, unit="tie choices")
+    for pattern, rows in tie_gradients(P, run, ties, b):
+        outputs[_key(pattern)] = _as_point(P, rows)
     S = _set(P, outputs.values())
     S.patterns = outputs
     S.ties = ties
@@ -79,7 +81,7 @@ def ad_outputs(P, x, max_patterns=1 << 16):
 
 
 # ---------------------------------------------------------------------- index closure
-def index_closure(P, x, max_patterns=4096):
+def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
     """``D_f^s(x)``: hull of ``∇f_σ(x)`` over **all** patterns with ``f_σ(x) = f(x)``.
 
     Definition 5 of the NeurIPS 2020 paper, verbatim: value coincidence, not tie
@@ -94,7 +96,9 @@ def index_closure(P, x, max_patterns=4096):
     base = evaluate(P, x)
     fx = [base.values[k] for k in P.outputs]
     points = {}
+    b = budget("index_closure", time_limit, None, progress, total=len(S), unit="patterns")
     for sigma in S.patterns():
+        b.tick()
         try:
             run = evaluate(P, x, pattern=sigma)
         except DomainError:
@@ -119,18 +123,23 @@ class ClarkeBounds:
     """Inner and outer bounds when some patterns' essentiality is unknown."""
 
     inner: ConvexSet | None
-    outer: ConvexSet
+    outer: ConvexSet | None
     undecided: list = field(default_factory=list)
+    #: why the search stopped early (a time limit or cell budget), None when it finished;
+    #: then ``outer`` is the hull of the AD outputs (None when those are too many)
+    stopped: str | None = None
 
 
-def essential_patterns(P, x, counter=None):
+def essential_patterns(P, x, counter=None, budget=None):
     """The tie-consistent patterns with ``x ∈ cl(int R_σ)``, with their decisions.
 
     Returns ``(run, results)`` where ``results`` is a list of ``(σ, Decision)`` for every
     leaf reached (pruned partial patterns are counted in ``counter`` but not listed).
     Depth-first over the branching nodes in order: a partial pattern whose tight tests
     already leave no interior is pruned (near ``x`` only the cells of the local
-    arrangement survive).
+    arrangement survive).  ``budget`` (a :class:`selcalc.budget.Budget`) is ticked once
+    per node of the search; when it raises, the exception carries ``partial = (run,
+    results so far)``.
     """
     counter = counter or Counter()
     run = evaluate(P, x)
@@ -151,9 +160,7 @@ def essential_patterns(P, x, counter=None):
         """
         if g not in terminal or len(run.active[g]) < 2:
             return None
-        d = local_partials(P, run, SELECTION, pattern=sigma)
-        tangent = forward_tangents(P, d, upto=g - 1)
-        rows = []
+        rows = []  # the shared tangents of the nodes before g are filled (see dfs)
         for k in terminal[g]:
             prim = P.ops[k]
             if any(j >= g for j in P.args[k]):
@@ -185,8 +192,6 @@ def essential_patterns(P, x, counter=None):
             tight.append((t_idx, allowed))
         if not tight:
             return []
-        d = local_partials(P, run, SELECTION, pattern=sigma)
-        tangent = forward_tangents(P, d, upto=g - 1)
         out = []
         for t_idx, allowed in tight:
             partials = prim.test_partials(t_idx, vs)
@@ -197,6 +202,28 @@ def essential_patterns(P, x, counter=None):
             rel = {(0, 1): 1, (-1, 0): -1, (0,): 0}[allowed]
             out.append((g, t_idx, rel, tuple(c)))
         return out
+
+    # tangents of the nodes before the group being decided; they depend only on the pieces
+    # already chosen, so each depth of the search fills its own segment (shared array)
+    tangent = [None] + [[int(i == j) for j in range(P.p)] for i in range(P.p)]
+    tangent += [None] * (P.m - P.p)
+    partials = {}
+
+    def fill(lo, hi, sigma):
+        for k in range(lo, hi):
+            prim = P.ops[k]
+            piece = sigma.get(P.groups[k], run.active.get(P.groups[k], (0,))[0]) \
+                if prim.branching else 0
+            dk = partials.get((k, piece))
+            if dk is None:
+                vs = [run.values[j] for j in P.args[k]] + list(P.params[k])
+                dk = partials[k, piece] = prim.partials(piece, vs)[P.outs[k]] \
+                    if prim.arity else ()
+            acc = [0] * P.p
+            for j, a in zip(P.args[k], dk):
+                if a != 0:
+                    acc = [u + a * v for u, v in zip(acc, tangent[j])]
+            tangent[k] = acc
 
     def symbolic_test(sigma, g, t_idx):
         full = {h: sigma.get(h, run.active[h][0]) for h in groups}
@@ -258,9 +285,9 @@ def essential_patterns(P, x, counter=None):
             dec = Decision(dec.holds, cert)
         results.append((dict(sigma), dec))
 
-    def cone(cons, hint):
+    def cone(cons, hint, hint_ok=0):
         try:
-            return open_cone(cons, hint, counter)
+            return open_cone(cons, hint, counter, hint_ok)
         except Undecided as exc:
             return Decision(None, {"kind": "direction", "constraints": cons,
                                    "reason": str(exc)})
@@ -278,10 +305,13 @@ def essential_patterns(P, x, counter=None):
         leaf(sigma, local_interior(tests, symbols, x, counter), vanished, doubt)
 
     def dfs(idx, sigma, cons, pending, hint, second_order, vanished, doubt):
+        if budget is not None:
+            budget.tick()
         if idx == len(groups):
             decide_leaf(sigma, cons, pending, hint, second_order, vanished, doubt)
             return
         g = groups[idx]
+        fill(groups[idx - 1] if idx else P.p + 1, g, sigma)
         merged = merged_pieces(sigma, g)
         if merged is not None:  # one representative piece, no condition from g
             sigma[g] = run.active[g][0]
@@ -314,12 +344,13 @@ def essential_patterns(P, x, counter=None):
             if dead is not None:
                 leaf(sigma, dead, new_vanished, None)
                 continue
-            dec = cone(new_cons, hint) if len(new_cons) > len(cons) else None
+            dec = cone(new_cons, hint, hint_ok=len(cons)) if len(new_cons) > len(cons) \
+                else None
             if dec is None:
                 dfs(idx + 1, sigma, new_cons, new_pending, hint, second_order,
                     new_vanished, new_doubt)
-            elif dec.holds is None:
-                dfs(idx + 1, sigma, new_cons, new_pending, hint, second_order,
+            elif dec.holds is None:  # the old hint need not satisfy the new rows
+                dfs(idx + 1, sigma, new_cons, new_pending, None, second_order,
                     new_vanished, new_doubt or dec.certificate["reason"])
             elif dec.holds:
                 dfs(idx + 1, sigma, new_cons, new_pending, dec.certificate["direction"],
@@ -332,15 +363,19 @@ def essential_patterns(P, x, counter=None):
                 if refuted is not None:
                     leaf(sigma, refuted, new_vanished, None)
                 else:
-                    dfs(idx + 1, sigma, new_cons, new_pending, hint, True, new_vanished,
+                    dfs(idx + 1, sigma, new_cons, new_pending, None, True, new_vanished,
                         new_doubt)
         sigma.pop(g, None)
 
-    dfs(0, {}, [], [], None, False, [], None)
+    try:
+        dfs(0, {}, [], [], None, False, [], None)
+    except (TimeLimitExceeded, PatternBudgetExceeded) as exc:
+        exc.partial = (run, results)
+        raise
     return run, results
 
 
-def clarke(P, x, allow_unknown=False):
+def clarke(P, x, allow_unknown=False, time_limit=None, max_cells=None, progress=None):
     """The Clarke subgradient (q = 1) or Clarke Jacobian (q > 1) at ``x``, exactly.
 
     ``conv{∇f_σ(x) : σ ∈ T(x), x ∈ cl(int R_σ)}`` — the essential patterns (§5.1 of the
@@ -351,18 +386,34 @@ def clarke(P, x, allow_unknown=False):
     patterns and ``.settled`` says why.  Otherwise an unknown decision raises
     :class:`selcalc.Undecided`, or with ``allow_unknown=True`` gives :class:`ClarkeBounds`.
 
+    ``time_limit`` (seconds) and ``max_cells`` (nodes of the search over the local
+    arrangement) bound the work: past them :class:`selcalc.TimeLimitExceeded` /
+    :class:`selcalc.PatternBudgetExceeded` is raised, or with ``allow_unknown=True`` the
+    bounds reached so far are returned (``ClarkeBounds.stopped`` says why).  ``progress``
+    is called with :class:`selcalc.budget.Progress` records during the search.
+
     >>> import selcalc
     >>> print(clarke(selcalc.parse("def f(x):\\n    return relu(exp(x) - 1 - x)"), 0))
     {0}
     """
     counter = Counter()
-    run, results = essential_patterns(P, x, counter)
+    b = Budget("clarke", time_limit, max_cells, progress, unit="cells", how="max_cells")
+    stopped = None
+    try:
+        run, results = essential_patterns(P, x, counter, budget=b)
+    except (TimeLimitExceeded, PatternBudgetExceeded) as exc:
+        if not allow_unknown:
+            raise
+        run, results = exc.partial
+        stopped = str(exc)
     certain, unknown = {}, {}
     for sigma, dec in results:
         if dec.holds is True:
             certain[_key(sigma)] = _grad_for(P, run, sigma)
         elif dec.holds is None:
             unknown[_key(sigma)] = _grad_for(P, run, sigma)
+    if stopped is not None:  # partial results: no settling, only bounds
+        return _stopped_bounds(P, x, certain, unknown, stopped)
     settled = _settle_bounds(P, certain, unknown) if unknown else None
     if settled is not None:
         S, reason = settled
@@ -423,6 +474,15 @@ def _settle_bounds(P, certain, unknown):
     if len(outer.vertices) == 1:
         return outer, "every candidate pattern has the same gradient"
     return None
+def _stopped_bounds(P, x, certain, unknown, stopped):
+    """Bounds after an interrupted search: inner = hull of the essential patterns found,
+    outer = hull of all AD outputs (it contains the Clarke set) when they are few."""
+    inner = _set(P, certain.values()) if certain else None
+    try:
+        outer = ad_outputs(P, x, max_patterns=4096)
+    except PatternBudgetExceeded:
+        outer = None
+    return ClarkeBounds(inner, outer, list(unknown), stopped=stopped)
 
 
 def _grad_for(P, run, sigma):
@@ -431,18 +491,22 @@ def _grad_for(P, run, sigma):
 
 
 # ---------------------------------------------------------------------- artificial critical
-def artificial_critical(P, x, field="ad_outputs"):
+def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None):
     """Verdict: ``0 ∈ conv(ad_outputs(x))`` (or the index closure) but ``0 ∉ ∂^c f(x)``.
 
     Certificate when it holds: ``{"weights": ...}`` expressing 0 from the AD outputs, and
     ``{"w": w}`` with ``<w, v> > 0`` for every Clarke vertex ``v``.  When the Clarke set
     is only bounded, 0 in the inner hull still refutes and 0 outside the outer hull still
     proves (``"clarke"`` is then that hull); otherwise, or when an exact comparison cannot
-    be made, the verdict is unknown.
+    be made, the verdict is unknown.  ``time_limit`` (seconds, shared by both steps) and
+    ``progress`` as in :func:`clarke`; a Clarke search stopped by the time limit gives an
+    unknown verdict unless its bounds decide.
     """
     if P.q != 1:
         raise SelcalcError("artificial critical points are defined for scalar programs")
-    D = ad_outputs(P, x) if field == "ad_outputs" else index_closure(P, x)
+    b = Budget("artificial_critical", time_limit, None, progress)
+    D = ad_outputs(P, x, time_limit=b) if field == "ad_outputs" else \
+        index_closure(P, x, time_limit=b)
     claim = f"x = {tuple(str(v) for v in P.coerce_point(x))} is an artificial critical point"
     try:
         in_d = D.contains_zero()
@@ -452,16 +516,21 @@ def artificial_critical(P, x, field="ad_outputs"):
         return Verdict(False, claim, {"separator": in_d.certificate["separator"],
                                       "field": D}, reason=f"0 is not in conv({field})")
     try:
-        C = clarke(P, x, allow_unknown=True)
+        C = clarke(P, x, allow_unknown=True, progress=progress,
+                   time_limit=b.time_limit and max(b.time_limit - b.elapsed, 1e-3))
         if isinstance(C, ClarkeBounds):  # 0 in the inner hull, or outside the outer one
             inner = C.inner.contains_zero() if C.inner is not None else None
             if inner is not None and inner.holds:
                 in_c, C = inner, C.inner
+            elif C.outer is None:
+                return Verdict(None, claim, reason=C.stopped or "the Clarke search did not "
+                               "finish")
             else:
                 in_c = C.outer.contains_zero()
                 if in_c.holds:
                     return Verdict(None, claim, reason="0 lies between the inner and the "
-                                   "outer bound of the Clarke subgradient")
+                                   "outer bound of the Clarke subgradient" +
+                                   (f" ({C.stopped})" if C.stopped else ""))
                 C = C.outer
         else:
             in_c = C.contains_zero()

@@ -75,9 +75,9 @@ def _set(S):
 
 
 def _weights(S, cert):
-    """A membership certificate with the vertices written out (not vertex indices)."""
+    """A membership certificate with the points written out (not point indices)."""
     if "weights" in cert:
-        return {"weights": [{"weight": _js(w), "vertex": _point(S.vertices[i])}
+        return {"weights": [{"weight": _js(w), "vertex": _point(S.generators[i])}
                             for i, w in sorted(cert["weights"].items()) if w != 0]}
     return {"separator": _js(cert["separator"])}
 

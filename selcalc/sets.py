@@ -1,10 +1,20 @@
 """ConvexSet: an exact convex polytope, the convex hull of finitely many exact points.
 
-Points are vectors in Q^n (tuples) or q×p matrices (flattened, with ``shape``).  Vertices
-are computed exactly: in one dimension by comparison, otherwise by an exact LP per point
-(z3's simplex over the rationals).  Membership comes with a certificate that
-:mod:`selcalc.certificates` re-checks: convex weights when the point is inside, a
-separating vector when it is not.
+Points are vectors (tuples) or q×p matrices (flattened, with ``shape``) of exact reals.
+Every linear question is answered by the exact LP backend of :mod:`selcalc.polyhedra`
+(a floating-point proposal verified in exact arithmetic):
+
+* membership is **one** LP over all the points (no vertex enumeration first); the
+  certificate is convex weights over :attr:`ConvexSet.points` when the point is inside, a
+  separating vector when it is not;
+* vertices are found by exact redundancy removal, each point with its own certificate
+  (:attr:`ConvexSet.vertex_certificates`);
+* in one dimension everything is a certified comparison of exact reals, so irrational
+  endpoints are exact; in higher dimension irrational coordinates are handled by the same
+  LP with certified signs (a point of the list is always recognised), or raise
+  :class:`selcalc.Undecided`.
+
+All certificates are re-checked by :mod:`selcalc.certificates`.
 
 >>> S = ConvexSet([(0,), (1,), ("1/2",)])
 >>> S.vertices, S.interval, S.dim
@@ -13,26 +23,22 @@ separating vector when it is not.
 (True, False)
 >>> ConvexSet([(1, 0), (0, 1), ("1/2", "1/2")]) == ConvexSet([(0, 1), (1, 0)])
 True
+>>> T = ConvexSet([(0, 0), (2, 0), (0, 2)])
+>>> T.contains((1, 1)).certificate["weights"], T.support((1, 1))
+({1: Fraction(1, 2), 2: Fraction(1, 2)}, 2)
 """
 
 from __future__ import annotations
 
-from functools import cached_property, cmp_to_key
+from functools import cached_property
 
 import sympy
-import z3
 
+from . import polyhedra
 from .errors import InputError, Undecided
-from .numbers import RATIONAL_TYPES, canonical, compare, exact, sign
+from .numbers import RATIONAL_TYPES, canonical, compare, exact, sign, to_sympy
 from .points import as_point_list, as_vector, same_dimension
-from .smt import model_value, rational, solver
 from .verdict import Verdict
-
-
-def _vec(v):
-    if isinstance(v, sympy.MatrixBase):
-        v = list(v)
-    return tuple(exact(c) for c in v)
 
 
 class ConvexSet:
@@ -54,8 +60,8 @@ class ConvexSet:
         pts = as_point_list(points)  # shapes checked: InputError on misuse
         seen, uniq = set(), []
         for pt in pts:
-            key = tuple(canonical(c) for c in pt)
-            if key not in seen and (_rational(pt) or not _has_equal(uniq, pt)):
+            key = pt if _rational((pt,)) else tuple(canonical(c) for c in pt)
+            if key not in seen and (_rational((pt,)) or not _has_equal(uniq, pt)):
                 seen.add(key)
                 uniq.append(pt)
         if not uniq:
@@ -63,30 +69,52 @@ class ConvexSet:
         n = len(uniq[0])
         if any(len(pt) != n for pt in uniq):
             raise ValueError("points of different lengths")
-        self.points = tuple(sorted(uniq, key=_ORDER))
+        if _rational(uniq):
+            self.points = tuple(sorted(uniq))
+        else:  # display order only (nothing is decided from it): 30-digit approximations
+            self.points = tuple(sorted(uniq, key=_order_key))
         self.shape = shape
         self.ambient_dim = n
 
     # ------------------------------------------------------------------ structure
     @cached_property
+    def generators(self):
+        """The distinct points, in the form of :attr:`vertices` (membership weights index
+        this tuple)."""
+        return tuple(self._out(p) for p in self.points)
+
+    @cached_property
+    def _extreme(self):
+        """(indices into ``points`` of the vertices, certificate per point)."""
+        pts = self.points
+        if len(pts) == 1:
+            return (0,), {0: {"separator": (0,) * self.ambient_dim}}
+        if self.ambient_dim == 1:
+            lo, hi = _min_max_1d(pts)
+            if compare(pts[lo][0], pts[hi][0]) == 0:  # equal numbers written differently
+                return (lo,), {i: ({"separator": (1,)} if i == lo else {"weights": {lo: 1}})
+                               for i in range(len(pts))}
+            return (lo, hi), _certs_1d(pts, lo, hi)
+        if self.ambient_dim == 2 and _rational(pts) and polyhedra.backend() == "highs":
+            hull = set(_hull2d(pts))
+            # certificates of the redundant points are computed when asked for
+            return tuple(i for i, p in enumerate(pts) if p in hull), None
+        return polyhedra.extreme_points(pts)
+
+    @cached_property
     def vertices(self):
         """The extreme points, exact, sorted lexicographically."""
-        pts = self.points
-        if len(pts) <= 2:
-            return tuple(self._out(p) for p in pts)
-        if self.ambient_dim == 1:
-            lo = min(pts, key=_ORDER)
-            hi = max(pts, key=_ORDER)
-            return tuple(self._out(p) for p in ([lo] if _compare_points(lo, hi) == 0 else [lo, hi]))
-        _require_rational(pts)
-        if self.ambient_dim == 2:
-            return tuple(self._out(p) for p in sorted(_hull2d(pts), key=_ORDER))
-        verts = []
-        for i, pt in enumerate(pts):
-            others = pts[:i] + pts[i + 1:]
-            if _convex_weights(others, pt) is None:
-                verts.append(pt)
-        return tuple(self._out(p) for p in verts)
+        return tuple(self._out(self.points[i]) for i in self._extreme[0])
+
+    @cached_property
+    def vertex_certificates(self):
+        """Per point (index into :attr:`points`): ``{"separator": w}`` with
+        ``w·p > w·u`` for every other point ``u`` when it is a vertex, ``{"weights": ...}``
+        over the other points when it is not (see :func:`selcalc.certificates.check_vertices`)."""
+        certs = self._extreme[1]
+        if certs is None:
+            certs = polyhedra.extreme_points(self.points)[1]
+        return certs
 
     def _out(self, pt):
         if self.shape:
@@ -95,7 +123,7 @@ class ConvexSet:
 
     @cached_property
     def _vertex_vectors(self):
-        return tuple(_vec(v) for v in self.vertices)
+        return tuple(self.points[i] for i in self._extreme[0])
 
     @cached_property
     def dim(self):
@@ -103,8 +131,7 @@ class ConvexSet:
         vs = self._vertex_vectors
         if len(vs) == 1:
             return 0
-        rows = [[sympy.sympify(a) - sympy.sympify(b) for a, b in zip(v, vs[0])] for v in vs[1:]]
-        return sympy.Matrix(rows).rank()
+        return polyhedra.rank([[a - b for a, b in zip(v, vs[0])] for v in vs[1:]])
 
     @property
     def interval(self):
@@ -115,29 +142,49 @@ class ConvexSet:
         lo, hi = self._vertex_vectors[0], self._vertex_vectors[-1]
         return canonical(lo[0]), canonical(hi[0])
 
+    def support(self, w):
+        """``max <w, u>`` over the set (exact; certified comparisons)."""
+        w = as_vector(w, self.ambient_dim)
+        values = [sympy.sympify(sum(exact(a) * exact(b) for a, b in zip(w, v)))
+                  if not all(isinstance(c, RATIONAL_TYPES) for c in v + w)
+                  else sum(a * b for a, b in zip(w, v)) for v in self._vertex_vectors]
+        best = values[0]
+        for val in values[1:]:
+            if sign(val - best) > 0:
+                best = val
+        return canonical(best) if not isinstance(best, RATIONAL_TYPES) else best
+
     # ------------------------------------------------------------------ membership
     def contains(self, v):
         """A :class:`Verdict` that ``v`` lies in the set, with a certificate.
 
-        Inside: ``{"weights": {vertex index: weight}}`` (convex weights over ``vertices``).
-        Outside: ``{"separator": w}`` with ``<w, v> > <w, u>`` for every vertex ``u``.
+        Inside: ``{"weights": {point index: weight}}`` (convex weights over
+        :attr:`points`, equivalently :attr:`generators`).  Outside: ``{"separator": w}``
+        with ``<w, v> > <w, u>`` for every point ``u``.  One exact LP over all points.
         """
         v = as_vector(v, self.ambient_dim)
-        verts = self._vertex_vectors
-        if self.ambient_dim == 1 and len(verts) <= 2:
-            lo, hi = verts[0][0], verts[-1][0]
-            if sign(v[0] - lo) >= 0 and sign(hi - v[0]) >= 0:
-                if len(verts) == 1:
-                    return Verdict(True, "v in set", {"weights": {0: 1}})
-                lam = exact(sympy.sympify(v[0] - lo) / sympy.sympify(hi - lo))
-                return Verdict(True, "v in set", {"weights": {0: 1 - lam, 1: lam}})
-            w = (1,) if sign(v[0] - hi) > 0 else (-1,)
-            return Verdict(False, "v in set", {"separator": w})
-        _require_rational(verts + (v,))
-        weights = _convex_weights(verts, v)
-        if weights is not None:
-            return Verdict(True, "v in set", {"weights": weights})
-        return Verdict(False, "v in set", {"separator": _separator(verts, v)})
+        pts = self.points
+        key = tuple(canonical(c) for c in v)
+        for i, p in enumerate(pts):
+            if tuple(canonical(c) for c in p) == key:
+                return Verdict(True, "v in set", {"weights": {i: 1}})
+        if self.ambient_dim == 1:
+            return self._contains_1d(v[0])
+        kind, value = polyhedra.gordan([tuple(a - b for a, b in zip(v, u)) for u in pts])
+        if kind == "lambda":
+            return Verdict(True, "v in set",
+                           {"weights": {i: w for i, w in enumerate(value) if w != 0}})
+        return Verdict(False, "v in set", {"separator": value})
+
+    def _contains_1d(self, x):
+        (ilo, ihi) = self._extreme[0][0], self._extreme[0][-1]
+        lo, hi = self.points[ilo][0], self.points[ihi][0]
+        if sign(x - lo) >= 0 and sign(hi - x) >= 0:
+            lam = exact(sympy.sympify(x - lo) / sympy.sympify(hi - lo))
+            lam = exact(sympy.radsimp(lam)) if not isinstance(lam, RATIONAL_TYPES) else lam
+            return Verdict(True, "v in set", {"weights": {ilo: 1 - lam, ihi: lam}})
+        w = (1,) if sign(x - hi) > 0 else (-1,)
+        return Verdict(False, "v in set", {"separator": w})
 
     def contains_zero(self):
         return self.contains((0,) * self.ambient_dim)
@@ -205,6 +252,10 @@ def _fmt(v):
     return "(" + ", ".join(str(c) for c in v) + ")"
 
 
+def _order_key(pt):
+    return tuple(sympy.N(to_sympy(c), 30) for c in pt)
+
+
 def _compare_points(p, q):
     """Lexicographic order by certified comparisons (never by float approximations)."""
     for a, b in zip(p, q):
@@ -212,13 +263,6 @@ def _compare_points(p, q):
         if c:
             return c
     return 0
-
-
-_ORDER = cmp_to_key(_compare_points)
-
-
-def _rational(pt):
-    return all(isinstance(c, RATIONAL_TYPES) for c in pt)
 
 
 def _has_equal(points, pt, undecided="keep"):
@@ -239,45 +283,27 @@ def _has_equal(points, pt, undecided="keep"):
     return False
 
 
-def _require_rational(pts):
-    for pt in pts:
-        for c in pt:
-            if not isinstance(c, RATIONAL_TYPES):
-                raise Undecided(
-                    f"exact hull computations in dimension > 1 need rational points; "
-                    f"{c} is not rational")
+def _rational(pts):
+    return all(isinstance(c, RATIONAL_TYPES) for p in pts for c in p)
 
 
-def _convex_weights(pts, v):
-    """Convex weights expressing v from pts (dict index -> Fraction), or None."""
-    s = solver()
-    lam = [z3.Real(f"l{i}") for i in range(len(pts))]
-    s.add(*[lv >= 0 for lv in lam])
-    s.add(z3.Sum(lam) == 1)
-    for j in range(len(v)):
-        s.add(z3.Sum([lam[i] * rational(pts[i][j]) for i in range(len(pts))]) == rational(v[j]))
-    res = s.check()
-    if res == z3.unsat:
-        return None
-    if res != z3.sat:
-        raise Undecided(f"LP for convex weights returned {res}")
-    model = s.model()
-    out = {}
-    for i, lv in enumerate(lam):
-        w = model_value(model.eval(lv, model_completion=True))
-        if w != 0:
-            out[i] = w
-    return out
+def _min_max_1d(pts):
+    """Indices of the least and the greatest of 1-vectors, by certified comparisons."""
+    lo = hi = 0
+    for i in range(1, len(pts)):
+        if compare(pts[i][0], pts[lo][0]) < 0:
+            lo = i
+        if compare(pts[i][0], pts[hi][0]) > 0:
+            hi = i
+    return lo, hi
 
 
-def _separator(pts, v):
-    """A vector w with <w, v> > <w, u> for all u in pts (exists when v is outside)."""
-    s = solver()
-    w = [z3.Real(f"w{j}") for j in range(len(v))]
-    wv = z3.Sum([w[j] * rational(v[j]) for j in range(len(v))])
-    for u in pts:
-        s.add(wv - z3.Sum([w[j] * rational(u[j]) for j in range(len(v))]) >= 1)
-    if s.check() != z3.sat:
-        raise Undecided("no separating vector found although the point is outside")
-    model = s.model()
-    return tuple(model_value(model.eval(wj, model_completion=True)) for wj in w)
+def _certs_1d(pts, lo, hi):
+    certs = {lo: {"separator": (-1,)}, hi: {"separator": (1,)}}
+    a, b = pts[lo][0], pts[hi][0]
+    for i, p in enumerate(pts):
+        if i in (lo, hi):
+            continue
+        lam = exact(sympy.radsimp(sympy.sympify(p[0] - a) / sympy.sympify(b - a)))
+        certs[i] = {"weights": {lo: 1 - lam, hi: lam}}
+    return certs

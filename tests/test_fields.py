@@ -60,7 +60,7 @@ def test_identity_is_an_artificial_critical_point():
     assert v.holds is True
     w = v.certificate["w"]
     assert all(sum(a * b for a, b in zip(w, u)) > 0 for u in C.vertices)
-    check_weights(v.certificate["field"].vertices, (0,), v.certificate["weights"])
+    check_weights(v.certificate["field"].generators, (0,), v.certificate["weights"])
     assert selcalc.artificial_critical(P, 1).holds is False
     assert selcalc.artificial_critical_points(P, -1, 1) == [0]
 

@@ -27,7 +27,7 @@ from ..conventions import CONVENTIONS
 from ..errors import PatternBudgetExceeded
 from ..fields import ClarkeBounds, ad_outputs, clarke, index_closure
 from ..numbers import canonical
-from ..sets import _vec
+from ..points import as_vector
 from ..verdict import Verdict
 from ._common import guarded
 
@@ -51,7 +51,7 @@ def _keys(S):
 
 def _member(v, D, keys):
     """``v ∈ D`` as (holds, certificate): literally one of D's points, else an exact LP."""
-    if tuple(canonical(c) for c in _vec(v)) in keys:
+    if tuple(canonical(c) for c in as_vector(v)) in keys:
         return True, "a point of the set"
     verdict = D.contains(v)
     return verdict.holds, verdict.certificate

@@ -1,0 +1,601 @@
+"""Exact linear programming for every linear question selcalc asks.
+
+Every linear question the engine asks reduces to one *theorem of the alternative* (Gordan):
+for finitely many vectors ``c_1 .. c_m`` exactly one of
+
+* a direction ``d`` with ``c_i·d > 0`` for every ``i``, or
+* multipliers ``λ >= 0``, ``Σ λ_i = 1``, ``Σ λ_i c_i = 0``
+
+exists.  Cell decisions of a hyperplane arrangement ask it of the signed test gradients;
+"is ``v`` in ``conv(u_1 .. u_m)``" asks it of ``v - u_i`` (the direction is a separating
+vector, the multipliers are convex weights); "is ``p`` a vertex" asks it of ``p - u`` over
+the other points.
+
+How it is answered (the usual way exact LP solvers work): one floating-point LP (HiGHS,
+through :func:`scipy.optimize.linprog`), ``max t`` subject to ``c_i·d >= t``, ``t <= 1``,
+whose primal solution is a candidate direction and whose dual solution is a candidate
+``λ``.  The candidate is then turned into an exact rational answer and **verified
+exactly** (python-flint's ``fmpq_mat``): the direction is rounded and ``c_i·d > 0`` checked
+in rational arithmetic; for ``λ`` the linear system restricted to the dual support is
+solved exactly and ``λ >= 0`` checked.  When the verification fails (a degenerate or
+ill-conditioned LP), the question is re-solved by z3's exact rational simplex.  Floats only
+*propose*; nothing is returned that was not verified in exact arithmetic.
+
+For vectors with irrational (real algebraic or exp-log) coordinates the same float LP
+proposes and the certified sign of :mod:`selcalc.numbers` verifies; when that fails the
+answer is :class:`selcalc.Undecided`, never a guess.
+
+>>> gordan([(1, 0), (0, 1)])
+('direction', (1, 1))
+>>> gordan([(1, 0), (-1, 0), (0, 1)])
+('lambda', (Fraction(1, 2), Fraction(1, 2), 0))
+>>> STATS.reset(); _ = gordan([(2, -1), (-1, 2)]); STATS.float_lps, STATS.fallbacks
+(1, 0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from fractions import Fraction
+
+import numpy as np
+import sympy
+from flint import fmpq, fmpq_mat
+
+from .errors import Undecided
+from .numbers import RATIONAL_TYPES, exact, normalize, sign
+
+#: tolerance under which a float LP value counts as zero (only used to *propose*)
+TOL = 1e-9
+
+
+class LPStats:
+    """Counters of the backend's work (reported by the benchmarks)."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.float_lps = 0
+        self.exact_checks = 0
+        self.fallbacks = 0
+        self.hints = 0
+
+    def __repr__(self):
+        return (f"LPStats(float_lps={self.float_lps}, exact_checks={self.exact_checks}, "
+                f"fallbacks={self.fallbacks}, hints={self.hints})")
+
+
+STATS = LPStats()
+
+_BACKEND = ["highs"]
+
+
+@contextlib.contextmanager
+def use_backend(name):
+    """Temporarily answer every linear question with ``"highs"`` (default) or ``"z3"``.
+
+    The z3 route is the previous engine, kept to measure against and as the exact
+    fallback.
+    """
+    if name not in ("highs", "z3"):
+        raise ValueError("backend must be 'highs' or 'z3'")
+    old = _BACKEND[0]
+    _BACKEND[0] = name
+    try:
+        yield
+    finally:
+        _BACKEND[0] = old
+
+
+def backend():
+    """The name of the backend in force."""
+    return _BACKEND[0]
+
+
+# ---------------------------------------------------------------------- conversions
+def _frac(q):
+    """A python-flint ``fmpq`` as int / Fraction."""
+    p, d = int(q.p), int(q.q)
+    return p if d == 1 else Fraction(p, d)
+
+
+def _q(v):
+    """An exact rational as a python-flint ``fmpq``."""
+    if isinstance(v, int):
+        return fmpq(v)
+    return fmpq(v.numerator, v.denominator)
+
+
+def _is_rational(rows):
+    return all(isinstance(v, RATIONAL_TYPES) for r in rows for v in r)
+
+
+def _float_rows(rows, rational):
+    if rational:
+        return np.array([[float(v) for v in r] for r in rows], dtype=float)
+    return np.array([[float(sympy.N(v, 20)) for v in r] for r in rows], dtype=float)
+
+
+def _rationalize(vec):
+    """A short integer vector close in direction to a float vector (checked exactly later)."""
+    from math import lcm
+    scale = max((abs(v) for v in vec), default=0.0) or 1.0
+    fracs = [Fraction(float(v) / scale).limit_denominator(1 << 16) for v in vec]
+    den = lcm(*(f.denominator for f in fracs)) if fracs else 1
+    return tuple(int(f * den) for f in fracs)
+
+
+def _dot(c, d):
+    return sum(a * b for a, b in zip(c, d) if a and b)
+
+
+# ---------------------------------------------------------------------- the float LP
+_QUIET = []
+
+
+def _new_highs():
+    """A silent HiGHS instance (the library prints a banner on its first construction,
+    straight to file descriptor 1: it is sent to /dev/null here)."""
+    import os
+    import sys
+
+    import highspy
+    if not _QUIET:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _QUIET.append(True)
+    else:
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    return h
+
+
+class _GordanLP:
+    """``max t : c_i·d >= t, t <= 1`` in HiGHS, kept between calls.
+
+    Rows are kept when the next question starts with the same vectors (a depth-first
+    search over cells asks parent + one row, then a sibling), so HiGHS re-solves from the
+    previous basis instead of from scratch.
+    """
+
+    def __init__(self, n):
+        import highspy
+        self.n = n
+        self.inf = highspy.kHighsInf
+        self.h = _new_highs()
+        for _ in range(n):
+            self.h.addVar(-self.inf, self.inf)
+        self.h.addVar(-self.inf, 1.0)
+        self.h.changeColCost(n, -1.0)
+        self.keys = []
+        self.idx = np.arange(n + 1, dtype=np.int32)
+
+    def solve(self, keys, G):
+        k = 0
+        for a, b in zip(self.keys, keys):
+            if a != b:
+                break
+            k += 1
+        h = self.h
+        if k < len(self.keys):
+            h.deleteRows(len(self.keys) - k, np.arange(k, len(self.keys), dtype=np.int32))
+        new = G[k:]
+        if len(new):
+            m = len(new)
+            vals = np.hstack([-new, np.ones((m, 1))]).ravel()
+            h.addRows(m, np.full(m, -self.inf), np.zeros(m), m * (self.n + 1),
+                      np.arange(0, m * (self.n + 1), self.n + 1, dtype=np.int32),
+                      np.tile(self.idx, m), vals)
+        self.keys = list(keys)
+        h.run()
+        import highspy
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        sol = h.getSolution()
+        x = np.array(sol.col_value)
+        return x[-1], x[:-1], -np.array(sol.row_dual)
+
+
+_LPS = {}
+
+
+def _float_gordan(F, keys=None):
+    """Solve ``max t : F d >= t, t <= 1`` in floats; (t, d, λ) or None on solver trouble."""
+    m, n = F.shape
+    norms = np.abs(F).max(axis=1)
+    norms[norms == 0] = 1.0
+    G = F / norms[:, None]
+    STATS.float_lps += 1
+    lp = _LPS.get(n)
+    if lp is None:
+        lp = _LPS[n] = _GordanLP(n)
+    found = lp.solve(keys if keys is not None else [object()] * m, G)
+    if found is None:
+        _LPS.pop(n, None)  # start afresh next time
+        return None
+    t, d, lam = found
+    return t, d, lam / norms
+
+
+def _exact_lambda(rows, support):
+    """Exact λ >= 0 on ``support`` with Σλ = 1, Σ λ_i c_i = 0, or None."""
+    n = len(rows[0])
+    k = len(support)
+    M = fmpq_mat(n + 1, k + 1)
+    for col, i in enumerate(support):
+        for j in range(n):
+            M[j, col] = _q(rows[i][j])
+        M[n, col] = 1
+    M[n, k] = 1
+    R, rank = M.rref()
+    lam = [0] * len(rows)
+    for r in range(rank):
+        pivot = next(c for c in range(k + 1) if R[r, c] != 0)
+        if pivot == k:
+            return None  # inconsistent
+        value = R[r, k]
+        if value < 0:
+            return None
+        lam[support[pivot]] = _frac(value)
+    return tuple(lam)
+
+
+def _check_lambda(rows, lam, rational):
+    if not any(lam):
+        return False
+    if rational:
+        if any(v < 0 for v in lam) or sum(lam) != 1:
+            return False
+        return all(sum(l * r[j] for l, r in zip(lam, rows) if l) == 0
+                   for j in range(len(rows[0])))
+    try:
+        if any(sign(v) < 0 for v in lam):
+            return False
+        return all(sign(sympy.expand(sum(sympy.sympify(l) * sympy.sympify(r[j])
+                                         for l, r in zip(lam, rows) if l))) == 0
+                   for j in range(len(rows[0]))) and sign(sum(lam) - 1) == 0
+    except Undecided:
+        return False
+
+
+def _positive_direction(rows, d, rational):
+    try:
+        if rational:
+            return all(_dot(c, d) > 0 for c in rows)
+        return all(sign(sympy.expand(sum(sympy.sympify(a) * b for a, b in zip(c, d)))) > 0
+                   for c in rows)
+    except Undecided:
+        return False
+
+
+def _exact_lambda_symbolic(rows, support):
+    """Exact λ on ``support`` for irrational rows (sympy linear algebra), or None."""
+    n = len(rows[0])
+    lams = sympy.symbols(f"l0:{len(support)}")
+    eqs = [sum(lv * sympy.sympify(rows[i][j]) for lv, i in zip(lams, support))
+           for j in range(n)]
+    eqs.append(sum(lams) - 1)
+    sol = sympy.linsolve(eqs, lams)
+    if not sol:
+        return None
+    (values,) = tuple(sol)
+    values = [v.subs({s: 0 for s in lams}) for v in values]
+    lam = [0] * len(rows)
+    for v, i in zip(values, support):
+        lam[i] = normalize(sympy.nsimplify(v) if v.is_Rational else sympy.radsimp(v))
+    return tuple(lam)
+
+
+# ---------------------------------------------------------------------- the question
+def gordan(rows, hint=None):
+    """The alternative for the vectors ``rows``: ``("direction", d)`` or ``("lambda", λ)``.
+
+    ``d`` satisfies ``c·d > 0`` for every row ``c``; ``λ >= 0`` sums to 1 with
+    ``Σ λ_i c_i = 0``.  Both exact (rational when the rows are rational).  ``hint`` is a
+    direction tried first (no LP when it works).  Raises :class:`selcalc.Undecided` when
+    irrational rows defeat the exact verification.
+    """
+    rows = [tuple(exact(v) for v in r) for r in rows]
+    if not rows:
+        return "direction", ()
+    n = len(rows[0])
+    for i, r in enumerate(rows):
+        if all(v == 0 for v in r):
+            lam = [0] * len(rows)
+            lam[i] = 1
+            return "lambda", tuple(lam)
+    rational = _is_rational(rows)
+    if hint is not None and len(hint) == n and _positive_direction(rows, hint, rational):
+        STATS.hints += 1
+        return "direction", tuple(hint)
+    if _BACKEND[0] == "z3" and rational:
+        return _z3_gordan(rows)
+    found = _float_gordan(_float_rows(rows, rational), rows)
+    if found is not None:
+        t, d, lam = found
+        STATS.exact_checks += 1
+        if t > TOL:
+            cand = _rationalize(d)
+            if _positive_direction(rows, cand, rational):
+                return "direction", cand
+        else:
+            top = max(lam.max(), 0.0)
+            support = [i for i, v in enumerate(lam) if v > TOL * max(top, 1.0)]
+            if support:
+                if rational:
+                    exact_lam = _exact_lambda(rows, support)
+                else:
+                    exact_lam = _exact_lambda_symbolic(rows, support)
+                if exact_lam is not None and _check_lambda(rows, exact_lam, rational):
+                    return "lambda", exact_lam
+    if not rational:
+        raise Undecided("exact LP over irrational vectors: the floating-point proposal "
+                        "could not be verified exactly")
+    STATS.fallbacks += 1
+    return _z3_gordan(rows)
+
+
+def strictly_positive_combination(rows):
+    """``λ > 0`` (all entries), ``Σλ = 1``, ``Σ λ_i c_i = 0``, exact, or None.
+
+    Used for Stiemke certificates.  A None is never a claim (the caller goes on to a
+    finer decision), so a float "no" is safe here.
+    """
+    rows = [tuple(exact(v) for v in r) for r in rows]
+    if not rows or not _is_rational(rows):
+        return None
+    if _BACKEND[0] == "z3":
+        return _z3_multipliers(rows, strict=True)
+    import highspy
+    m, n = len(rows), len(rows[0])
+    F = _float_rows(rows, True)
+    norms = np.abs(F).max(axis=1)
+    norms[norms == 0] = 1.0
+    G = F / norms[:, None]
+    # variables μ_1..μ_m (μ = λ scaled by the row norms), s: max s, μ_i >= s, Σ μ_i g_i = 0,
+    # Σ μ_i = 1, s <= 1
+    h = _new_highs()
+    inf = highspy.kHighsInf
+    for _ in range(m):
+        h.addVar(0.0, inf)
+    h.addVar(-inf, 1.0)
+    h.changeColCost(m, -1.0)
+    for i in range(m):
+        h.addRow(-inf, 0.0, 2, np.array([i, m], dtype=np.int32), np.array([-1.0, 1.0]))
+    for j in range(n):
+        h.addRow(0.0, 0.0, m, np.arange(m, dtype=np.int32), G[:, j].copy())
+    h.addRow(1.0, 1.0, m, np.arange(m, dtype=np.int32), np.ones(m))
+    STATS.float_lps += 1
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    x = np.array(h.getSolution().col_value)
+    if x[-1] <= TOL:
+        return None
+    mu = x[:m] / norms
+    mu = mu / mu.sum()
+    res_x = mu
+    STATS.exact_checks += 1
+    lam = _project(rows, [Fraction(float(v)).limit_denominator(1 << 24) for v in res_x])
+    if lam is not None and all(v > 0 for v in lam):
+        return lam
+    STATS.fallbacks += 1
+    return _z3_multipliers(rows, strict=True)
+
+
+def _project(rows, lam):
+    """Correct ``lam`` exactly onto ``Σλ = 1, Σ λ_i c_i = 0`` (a particular solution)."""
+    m, n = len(rows), len(rows[0])
+    M = fmpq_mat(n + 1, m + 1)
+    for i in range(m):
+        for j in range(n):
+            M[j, i] = _q(rows[i][j])
+        M[n, i] = 1
+    for j in range(n):
+        M[j, m] = _q(-sum(lam[i] * rows[i][j] for i in range(m)))
+    M[n, m] = _q(1 - sum(lam))
+    R, rank = M.rref()
+    delta = [0] * m
+    for r in range(rank):
+        pivot = next(c for c in range(m + 1) if R[r, c] != 0)
+        if pivot == m:
+            return None
+        delta[pivot] = _frac(R[r, m])
+    return tuple(normalize(a + b) for a, b in zip(lam, delta))
+
+
+def rank(rows):
+    """Exact rank of a rational matrix (python-flint), sympy for irrational entries."""
+    rows = [tuple(exact(v) for v in r) for r in rows]
+    if not rows:
+        return 0
+    if _is_rational(rows):
+        return fmpq_mat([[_q(v) for v in r] for r in rows]).rank()
+    return sympy.Matrix([[sympy.sympify(v) for v in r] for r in rows]).rank(
+        simplify=True)
+
+
+# ---------------------------------------------------------------------- the z3 route
+def _z3_gordan(rows):
+    import z3
+
+    from .smt import model_value, rational, solver
+    n = len(rows[0])
+    s = solver()
+    d = [z3.Real(f"d{j}") for j in range(n)]
+    for c in rows:
+        s.add(z3.Sum([rational(cj) * dj for cj, dj in zip(c, d)]) >= 1)
+    res = s.check()
+    if res == z3.sat:
+        model = s.model()
+        return "direction", tuple(model_value(model.eval(dj, model_completion=True))
+                                  for dj in d)
+    lam = _z3_multipliers(rows, strict=False) if res == z3.unsat else None
+    if lam is None:
+        raise Undecided(f"z3 returned {res} on an exact LP and then found no multipliers "
+                        f"(its time limit per query is 10 s)")
+    return "lambda", lam
+
+
+def _z3_multipliers(rows, strict):
+    import z3
+
+    from .smt import model_value, rational, solver
+    n = len(rows[0])
+    s = solver()
+    lam = [z3.Real(f"l{i}") for i in range(len(rows))]
+    s.add(*[(lv > 0 if strict else lv >= 0) for lv in lam])
+    s.add(z3.Sum(lam) == 1)
+    for j in range(n):
+        s.add(z3.Sum([lv * rational(c[j]) for lv, c in zip(lam, rows)]) == 0)
+    if s.check() != z3.sat:
+        return None
+    model = s.model()
+    return tuple(model_value(model.eval(lv, model_completion=True)) for lv in lam)
+
+
+# ---------------------------------------------------------------------- extreme points
+def _integer_columns(points):
+    """Scale each coordinate by the lcm of its denominators: an integer matrix (same hull
+    combinatorics; a separator w of the scaled points is ``w_j * scale_j`` originally)."""
+    from math import lcm
+    n = len(points[0])
+    scales = [1] * n
+    for p in points:
+        for j, v in enumerate(p):
+            if isinstance(v, Fraction):
+                scales[j] = lcm(scales[j], v.denominator)
+    rows = [[int(v * s) for v, s in zip(p, scales)] for p in points]
+    big = max((abs(v) for r in rows for v in r), default=0)
+    return rows, scales, big
+
+
+def _int_array(rows, bound):
+    """int64 when products up to ``bound`` are exact there, Python ints otherwise."""
+    return np.array(rows, dtype=np.int64 if bound < (1 << 62) else object)
+
+
+def extreme_points(points, seed=0):
+    """Which of ``points`` (distinct, exact) are vertices of their convex hull.
+
+    Returns ``(vertex indices, certificates)``; ``certificates[i]`` is
+    ``{"separator": w}`` (``w·p_i > w·p_j`` for every other ``j``) for a vertex and
+    ``{"weights": {j: λ_j}}`` (``p_i = Σ λ_j p_j`` over other points) otherwise.
+
+    Rational points: vertices maximising random integer directions uniquely are
+    certified by integer arithmetic first; each remaining point costs one verified LP
+    against the other points (points already shown redundant are left out, which does
+    not change the hull).
+
+    >>> extreme_points([(0, 0), (2, 0), (0, 2), (1, 1), ("1/2", "1/2")])[0]
+    (0, 1, 2)
+    """
+    points = [tuple(exact(v) for v in p) for p in points]
+    m = len(points)
+    if m == 1:
+        return (0,), {0: {"separator": (0,) * len(points[0])}}
+    if not _is_rational(points) or _BACKEND[0] == "z3":
+        return _extreme_points_generic(points)
+    rows, scales, big = _integer_columns(points)
+    n = len(scales)
+    certs = {}
+    rng = np.random.default_rng(seed)
+    wmax = 1 << 10
+    if big * wmax * n < (1 << 62):
+        X = np.array(rows, dtype=np.int64)
+        W = rng.integers(-wmax, wmax + 1, size=(n, min(4 * m, 4000)), dtype=np.int64)
+        V = X @ W
+        top = V.max(axis=0)
+        unique = (V == top).sum(axis=0) == 1
+        arg = V.argmax(axis=0)
+        for col in np.nonzero(unique)[0]:
+            i = int(arg[col])
+            if i not in certs:
+                certs[i] = {"separator": tuple(int(W[j, col]) * scales[j] for j in range(n))}
+    X = _int_array(rows, big * (1 << 21) * n)
+    known = list(certs)
+    for i in range(m):
+        if i not in certs:
+            _classify(i, rows, X, known, certs, scales, big)
+    verts = tuple(i for i in range(m) if "separator" in certs[i])
+    return verts, certs
+
+
+def _classify(i, rows, X, known, certs, scales, big):
+    """Clarkson's step: test point i against the known vertices only; a separating
+    direction that point i does not maximise uncovers a new vertex (the unique maximiser),
+    which joins the known ones, and the test is repeated."""
+    while known:
+        kind, value = _gordan_int([[a - b for a, b in zip(rows[i], rows[j])] for j in known],
+                                  big)
+        if kind == "lambda":
+            certs[i] = {"weights": {known[k]: w for k, w in enumerate(value) if w}}
+            return
+        scores = X @ np.array(value, dtype=X.dtype)
+        top = scores.max()
+        winners = np.nonzero(scores == top)[0]
+        if len(winners) != 1:
+            break
+        j = int(winners[0])
+        certs[j] = {"separator": tuple(normalize(v * s) for v, s in zip(value, scales))}
+        if j == i:
+            return
+        known.append(j)
+    m = len(rows)
+    others = [j for j in range(m) if j != i]
+    kind, value = _gordan_int([[a - b for a, b in zip(rows[i], rows[j])] for j in others], big)
+    if kind == "direction":
+        certs[i] = {"separator": tuple(normalize(v * s) for v, s in zip(value, scales))}
+    else:
+        certs[i] = {"weights": {others[k]: w for k, w in enumerate(value) if w}}
+
+
+def _gordan_int(rows, big):
+    """:func:`gordan` for integer rows, verifying with integer matrix products."""
+    A = _int_array(rows, big * 2 * (1 << 21) * len(rows[0]))
+    found = _float_gordan(A.astype(float))
+    if found is not None:
+        t, d, lam = found
+        STATS.exact_checks += 1
+        if t > TOL:
+            scale = np.abs(d).max() or 1.0
+            w = [int(round(v / scale * (1 << 20))) for v in d]
+            if (A @ np.array(w, dtype=A.dtype) > 0).all():
+                return "direction", tuple(w)
+        else:
+            top = max(lam.max(), 0.0)
+            support = [i for i, v in enumerate(lam) if v > TOL * max(top, 1.0)]
+            sub = [rows[i] for i in support]
+            if support:
+                lam_s = _exact_lambda(sub, list(range(len(sub))))
+                if lam_s is not None and _check_lambda(sub, lam_s, True):
+                    out = [0] * len(rows)
+                    for i, v in zip(support, lam_s):
+                        out[i] = v
+                    return "lambda", tuple(out)
+    STATS.fallbacks += 1
+    return _z3_gordan([tuple(r) for r in rows])
+
+
+def _extreme_points_generic(points):
+    """One exact alternative per point (any exact reals; z3 route for rationals)."""
+    certs, redundant = {}, set()
+    for i, p in enumerate(points):
+        others = [j for j in range(len(points)) if j != i and j not in redundant]
+        kind, value = gordan([tuple(a - b for a, b in zip(p, points[j])) for j in others])
+        if kind == "direction":
+            certs[i] = {"separator": value}
+        else:
+            certs[i] = {"weights": {others[k]: w for k, w in enumerate(value) if w}}
+            redundant.add(i)
+    return tuple(i for i in range(len(points)) if "separator" in certs[i]), certs
