@@ -84,7 +84,7 @@ def one_sided_partials(P, w0, lo, hi, max_patterns=4096):
     cuts = []
     for poly in cut_polys.values():
         cuts.extend(alg.roots_in(poly, Fraction(0), Fraction(1)))
-    ends = [Fraction(0)] + _unique(cuts) + [Fraction(1)]
+    ends = [Fraction(0)] + alg.unique_sorted(cuts) + [Fraction(1)]
     out = []
     for a, b in zip(ends[:-1], ends[1:]):
         t0 = alg.between(a, b)
@@ -105,15 +105,6 @@ def one_sided_partials(P, w0, lo, hi, max_patterns=4096):
             sides.append(derivs.pop())
         out.append((a, b, sides[0], sides[1]))
     return out
-
-
-def _unique(values):
-    values = sorted(values, key=alg._SortKey)
-    uniq = []
-    for v in values:
-        if not uniq or alg.compare(v, uniq[-1]) != 0:
-            uniq.append(v)
-    return uniq
 
 
 def integrate(poly_t, a, b):
