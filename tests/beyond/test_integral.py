@@ -44,7 +44,8 @@ def test_counterexample_uniform_law():
 
 def test_uniform_clarke_by_hand_with_irrational_cut():
     # f = relu(w (s² − 2)) + max(w s, w s²) at w = 0, s uniform on [0, 2]. By hand:
-    # right slope ∫ (s² − 2)₊ + max(s, s²), left slope ∫ −(2 − s²)₊·(−1)... i.e.
+    # the right slope of f(·, s) at 0 is (s² − 2)₊ + max(s, s²), the left one
+    # −(2 − s²)₊ + min(s, s²), so
     # F'(0+) = ½[∫_√2^2 (s² − 2) ds + ∫_0^1 s ds + ∫_1^2 s² ds] = 3/4 + 2√2/3
     # F'(0−) = ½[∫_0^√2 (s² − 2) ds + ∫_0^1 s² ds + ∫_1^2 s ds] = 11/12 − 2√2/3
     P = selcalc.parse("def f(w, s):\n    return relu(w * (s**2 - 2)) + max(w * s, w * s * s)")
@@ -53,9 +54,8 @@ def test_uniform_clarke_by_hand_with_irrational_cut():
     lo, hi = sympy.Rational(11, 12) - 2 * r2 / 3, sympy.Rational(3, 4) + 2 * r2 / 3
     got = sorted((sympy.sympify(v[0]) for v in E.clarke.vertices), key=lambda v: float(v))
     assert [sympy.simplify(g - e) for g, e in zip(got, (lo, hi))] == [0, 0]
-    # per s the Clarke set of f(·, s) at 0 is between the two one-sided slopes; they cross
-    # where (s² − 2)₊ + max(s, s²) = −(2 − s²)₊ + min(s, s²) never... so the envelope is
-    # the same interval here
+    # per s the Clarke set of f(·, s) at 0 is the hull of the two one-sided slopes; the
+    # right one is never below the left one, so its mean is the same interval
     cons = sorted((sympy.sympify(v[0]) for v in E.conservative.vertices), key=float)
     assert [sympy.simplify(g - e) for g, e in zip(cons, (lo, hi))] == [0, 0]
 
