@@ -15,6 +15,7 @@ learning" (NeurIPS 2020).
 from .autodiff import grad, jacobian
 from .beyond import (Uniform, bad_step_sizes, check_closed_graph, check_projection_formula,
                      expectation, implicit_jacobian, sgd, unroll)
+from .beyond import check_conservative_jacobian, check_implicit_conservative
 from .curves import (Breakpoints, Curve, Field, breakpoints, check_conservative,
                      check_integration, integrate_along, polynomial_curve, sample_curves,
                      segment)
@@ -51,6 +52,7 @@ __all__ = [
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
     "cost", "cost_backward",
     "Uniform", "bad_step_sizes", "check_closed_graph", "check_projection_formula",
+    "check_conservative_jacobian", "check_implicit_conservative",
     "expectation", "implicit_jacobian", "sgd", "unroll",
     "prove_forward_equals_backward", "prove_lemma1",
     "InputError", "decimal",

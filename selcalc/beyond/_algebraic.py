@@ -177,6 +177,16 @@ class _SortKey:
         return compare(self.v, other.v) < 0
 
 
+def unique_sorted(values):
+    """Fractions / Roots sorted increasingly, exact duplicates removed."""
+    values = sorted(values, key=_SortKey)
+    out = []
+    for v in values:
+        if not out or compare(v, out[-1]) != 0:
+            out.append(v)
+    return out
+
+
 def sign_at(poly, r):
     """The exact sign of an ``fmpq_poly`` at a rational ``r``."""
     v = poly(_q(r))

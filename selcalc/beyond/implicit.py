@@ -33,12 +33,13 @@ from fractions import Fraction
 import sympy
 import z3
 
-from ..errors import SelcalcError
+from ..errors import PatternBudgetExceeded, SelcalcError, Undecided
 from ..fields import ad_outputs, clarke, index_closure
 from ..numbers import canonical, exact, sign, to_sympy
 from ..smt import model_value, rational, solver
 from ..verdict import Verdict
 from . import _algebraic as alg
+from ._onesided import _holds
 
 FIELDS = {"clarke": clarke, "ad_outputs": ad_outputs, "index_closure": index_closure}
 
@@ -256,7 +257,7 @@ __all__ = ["ImplicitJacobian", "implicit_jacobian"]
 
 def check_implicit_conservative(F, G, curve, field="clarke"):
     """Verdict: the implicit field ``x ↦ {−B⁻¹A : [A B] ∈ field of F at (x, G(x))}`` is
-    conservative for the program ``G`` along ``curve`` (piecewise-linear ``F`` and ``G``).
+    conservative for the program ``G`` along ``curve``.
 
     ``check_conservative`` handles scalar programs; this is its vector-output counterpart
     for the implicit set, checked row by row: on each open piece of the curve (the exact
@@ -266,17 +267,30 @@ def check_implicit_conservative(F, G, curve, field="clarke"):
     ``[A_i B_i]``.  For piecewise-linear programs along a segment every quantity is constant
     on an open piece, so one rational point per piece decides it; a failing row is a
     rigorous witness (interval, ``t``, generator, residual).
+
+    Other programs (polynomial or smooth ``F``, ``G`` such as ``sqrt``, along segments or
+    polynomial curves) go through the symbolic route: on each open piece the patterns of
+    ``F`` consistent at ``(γ(t), G(γ(t)))`` and the piece of ``G`` are constant, the
+    residual ``A_σ(t) γ'(t) + B_σ(t) v(t)`` is a vector of one-variable analytic functions,
+    proved zero by sympy or refuted at a rational ``t`` of the piece.  Invertibility of ``B``
+    is decided exactly at one rational point per piece.  The breakpoints need tests that are
+    polynomial along the curve (else the verdict is unknown).
+
+    >>> import selcalc
+    >>> F = selcalc.parse("def F(x, y):\\n    return x * x + y * y - 1")
+    >>> G = selcalc.parse("def G(x):\\n    return sqrt(1 - x * x)")
+    >>> check_implicit_conservative(F, G, selcalc.segment((-0.5,), (0.75,))).holds
+    True
     """
     from ..curves import breakpoints
     from ..frontends import trace
     from ..theorems.chain_rule import compose, stack
     n, m = G.p, G.q
     claim = f"the implicit {field} field is conservative for {G.name or 'G'} along {curve!r}"
-    if not (F.piecewise_linear and G.piecewise_linear) or len(curve.coeffs) > 2:
-        return Verdict(None, claim, reason="implemented for piecewise-linear F and G along "
-                                           "segments")
     if F.p != n + m or F.q != m:
         raise SelcalcError(f"F must have {n + m} inputs and {m} outputs for G: R^{n} -> R^{m}")
+    if not (F.piecewise_linear and G.piecewise_linear) or len(curve.coeffs) > 2:
+        return _implicit_symbolic(F, G, curve, field, claim)
     xs = trace(lambda *z: tuple(z), n)
     K = compose(stack(xs, G), F)
     cuts = set(breakpoints(K, curve).points) | set(breakpoints(G, curve).points)
@@ -311,6 +325,84 @@ def check_implicit_conservative(F, G, curve, field="clarke"):
 
 def _as_tuple(v):
     return v if isinstance(v, tuple) else (v,)
+
+
+def _rational_inside(a, b):
+    """A rational strictly between exact reals ``a < b`` (certified by exact signs)."""
+    a, b = to_sympy(a), to_sympy(b)
+    if a.is_Rational and b.is_Rational:
+        return exact((a + b) / 2)
+    for digits in (30, 100, 300):
+        mid = sympy.Rational(str(sympy.N((a + b) / 2, digits)))
+        if sign(mid - a) > 0 and sign(b - mid) > 0:
+            return exact(mid)
+    raise Undecided(f"no rational found between {a} and {b}")
+
+
+def _implicit_symbolic(F, G, curve, field, claim):
+    from ..curves import T, breakpoints
+    from ..frontends import trace
+    from ..selection import Selection
+    from ..theorems.chain_rule import compose, stack
+    n, m = G.p, G.q
+    xs = trace(lambda *z: tuple(z), n)
+    both = stack(compose(stack(xs, G), F), G)
+    try:
+        bp = breakpoints(both, curve)
+    except (Undecided, PatternBudgetExceeded) as exc:
+        return Verdict(None, claim, reason=f"breakpoints along the curve: {exc}")
+    SF, SG = Selection(F), Selection(G)
+    if len(SF) > 4096:
+        return Verdict(None, claim, reason=f"F has {len(SF)} patterns (budget 4096)")
+    gamma = sympy.Matrix(curve.exprs)
+    velocity = sympy.Matrix(curve.velocity_exprs())
+    checked = []
+    for a, b in bp.intervals:
+        t1 = _rational_inside(a, b)
+        x1 = curve(t1)
+        g_piece = sympy.Matrix(_as_tuple(SG.piece(SG.index(x1))))
+        g_t = g_piece.xreplace(dict(zip(SG.symbols, curve.exprs)))
+        v = g_t.diff(T)
+        y1 = tuple(sympy.simplify(c.subs(T, to_sympy(t1))) for c in g_t)
+        point = dict(zip(SF.symbols, tuple(to_sympy(c) for c in x1) + y1))
+        consistent = [sigma for sigma in SF.patterns()
+                      if all(_holds(r, sign(sympy.expand(c.xreplace(point))))
+                             for c, r in SF.conditions(sigma))]
+        on_curve = dict(zip(SF.symbols, tuple(gamma) + tuple(g_t)))
+        J = ImplicitJacobian(F, x1, y1, field)
+        if J.invertible.holds is not True:
+            return Verdict(None if J.invertible.holds is None else False, claim,
+                           {"interval": (a, b), "t": t1, "invertible": J.invertible},
+                           checked=checked, reason="some B is singular on this piece")
+        for sigma in consistent:
+            f_sigma = sympy.Matrix(_as_tuple(SF.piece(sigma)))
+            value = f_sigma.xreplace(on_curve).applyfunc(sympy.simplify)
+            if value != sympy.zeros(m, 1):
+                raise SelcalcError(f"G does not solve F(x, G(x)) = 0 along the curve: on "
+                                   f"({a}, {b}) the piece {sigma} of F gives {list(value)}")
+            jac = f_sigma.jacobian(SF.symbols).xreplace(on_curve)
+            A, B = jac[:, :n], jac[:, n:]
+            residual = (A * velocity + B * v).applyfunc(sympy.simplify)
+            if residual == sympy.zeros(m, 1):
+                continue
+            for t in (t1, _rational_inside(a, t1), _rational_inside(t1, b)):
+                r_t = residual.subs(T, to_sympy(t)).applyfunc(sympy.simplify)
+                if any(sign(c) != 0 for c in r_t):
+                    witness = {"interval": (a, b), "t": t, "pattern": sigma,
+                               "residual": list(r_t)}
+                    if field == "ad_outputs" or len(consistent) == 1:
+                        return Verdict(False, claim, witness, checked=checked,
+                                       reason="A γ' + B dG/dt != 0 on an open piece")
+                    return Verdict(None, claim, witness, checked=checked,
+                                   reason="the identity fails for a consistent pattern of F "
+                                          "that may lie outside its Clarke Jacobian")
+            return Verdict(None, claim, {"interval": (a, b), "residual": list(residual)},
+                           checked=checked,
+                           reason="sympy could not prove the residual zero, and it vanishes "
+                                  "at the rational points tried")
+        checked.append({"interval": (a, b), "generators": len(consistent)})
+    return Verdict(True, claim, {"breakpoints": tuple(bp.points), "pieces": checked},
+                   checked=checked)
 
 
 __all__ += ["check_implicit_conservative"]

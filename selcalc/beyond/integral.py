@@ -21,6 +21,14 @@ The program ``P`` has inputs ``(w, ξ)`` (``ξ`` last).  Laws: a finite discrete
 >>> U = selcalc.expectation(P, 0, selcalc.Uniform(-1, 1), field="ad_outputs")
 >>> str(U.conservative), str(U.clarke)
 ('[-1/2, 1/2]', '{0}')
+>>> str(selcalc.expectation(P, 0, selcalc.Uniform(-1, 1)).conservative)
+'[-1/2, 1/2]'
+
+For :class:`Uniform` and a scalar ``w``, ``.clarke`` and the ``"clarke"`` field are
+certified: ``F'(w±) = ∫ ∂_w^± f(w, ξ) dξ`` (dominated convergence: ``f`` is continuous and
+piecewise polynomial, hence locally Lipschitz), with the one-sided partials computed
+exactly between the exact algebraic points where the pieces that apply on each side
+change.  Programs with non-polynomial pieces get :class:`~selcalc.errors.Undecided`.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from ..numbers import canonical, exact, sign, to_sympy
 from ..selection import Selection
 from ..sets import ConvexSet
 from ..theorems.chain_rule import compose, stack
+from . import _onesided as _os
 
 FIELDS = {"clarke": clarke, "ad_outputs": ad_outputs, "index_closure": index_closure}
 
@@ -167,12 +176,14 @@ class Expectation:
             fld = FIELDS[self.field]
             sets = [fld(fix_last(self.program, xi), self.w) for xi, _ in self._items]
             return _minkowski(sets, [p for _, p in self._items], None)
+        if self.field == "clarke":
+            return self._clarke_aumann()
         if self.field != "ad_outputs":
             raise SelcalcError(
                 "for a continuous law selcalc integrates the ad_outputs field (the hull of "
-                "the tie-consistent gradients in w, constant on each piece of the ξ-axis); "
-                "pass field='ad_outputs'. Deciding where the Clarke field of f(·, ξ) "
-                "changes as ξ moves is not implemented")
+                "the tie-consistent gradients in w, constant on each piece of the ξ-axis) or "
+                "the clarke field (scalar w, piecewise-polynomial f); the index_closure "
+                "field is not integrated: pass field='ad_outputs' or field='clarke'")
         return self._aumann()
 
     def _aumann(self):
@@ -208,55 +219,31 @@ class Expectation:
         return self._clarke_uniform()
 
     def _clarke_uniform(self):
+        """``∂^c F(w) = [F'(w−), F'(w+)]`` (ordered), certified.
+
+        ``f`` is continuous (programs are) and piecewise polynomial, hence locally Lipschitz,
+        so by dominated convergence ``F'(w±) = ∫_0^1 ∂_w^± f(w, s(t)) dt``; the one-sided
+        partials are exact polynomials on pieces with exact algebraic ends
+        (:mod:`selcalc.beyond._onesided`).  ``F`` is semi-algebraic near ``w``, so ``F'`` has
+        one-sided limits equal to ``F'(w±)`` and the Clarke set is their hull.
+        """
+        pieces = self._one_sided()
+        right = sum((_os.integrate(dp, a, b) for a, b, dp, _ in pieces), sympy.Integer(0))
+        left = sum((_os.integrate(dm, a, b) for a, b, _, dm in pieces), sympy.Integer(0))
+        return ConvexSet([(canonical(left),), (canonical(right),)])
+
+    def _one_sided(self):
         if self.p != 1:
-            raise SelcalcError("the Clarke set of F for a continuous law is computed for a "
+            raise SelcalcError("for a continuous law the Clarke sets are computed for a "
                                "scalar w only")
-        S = Selection(self.program)
-        w, s = S.symbols
-        try:
-            F = sympy.integrate(S.piecewise(), (s, to_sympy(self.law.lo),
-                                                to_sympy(self.law.hi)))
-            F = sympy.piecewise_fold(F / (to_sympy(self.law.hi) - to_sympy(self.law.lo)))
-            if F.has(sympy.Integral):
-                raise Undecided("sympy left an unevaluated integral")
-            # F as sympy built it is cross-checked against the exact value at w and nearby
-            for dw in (0, sympy.Rational(1, 7), sympy.Rational(-1, 5)):
-                x = to_sympy(self.w[0]) + dw
-                exact_value = Expectation(self.program, exact(x), self.law,
-                                          "ad_outputs").value
-                if sympy.simplify(F.subs(w, x) - exact_value) != 0:
-                    raise Undecided(f"the symbolic integral disagrees with the exact value "
-                                    f"at w = {x}")
-            dF = sympy.diff(F, w)
-            sides = [_one_sided(dF, w, to_sympy(self.w[0]), d) for d in (1, -1)]
-        except (NotImplementedError, ValueError, TypeError, sympy.PolynomialError) as exc:
-            raise Undecided(f"could not integrate F symbolically ({exc})") from None
-        return ConvexSet([(canonical(v),) for v in sides])
+        return _os.one_sided_partials(self.program, self.w[0], self.law.lo, self.law.hi)
 
-
-def _one_sided(expr, w, w0, d):
-    """The limit of a scalar Piecewise ``expr`` as ``w → w0`` from the side ``d`` (±1).
-
-    The branch that applies on a one-sided neighbourhood is found from the exact sets of
-    its condition (sympy ``as_set``), minus those of the earlier branches.
-    """
-    side = sympy.Interval.open(w0, w0 + 1) if d > 0 else sympy.Interval.open(w0 - 1, w0)
-    branches = expr.args if isinstance(expr, sympy.Piecewise) else ((expr, sympy.true),)
-    taken = sympy.EmptySet
-    for value, cond in branches:
-        where = (cond.as_set() if cond is not sympy.true else sympy.Reals) - taken
-        taken = taken | where
-        near = where.intersect(side)
-        parts = near.args if isinstance(near, sympy.Union) else (near,)
-        for part in parts:
-            if isinstance(part, sympy.Interval) and part.measure > 0 and \
-                    (part.inf == w0 if d > 0 else part.sup == w0):
-                out = sympy.limit(value, w, w0, "+" if d > 0 else "-")
-                if out.has(sympy.nan, sympy.oo, -sympy.oo, sympy.zoo, sympy.Limit,
-                           sympy.Piecewise):
-                    raise Undecided(f"one-sided derivative of F not found: {out}")
-                return out
-    raise Undecided(f"no branch of {expr} applies on a one-sided neighbourhood of {w0}")
+    def _clarke_aumann(self):
+        """``E[∂^c_w f(w, ξ)]``: for each ``ξ`` the Clarke set of the one-variable
+        piecewise-polynomial ``f(·, ξ)`` is the hull of its one-sided derivatives, so the
+        Aumann integral is ``[∫ min(∂⁺, ∂⁻), ∫ max(∂⁺, ∂⁻)]``, computed exactly."""
+        lower, upper = _os.envelope(self._one_sided())
+        return ConvexSet([(canonical(lower),), (canonical(upper),)])
 
 
 def _full(P, pattern):
@@ -301,7 +288,8 @@ def expectation(P, w, distribution, field="clarke"):
     w : point (the first ``P.p − dim ξ`` inputs)
     distribution : dict ``{ξ: probability}`` or :class:`Uniform`
     field : ``"clarke"`` (default), ``"ad_outputs"`` or ``"index_closure"`` — the field
-        ``D(·, ξ)`` of each ``f(·, ξ)``.  For :class:`Uniform`, ``"ad_outputs"`` only.
+        ``D(·, ξ)`` of each ``f(·, ξ)``.  For :class:`Uniform`: ``"ad_outputs"``, or
+        ``"clarke"`` for a scalar ``w`` and a piecewise-polynomial ``f``.
 
     Returns
     -------

@@ -311,7 +311,7 @@ class _Splitter:
         for t in tests:
             if t != 0:
                 cuts.extend(alg.roots_in(t, lo, hi))
-        cuts = _unique_sorted(cuts)
+        cuts = alg.unique_sorted(cuts)
         for r in cuts:
             signs = [alg.poly_sign_at_root(t, r) for t in tests]
             if len(_active(prim, signs)) > 1:
@@ -351,15 +351,6 @@ class _Splitter:
 def _active(prim, signs):
     return tuple(i for i, conds in enumerate(prim._conds)
                  if all(signs[ti] in ok for ti, ok in conds))
-
-
-def _unique_sorted(values):
-    values = sorted(values, key=alg._SortKey)
-    out = []
-    for v in values:
-        if not out or alg.compare(v, out[-1]) != 0:
-            out.append(v)
-    return out
 
 
 @dataclass
@@ -490,7 +481,7 @@ def bad_step_sizes(P, x0, batches, steps, step_range, convention="selection",
                                         f"cells of the step-size interval after step {k + 1}",
                                         "max_cells")
         cells = new_cells
-    roots = [r for r in _unique_sorted(list(bad)) if alg.compare(r, lo) > 0
+    roots = [r for r in alg.unique_sorted(list(bad)) if alg.compare(r, lo) > 0
              and alg.compare(r, hi) < 0]
     if any(k > 0 for k in sgd(terms, x, hi, blist, conv).tie_steps):
         roots.append(hi)

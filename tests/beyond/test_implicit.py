@@ -130,3 +130,72 @@ def test_circle_implicit_derivative_at_rational_points():
         branch = sympy.sqrt(1 - X ** 2) * (1 if y > 0 else -1)
         (M,) = implicit_jacobian(F, (x,), (y,)).vertex_images
         assert M[0, 0] == sympy.diff(branch, X).subs(X, sympy.Rational(x))
+
+
+CIRCLE = selcalc.parse("def F(x, y):\n    return x * x + y * y - 1")
+UPPER = selcalc.parse("def G(x):\n    return sqrt(1 - x * x)")
+
+
+@pytest.mark.parametrize("curve", [selcalc.segment((Fr(-1, 2),), (Fr(3, 4),)),
+                                   selcalc.segment((Fr(9, 10),), (Fr(-9, 10),)),
+                                   selcalc.polynomial_curve([(Fr(-1, 4),), (0,), (Fr(1, 2),)])])
+def test_circle_implicit_set_is_conservative_along_curves(curve):
+    from selcalc import check_implicit_conservative
+    v = check_implicit_conservative(CIRCLE, UPPER, curve)
+    assert v.holds is True
+    # by hand: the implicit slope -x/y equals the derivative of sqrt(1 - x²) (sympy), at a
+    # rational point of the curve, and one generator per piece (F is smooth)
+    assert [p["generators"] for p in v.certificate["pieces"]] == [1]
+    X = sympy.Symbol("x")
+    (x,) = curve(Fr(1, 3))
+    (M,) = implicit_jacobian(CIRCLE, (x,), (UPPER(x),)).vertex_images
+    assert sympy.simplify(M[0, 0] - sympy.diff(sympy.sqrt(1 - X ** 2), X).subs(X, x)) == 0
+
+
+def test_circle_with_a_wrong_branch_or_a_singular_end():
+    from selcalc import check_implicit_conservative
+    wrong = selcalc.parse("def G(x):\n    return sqrt(1 - x * x / 2)")
+    with pytest.raises(SelcalcError, match="does not solve"):
+        check_implicit_conservative(CIRCLE, wrong, selcalc.segment((0,), (Fr(1, 2),)))
+    # the curve ends at x = 1 where B = 2y = 0: a.e. the set is still defined
+    assert check_implicit_conservative(CIRCLE, UPPER, selcalc.segment((0,), (1,))).holds
+
+
+def test_nonlinear_nonsmooth_implicit_conservativity():
+    # F(x, y) = (y - |x|)(1 + y²) is polynomial in y and nonsmooth in x; G = |x| solves it.
+    # By hand B = 1 + y² > 0 and -A/B = sign(x): the implicit field is the derivative of |x|
+    from selcalc import check_implicit_conservative
+    F = selcalc.parse("def F(x, y):\n    return (y - abs(x)) * (1 + y * y)")
+    G = selcalc.parse("def G(x):\n    return abs(x)")
+    v = check_implicit_conservative(F, G, selcalc.segment((-1,), (2,)))
+    assert v.holds is True and len(v.certificate["pieces"]) == 2
+    J = implicit_jacobian(F, (0,), (0,))
+    assert sorted(M[0, 0] for M in J.vertex_images) == [-1, 1]
+    # along a polynomial curve that crosses 0 twice: x(t) = (t - 1/4)(t - 3/4)... scaled
+    c = selcalc.polynomial_curve([(Fr(3, 16),), (-1,), (1,)])
+    assert check_implicit_conservative(F, G, c).holds is True
+
+
+@pytest.mark.parametrize("a, b", [((-1, -2), (1, 2)), ((1, -1), (-1, 1)), ((0, 0), (1, 1)),
+                                  ((2, -4), (-1, 2)), ((-1, 1), (1, -1))])
+def test_clarke_and_ad_jacobian_of_psi_conservative_along_curves_through_0(a, b):
+    from selcalc import check_conservative_jacobian
+    for field in ("clarke", "ad_outputs", "index_closure"):
+        assert check_conservative_jacobian(PSI, selcalc.segment(a, b), field).holds is True
+
+
+def test_check_conservative_jacobian_rows_against_difference_quotients():
+    # independent check of what the verdict certifies: on each piece, every AD Jacobian at
+    # a rational point times γ' equals the exact slope of P along the (affine) piece
+    P = selcalc.parse("def P(x, y):\n    return x + relu(y - x), max(x, y) - abs(y)")
+    curve = selcalc.segment((-1, -1), (1, 1))  # inside the tie set x = y of both outputs
+    v = selcalc.check_conservative_jacobian(P, curve, "ad_outputs")
+    assert v.holds is True and len(v.certificate["rows"]) == 2
+    for t1, t2 in ((Fr(1, 5), Fr(2, 5)), (Fr(3, 5), Fr(4, 5))):
+        slope = [(b - a) / (t2 - t1) for a, b in zip(P(*curve(t1)), P(*curve(t2)))]
+        for M in selcalc.ad_outputs(P, curve(t1)).points:
+            assert list(sympy.Matrix(2, 2, list(M)) * sympy.Matrix([2, 2])) == slope
+    row = selcalc.beyond.component(P, 1)
+    assert row.q == 1 and row(Fr(1, 2), Fr(1, 3)) == P(Fr(1, 2), Fr(1, 3))[1]
+    with pytest.raises(SelcalcError, match="field must be"):
+        selcalc.check_conservative_jacobian(P, curve, "selection")
