@@ -523,6 +523,7 @@ def check_conservative(P, curve, field="index_closure"):
     """
     if P.q != 1:
         raise SelcalcError("check_conservative is for scalar programs")
+    if P.continuity_gap() is not None: return P.continuity_verdict(f"conservativity along {curve!r}")  # noqa: E501,E701
     if P.piecewise_linear and len(curve.coeffs) <= 2 and isinstance(field, str):
         return _conservative_affine(P, curve, field)
     bp = breakpoints(P, curve)

@@ -85,6 +85,7 @@ def index_closure(P, x, max_patterns=4096):
     raises :class:`selcalc.PatternBudgetExceeded`.  Patterns whose ``f_σ`` is undefined at
     ``x`` (a log or division out of its domain) are skipped.
     """
+    P.require_continuity("index_closure")
     S = Selection(P)
     if len(S) > max_patterns:
         raise PatternBudgetExceeded(len(S), max_patterns)
@@ -224,6 +225,7 @@ def clarke(P, x, allow_unknown=False):
     decision.  If some decision is unknown: raises :class:`selcalc.Undecided`, or with
     ``allow_unknown=True`` returns :class:`ClarkeBounds`.
     """
+    P.require_continuity("clarke")
     counter = Counter()
     run, results = essential_patterns(P, x, counter)
     certain, unknown = {}, {}
@@ -266,6 +268,7 @@ def artificial_critical(P, x, field="ad_outputs"):
     D = ad_outputs(P, x) if field == "ad_outputs" else index_closure(P, x)
     in_d = D.contains_zero()
     claim = f"x = {tuple(str(v) for v in P.coerce_point(x))} is an artificial critical point"
+    if P.continuity_gap() is not None: return P.continuity_verdict(claim)  # noqa: E701
     if in_d.holds is False:
         return Verdict(False, claim, {"separator": in_d.certificate["separator"],
                                       "field": D}, reason=f"0 is not in conv({field})")
@@ -294,6 +297,7 @@ def artificial_critical_points(P, lo, hi):
     from .curves import breakpoints, segment
     if P.p != 1:
         raise SelcalcError("artificial_critical_points needs a one-input program")
+    P.require_continuity("artificial_critical_points")
     curve = segment((lo,), (hi,))
     bp = breakpoints(P, curve)
     if any(len(pats) > 1 for pats in bp.pieces):
