@@ -18,7 +18,7 @@ from ..primitives import (PRIMITIVES, clip_primitive, const_primitive, max_primi
 #: Largest integer exponent ``n`` accepted in ``a ** n`` (a larger power of a variable is
 #: refused, not expanded), and the largest size in bits of a folded constant power.
 MAX_EXPONENT = 4096
-MAX_POWER_BITS = 1 << 20
+MAX_POWER_BITS = 8192
 
 
 @dataclass(frozen=True)

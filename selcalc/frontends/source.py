@@ -8,6 +8,12 @@ and tuple literals with constant indexing; calls to the primitives and to other 
 defined in the same source (inlined; recursion is refused).  Anything else raises
 :class:`selcalc.ParseError` with its line and column.
 
+One ``if`` statement is one selection: all the variables and list items it may change go
+through one vector ``where`` sharing one piece index, and each branch works on its own
+copy of the lists (``docs/branches.md``).  Limits: ``|n| <= 4096`` in ``** n``, folded
+constant powers of at most 8192 bits, loops of at most 100,000 iterations; an expression
+too deep for Python's own parser is refused.
+
 >>> P = parse('''
 ... def relu2(t):
 ...     return relu(-t) + t
