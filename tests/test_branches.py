@@ -105,6 +105,28 @@ def f(x):
         assert P(x) == min(max(x, 0), 1)
 
 
+def test_an_if_that_swaps_is_a_sort():
+    # (a, b) = (x, y) if x >= y else (y, x) is (max, min): the sort of (x, y), one
+    # permutation for both outputs.  At the tie (1, 1) the two permutations give
+    # grad(2a - b) = (2, -1) or (-1, 2); "a = x, b = x" (gradient (1, 0)) is impossible.
+    P = parse("""
+def f(x, y):
+    if x >= y:
+        a = x
+        b = y
+    else:
+        a = y
+        b = x
+    return 2 * a - b
+""")
+    S = parse("def f(x, y):\n    s = sort(x, y)\n    return 2 * s[1] - s[0]")
+    for fn in (selcalc.ad_outputs, selcalc.clarke, selcalc.index_closure):
+        assert fn(P, (1, 1)) == fn(S, (1, 1)) == selcalc.ConvexSet([(2, -1), (-1, 2)])
+    curve = selcalc.segment((0, 1), (2, 1))
+    assert selcalc.breakpoints(P, curve).points == selcalc.breakpoints(S, curve).points \
+        == (Fraction(1, 2),)
+
+
 def test_dead_variables_of_an_if_do_not_make_it_discontinuous():
     # flag jumps at 0 but nothing reads it: the function is relu
     P = parse("""
@@ -170,6 +192,53 @@ def f(x):
 _NS = {"relu": lambda t: t if t > 0 else 0 * t, "abs": abs, "max": max, "min": min}
 
 
+class Dual:
+    """A value with its exact gradient (forward mode, by hand): runs the source as Python."""
+
+    def __init__(self, v, d):
+        self.v, self.d = Fraction(v), tuple(Fraction(c) for c in d)
+
+    @staticmethod
+    def lift(o, n):
+        return o if isinstance(o, Dual) else Dual(o, (0,) * n)
+
+    def __add__(self, o):
+        o = self.lift(o, len(self.d))
+        return Dual(self.v + o.v, [a + b for a, b in zip(self.d, o.d)])
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Dual(-self.v, [-a for a in self.d])
+
+    def __sub__(self, o):
+        return self + (-self.lift(o, len(self.d)))
+
+    def __rsub__(self, o):
+        return self.lift(o, len(self.d)) - self
+
+    def __mul__(self, o):
+        o = self.lift(o, len(self.d))
+        return Dual(self.v * o.v, [self.v * b + o.v * a for a, b in zip(self.d, o.d)])
+
+    __rmul__ = __mul__
+
+    def __abs__(self):
+        return self if self.v >= 0 else -self
+
+    def __gt__(self, o):
+        return self.v > self.lift(o, len(self.d)).v
+
+    def __ge__(self, o):
+        return self.v >= self.lift(o, len(self.d)).v
+
+    def __lt__(self, o):
+        return self.v < self.lift(o, len(self.d)).v
+
+    def __le__(self, o):
+        return self.v <= self.lift(o, len(self.d)).v
+
+
 def _run_python(src, point):
     ns = dict(_NS)
     exec(src, ns)  # noqa: S102 - our own generated test source
@@ -182,48 +251,72 @@ _EXPRS = ["{a} + {b}", "{a} - {b}", "{k} * {a}", "relu({a})", "abs({a} - {b})",
 
 @st.composite
 def list_programs(draw):
-    """Programs with a list, loops over it and if statements writing into it."""
-    lines, scalars, depth = [], ["x", "y"], 0
+    """Programs with a list, loops over it, nested if statements writing into it.
 
-    def expr():
-        shape = draw(st.sampled_from(_EXPRS))
-        return shape.format(a=draw(st.sampled_from(scalars)), b=draw(st.sampled_from(scalars)),
-                            k=draw(st.sampled_from(["2", "-1", "3"])))
-
+    An ``else`` branch is a copy of its ``then`` branch in which every right-hand side
+    adds a multiple of ``gap = lhs - rhs`` (computed before the ``if``): on the boundary
+    both branches run the same statements, so the program is continuous.
+    """
     n = draw(st.integers(2, 3))
-    lines.append(f"L = [{', '.join(draw(st.sampled_from(scalars)) for _ in range(n))}]")
-    for s in range(draw(st.integers(2, 6))):
-        kind = draw(st.sampled_from(["assign", "item", "loop", "if", "if"]))
-        ind = "    " * depth
-        if kind == "assign":
-            name = f"v{s}"
-            lines.append(f"{ind}{name} = {expr()}")
-            scalars.append(name)
-        elif kind == "item":
-            lines.append(f"{ind}L[{draw(st.integers(0, n - 1))}] = {expr()}")
-        elif kind == "loop":
-            lines.append(f"{ind}for i in range({n}):")
-            lines.append(f"{ind}    L[i] = relu(L[i] - {draw(st.sampled_from(scalars))})")
-            lines.append(f"{ind}    v{s} = L[i] + {draw(st.sampled_from(scalars))}")
-            scalars.append(f"v{s}")
-        else:
-            lhs, rhs = draw(st.sampled_from(scalars)), draw(st.sampled_from(scalars + ["L[0]"]))
-            if lhs == rhs:
-                continue
-            gap = f"g{s}"  # computed before the if: the branches cannot change it
-            lines.append(f"{ind}{gap} = {lhs} - {rhs}")
-            writes = []
-            for _ in range(draw(st.integers(1, 3))):
-                target = draw(st.sampled_from([f"L[{j}]" for j in range(n)] + scalars))
-                writes.append((target, expr(), draw(st.sampled_from(["2", "-1", "3"]))))
-            # the else branch differs by a multiple of the test: the program stays continuous
-            lines.append(f"{ind}if {lhs} >= {rhs}:")
-            lines.extend(f"{ind}    {t} = {e}" for t, e, _ in writes)
-            lines.append(f"{ind}else:")
-            lines.extend(f"{ind}    {t} = {e} + {c} * {gap}" for t, e, c in writes)
+    scalars, counter = ["x", "y"], [0]
+
+    def fresh(prefix):
+        counter[0] += 1
+        return f"{prefix}{counter[0]}"
+
+    def expr(extra_names=()):
+        names = scalars + list(extra_names)
+        return draw(st.sampled_from(_EXPRS)).format(
+            a=draw(st.sampled_from(names)), b=draw(st.sampled_from(names)),
+            k=draw(st.sampled_from(["2", "-1", "3"])))
+
+    def block(depth, size):
+        stmts = []
+        for _ in range(size):
+            kind = draw(st.sampled_from(["assign", "item", "loop", "if", "if"]
+                                        if depth < 2 else ["assign", "item"]))
+            if kind == "assign":
+                name = fresh("v")
+                stmts.append(("assign", name, expr()))
+                scalars.append(name)
+            elif kind == "item":
+                stmts.append(("assign", f"L[{draw(st.integers(0, n - 1))}]", expr()))
+            elif kind == "loop":
+                name = fresh("v")
+                body = [("assign", "L[i]", f"relu(L[i] - {draw(st.sampled_from(scalars))})"),
+                        ("assign", name, expr(["L[i]"]))]
+                stmts.append(("loop", n, body))
+                scalars.append(name)
+            else:
+                lhs = draw(st.sampled_from(scalars))
+                rhs = draw(st.sampled_from([v for v in scalars if v != lhs] + ["L[0]"]))
+                gap = fresh("g")
+                then = block(depth + 1, draw(st.integers(1, 3)))
+                stmts.append(("if", gap, lhs, rhs, then, draw(st.sampled_from(["2", "-1", "3"]))))
+        return stmts
+
+    def render(stmts, ind, extra):
+        out = []
+        for st_ in stmts:
+            if st_[0] == "assign":
+                out.append(f"{ind}{st_[1]} = {st_[2]}{extra}")
+            elif st_[0] == "loop":
+                out.append(f"{ind}for i in range({st_[1]}):")
+                out.extend(render(st_[2], ind + "    ", extra))
+            else:
+                _, gap, lhs, rhs, then, c = st_
+                out.append(f"{ind}{gap} = {lhs} - {rhs}")  # the true gap: stays continuous
+                out.append(f"{ind}if {lhs} >= {rhs}:")
+                out.extend(render(then, ind + "    ", extra))
+                out.append(f"{ind}else:")
+                out.extend(render(then, ind + "    ", f"{extra} + {c} * {gap}"))
+        return out
+
+    first = ", ".join(draw(st.sampled_from(scalars)) for _ in range(n))
+    stmts = block(0, draw(st.integers(2, 5)))
+    lines = [f"    L = [{first}]"] + render(stmts, "    ", "")
     ret = " + ".join([f"L[{j}]" for j in range(n)] + scalars[2:])
-    body = "".join(f"    {line}\n" for line in lines)
-    return f"def f(x, y):\n{body}    return {ret}\n"
+    return "def f(x, y):\n" + "\n".join(lines) + f"\n    return {ret}\n"
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -237,6 +330,9 @@ def test_parse_agrees_with_python_at_generic_points(src, seed):
         point = tuple(Fraction(rng.randint(-10**6, 10**6), rng.randint(1, 10**6) * 7 + 1)
                       for _ in range(2))
         assert Fraction(str(P(*point))) == _run_python(src, point), src
+        # no tie at a generic point: AD returns the derivative of the branch Python ran
+        dual = _run_python(src, (Dual(point[0], (1, 0)), Dual(point[1], (0, 1))))
+        assert tuple(Fraction(str(g)) for g in selcalc.grad(P, point)) == dual.d, src
 
 
 # ---------------------------------------------------------------- constants compared as numbers
