@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+import sympy
+
 from ..errors import ProgramError, SelcalcError, Undecided
 from ..numbers import exact, normalize, sign, to_sympy
 from ..primitives import (PRIMITIVES, clip_primitive, const_primitive, max_primitive,
@@ -131,7 +133,7 @@ class Builder:
         if op == "**":
             if not isinstance(b, Const) or not _is_integer(b.value):
                 raise CallError("** needs a constant integer exponent")
-            n = int(b.value)
+            n = constant_integer(b.value)
             if abs(n) > MAX_EXPONENT:
                 raise CallError(f"the exponent {_short(n)} is too large: ** accepts integer "
                                 f"exponents up to {MAX_EXPONENT} in absolute value")
@@ -333,12 +335,34 @@ def _const_power(base, n):
 
 
 def _short(v):
+    if isinstance(v, int) and v.bit_length() > 4000:
+        return f"<an integer of about {int(v.bit_length() * 0.30103)} digits>"
     text = str(v)
     return text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"
 
 
-def _is_integer(v):
+def constant_integer(value):
+    """The integer an exact constant equals (a certified equality), or None.
+
+    >>> import sympy
+    >>> constant_integer(Fraction(6, 3)), constant_integer(sympy.log(8) / sympy.log(2))
+    (2, 3)
+    >>> constant_integer(sympy.sqrt(2)) is None
+    True
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else None
     try:
-        return int(v) == v
-    except (TypeError, ValueError):
-        return False
+        expr = to_sympy(value)
+        n = int(sympy.floor(expr + sympy.Rational(1, 2)))
+        return n if sign(expr - n) == 0 else None
+    except (Undecided, TypeError, ValueError, ArithmeticError, sympy.SympifyError):
+        return None
+
+
+def _is_integer(v):
+    return constant_integer(v) is not None

@@ -34,7 +34,7 @@ from fractions import Fraction
 
 from ..errors import ParseError, SelcalcError
 from ..numbers import exact
-from .builder import CALLABLE, Builder, CallError, Const
+from .builder import CALLABLE, Builder, CallError, Const, constant_integer
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _CMPOPS = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "=="}
@@ -283,10 +283,12 @@ class _Parser:
         bounds = []
         for a in it.args:
             v = self._expr(a, env)
-            if not isinstance(v, Const) or int(v.value) != v.value:
-                raise _error(a, "data-dependent loop bound: range() needs constant integers",
-                             "loop bound")
-            bounds.append(int(v.value))
+            n = constant_integer(v.value) if isinstance(v, Const) else None
+            if n is None:
+                what = "a constant that is not an integer" if isinstance(v, Const) else \
+                    "data-dependent loop bound"
+                raise _error(a, f"{what}: range() needs constant integers", "loop bound")
+            bounds.append(n)
         if len(bounds) == 3 and bounds[2] == 0:
             raise _error(it, "range() step must not be zero", "loop bound")
         rng = range(*bounds)
@@ -360,10 +362,12 @@ class _Parser:
 
     def _index(self, sub, env):
         idx = self._expr(sub.slice, env)
-        if not isinstance(idx, Const) or int(idx.value) != idx.value:
-            raise _error(sub, "data-dependent index: only constant indexing is supported",
-                         "index")
-        return int(idx.value)
+        n = constant_integer(idx.value) if isinstance(idx, Const) else None
+        if n is None:
+            what = "an index that is not an integer" if isinstance(idx, Const) else \
+                "data-dependent index"
+            raise _error(sub, f"{what}: only constant integer indexing is supported", "index")
+        return n
 
     def _name(self, e, env):
         if e.id in env:
