@@ -25,6 +25,16 @@ from .errors import NotContinuous
 from .smt import NotPolynomial, condition, model_value, solver, to_z3
 
 MAX_CHECKED_PIECES = 24  # sort with r >= 5: continuous by construction, tested for r <= 4
+#: z3 resource units per continuity question: a counted limit (never a wall-clock
+#: timeout), so the same program gets the same verdict on an idle and on a busy machine
+CONTINUITY_RLIMIT = 5_000_000
+
+
+def _solver():
+    s = solver()
+    s.set("timeout", 2 ** 32 - 1)  # z3's default: no wall-clock limit
+    s.set("rlimit", CONTINUITY_RLIMIT)
+    return s
 
 
 def check_primitive(prim):
@@ -42,7 +52,7 @@ def check_primitive(prim):
         except NotPolynomial:
             prim.continuity_note = "pieces are not polynomial: continuity not machine-checked"
             continue
-        s = solver()
+        s = _solver()
         s.add(*conds)
         s.add(differ)
         if s.check() == z3.sat:
@@ -140,7 +150,7 @@ def _z3_check(P, k, env, cache):
                         for a, b in zip(first.values, second.values)])
     except NotPolynomial:
         return "non-polynomial"
-    s = solver(5000)
+    s = _solver()
     s.add(t == 0, differ)
     verdict = s.check()
     if verdict == z3.unsat:

@@ -105,6 +105,16 @@ def f(x):
         assert P(x) == min(max(x, 0), 1)
 
 
+def test_returns_in_both_branches_and_tuple_ifexp_share_one_choice():
+    # the Jacobian of (a, b) at 0 is [1; 1] (first branch) or [0; 0] (second), never mixed
+    expected = selcalc.ConvexSet([sympy.Matrix([[1], [1]]), sympy.Matrix([[0], [0]])])
+    P = parse("def f(x):\n    if x >= 0:\n        return x, x\n    return 0, 0")
+    Q = parse("def f(x):\n    a, b = (x, x) if x >= 0 else (0, 0)\n    return a, b")
+    for R in (P, Q):
+        S = selcalc.ad_outputs(R, 0)
+        assert len(S.points) == 2 and S == expected
+
+
 def test_an_if_that_swaps_is_a_sort():
     # (a, b) = (x, y) if x >= y else (y, x) is (max, min): the sort of (x, y), one
     # permutation for both outputs.  At the tie (1, 1) the two permutations give
