@@ -258,8 +258,8 @@ def _vanishes(expr):
 
 
 def _boundary_pattern(P, k, t, diffs, syms, rng):
-    from .numbers import sign
     from .errors import Undecided
+    from .numbers import sign
     if not t.free_symbols:
         try:
             if sign(t) != 0:
@@ -272,53 +272,71 @@ def _boundary_pattern(P, k, t, diffs, syms, rng):
         return f"the test {t} vanishes identically on a piece where the branches differ"
     if P.p == 1:
         return _roots_1d(P, k, t, syms[0])
-    for j, xj in enumerate(syms):
+    for xj in syms:
         c = sympy.diff(t, xj)
-        if c.free_symbols:
-            continue
         try:
-            if sign(c) == 0:
+            if c.free_symbols or sign(c) == 0:
                 continue
         except Undecided:
             continue
         solved = sympy.expand(xj - t / c)  # t = 0 exactly when xj = solved
         if all(_vanishes(d.xreplace({xj: solved})) for d in diffs):
             return None
+        break
+    _search_boundary(P, k, t, syms, rng)
+    return f"no proof that the branches agree on {t} = 0, and no disagreement among " \
+           f"the boundary points tried"
+
+
+def _search_boundary(P, k, t, syms, rng):
+    """Try exact points of ``{t = 0}``: rational values for all inputs but one, and the
+    exact roots in the last one; raise NotContinuous at a certified disagreement."""
+    for j, xj in enumerate(syms):
+        if not t.has(xj):
+            continue
         others = [v for v in syms if v is not xj]
         for _ in range(BOUNDARY_SAMPLES):
             assign = {v: sympy.Rational(rng.randint(-8, 8), rng.randint(1, 4)) for v in others}
-            point = [assign.get(v) for v in syms]
-            point[j] = solved.xreplace(assign)
-            if _check_point(P, k, tuple(point)) == "differ":
-                _disagreement(P, k, point)
-        return f"no proof that the branches agree on {t} = 0 (none of " \
-               f"{BOUNDARY_SAMPLES} boundary points disagreed)"
-    return f"the boundary {t} = 0 is not affine in an input with a constant coefficient"
+            roots = _exact_roots(t.xreplace(assign), xj)
+            if roots is None:
+                break  # this input does not give exact boundary points
+            for r in roots[:4]:
+                point = [assign.get(v) for v in syms]
+                point[j] = r
+                if _check_point(P, k, tuple(point)) == "differ":
+                    _disagreement(P, k, point)
+
+
+def _exact_roots(t, x):
+    """Every real zero of a one-variable ``t`` exactly (affine, or a rational function
+    with rational coefficients), or None."""
+    from .errors import Undecided
+    from .numbers import sign
+    c = sympy.diff(t, x)
+    try:
+        if not c.free_symbols and sign(c) != 0:
+            return [sympy.expand(x - t / c)]  # affine: one root
+    except Undecided:
+        pass
+    if t.free_symbols - {x} or not t.is_rational_function(x):
+        return None
+    num, _ = sympy.fraction(sympy.cancel(sympy.together(t)))
+    try:
+        poly = sympy.Poly(num, x)
+        if poly.domain.is_QQ or poly.domain.is_ZZ:
+            return list(dict.fromkeys(poly.real_roots()))  # exact and complete
+    except (sympy.PolynomialError, NotImplementedError):
+        pass
+    return None
 
 
 def _roots_1d(P, k, t, x):
     """One input: every zero of ``t`` is found exactly (rational or affine tests)."""
-    from .numbers import sign
-    from .errors import Undecided
-    roots = None
-    c = sympy.diff(t, x)
-    try:
-        if not c.free_symbols and sign(c) != 0:
-            roots = [sympy.expand(x - t / c)]  # affine: one root
-    except Undecided:
-        pass
-    if roots is None and t.is_rational_function(x):
-        num, _ = sympy.fraction(sympy.cancel(sympy.together(t)))
-        try:
-            poly = sympy.Poly(num, x)
-            if poly.domain.is_QQ or poly.domain.is_ZZ:
-                roots = poly.real_roots()  # exact and complete
-        except (sympy.PolynomialError, NotImplementedError):
-            roots = None
+    roots = _exact_roots(t, x)
     if roots is None:
         return f"the zeros of the test {t} cannot be listed exactly"
     unknown = False
-    for r in dict.fromkeys(roots):
+    for r in roots:
         verdict = _check_point(P, k, (r,))
         if verdict == "differ":
             _disagreement(P, k, (r,))

@@ -393,6 +393,14 @@ def test_two_input_affine_boundary():
     assert sympy.simplify(a - b) == 0 and sympy.exp(a) != sympy.exp(2 * b)
 
 
+@pytest.mark.parametrize("test", ["x * y - 1", "x * x + y * y - 1"])
+def test_curved_boundaries_are_searched_for_a_jump(test):
+    with pytest.raises(NotContinuous) as info:
+        parse(f"def f(x, y):\n    return exp(x) if {test} >= 0 else 0")
+    a, b = info.value.point  # an exact point of the boundary where exp(x) != 0
+    assert sympy.simplify(sympy.sympify(test, locals={"x": a, "y": b})) == 0
+
+
 def test_unproven_continuity_makes_set_valued_answers_unknown():
     # continuous (both branches are 2 at x = log 2) but the boundary is not listed exactly
     P = parse("def f(x):\n    return exp(x) if exp(x) - 2 >= 0 else 2")
