@@ -89,7 +89,10 @@ def parse(source: str, name: str | None = None):
     try:
         return _Parser(source, defs).program(name)
     except RecursionError:
-        raise ParseError(_TOO_DEEP, construct="size") from None
+        raise ParseError("the program is nested too deeply to be read (Python's recursion "
+                         "limit was reached, e.g. by a long chain of function calls); "
+                         "flatten it into statements or build it with selcalc.trace",
+                         construct="size") from None
 
 
 _TOO_DEEP = ("the source is nested too deeply for Python's own parser (e.g. one expression "
