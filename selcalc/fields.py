@@ -225,8 +225,8 @@ def clarke(P, x, allow_unknown=False):
     decision.  If some decision is unknown: raises :class:`selcalc.Undecided`, or with
     ``allow_unknown=True`` returns :class:`ClarkeBounds`.
     """
-    P.require_continuity("clarke")
     counter = Counter()
+    P.require_continuity("clarke")
     run, results = essential_patterns(P, x, counter)
     certain, unknown = {}, {}
     for sigma, dec in results:
@@ -265,10 +265,10 @@ def artificial_critical(P, x, field="ad_outputs"):
     """
     if P.q != 1:
         raise SelcalcError("artificial critical points are defined for scalar programs")
+    if P.continuity_gap() is not None: return P.continuity_verdict(f"{x} is an artificial critical point")  # noqa: E501,E701
     D = ad_outputs(P, x) if field == "ad_outputs" else index_closure(P, x)
     in_d = D.contains_zero()
     claim = f"x = {tuple(str(v) for v in P.coerce_point(x))} is an artificial critical point"
-    if P.continuity_gap() is not None: return P.continuity_verdict(claim)  # noqa: E701
     if in_d.holds is False:
         return Verdict(False, claim, {"separator": in_d.certificate["separator"],
                                       "field": D}, reason=f"0 is not in conv({field})")
