@@ -446,6 +446,7 @@ NAMES = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
     ("def f(x):\n    return 2**10**10", "exponent"),
     ("def f(x):\n    return x**10**10", "exponent"),
     ("def f(x):\n    return (3**100)**4000", "bits"),
+    ("def f(x):\n    c = 10**2000\n    return c * c * c + x", "bits"),
     ("def f(x):\n    a = [x]\n    a[2] = x\n    return a[0]", "out of range"),
 ])
 def test_front_end_refuses_with_a_location(src, match):

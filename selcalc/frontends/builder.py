@@ -18,7 +18,8 @@ from ..primitives import (PRIMITIVES, clip_primitive, const_primitive, max_primi
                           min_primitive, pow_primitive, sort_primitive, where_primitive)
 
 #: Largest integer exponent ``n`` accepted in ``a ** n`` (a larger power of a variable is
-#: refused, not expanded), and the largest size in bits of a folded constant power.
+#: refused, not expanded), and the largest size in bits of a folded rational constant
+#: (numerator or denominator; about 2,466 decimal digits).
 MAX_EXPONENT = 4096
 MAX_POWER_BITS = 8192
 
@@ -118,7 +119,7 @@ class Builder:
             vs = [v.value for v in values]
             piece_index = prim.active(vs)[0] if prim.branching else 0
             outs = prim.value(piece_index, vs)
-            outs = tuple(Const(normalize(o)) for o in outs)
+            outs = tuple(Const(_bounded(normalize(o))) for o in outs)
             return outs if prim.n_out > 1 else outs[0]
         prim, nodes, consts = _resolve(prim, values)
         first = None
@@ -318,6 +319,17 @@ def _resolve(prim, values):
     nodes = [v for v in values if not isinstance(v, Const)]
     consts = [values[i].value for i in fixed]
     return prim, nodes, consts
+
+
+def _bounded(value):
+    """A folded constant, refused when it is a rational of more than MAX_POWER_BITS bits."""
+    if isinstance(value, (int, Fraction)):
+        f = Fraction(value)
+        bits = max(f.numerator.bit_length(), f.denominator.bit_length())
+        if bits > MAX_POWER_BITS:
+            raise CallError(f"a folded constant would have {bits} bits, more than the limit "
+                            f"of {MAX_POWER_BITS}")
+    return value
 
 
 def _const_power(base, n):
