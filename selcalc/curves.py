@@ -555,6 +555,8 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
     if not isinstance(curve, Curve):
         raise SelcalcError(f"expected a curve (selcalc.segment or selcalc.polynomial_curve), "
                            f"got {type(curve).__name__}")
+    if P.continuity_gap() is not None:
+        return P.continuity_verdict(f"conservativity along {curve!r}")
     if P.piecewise_linear and len(curve.coeffs) <= 2 and isinstance(field, str):
         try:
             return _conservative_affine(P, curve, field, budget_)

@@ -89,6 +89,7 @@ def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
     raises :class:`selcalc.PatternBudgetExceeded`.  Patterns whose ``f_σ`` is undefined at
     ``x`` (a log or division out of its domain) are skipped.
     """
+    P.require_continuity("index_closure")
     S = Selection(P)
     if len(S) > max_patterns:
         raise PatternBudgetExceeded(len(S), max_patterns)
@@ -397,6 +398,7 @@ def clarke(P, x, allow_unknown=False, time_limit=None, max_cells=None, progress=
     {0}
     """
     counter = Counter()
+    P.require_continuity("clarke")
     b = Budget("clarke", time_limit, max_cells, progress, unit="cells", how="max_cells")
     stopped = None
     try:
@@ -504,6 +506,8 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
     """
     if P.q != 1:
         raise SelcalcError("artificial critical points are defined for scalar programs")
+    if P.continuity_gap() is not None:
+        return P.continuity_verdict(f"{x} is an artificial critical point")
     b = Budget("artificial_critical", time_limit, None, progress)
     D = ad_outputs(P, x, time_limit=b) if field == "ad_outputs" else \
         index_closure(P, x, time_limit=b)
@@ -556,6 +560,7 @@ def artificial_critical_points(P, lo, hi):
     from .curves import breakpoints, segment
     if P.p != 1:
         raise SelcalcError("artificial_critical_points needs a one-input program")
+    P.require_continuity("artificial_critical_points")
     curve = segment((lo,), (hi,))
     bp = breakpoints(P, curve)
     if any(len(pats) > 1 for pats in bp.pieces):

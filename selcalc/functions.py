@@ -90,11 +90,28 @@ def where(cond, a, b):
     Becomes a branching node whose pieces are ``a`` and ``b``; at a tie (``cond``'s two
     sides equal) the branch Python would run is the lowest piece.  The program must stay
     continuous: ``a`` and ``b`` must agree where the two sides are equal.
+
+    ``a`` and ``b`` may be tuples (or lists) of the same shape: the result is a tuple
+    whose entries share **one** choice (one vector selection, like ``sort``), as one
+    ``if`` statement assigning several variables.
+
+    >>> import selcalc
+    >>> P = selcalc.trace(lambda x: sum(selcalc.where(x >= 0, (x, x), (0, 0))))
+    >>> print(P)
+    program (p=1, q=1, m=4)
+      input x
+      x2, x3 = (x, x) if x >= 0 else (0, 0)
+      x4 = x2 + x3
+      return x4
     """
     if isinstance(cond, Comparison):
         builder = cond.builder
         lift = Tracer(builder, 0)._lift
-        return wrap(builder, builder.where(cond.lhs, cond.op, cond.rhs, lift(a), lift(b)))
+
+        def lift_all(v):
+            return type(v)(lift_all(u) for u in v) if isinstance(v, (tuple, list)) else lift(v)
+        return wrap(builder, builder.where(cond.lhs, cond.op, cond.rhs, lift_all(a),
+                                           lift_all(b)))
     if isinstance(cond, bool):
         return a if cond else b
     raise SelcalcError("where(cond, a, b) needs a comparison of traced values (x > 0) or a bool")

@@ -28,7 +28,7 @@ from functools import cached_property
 import networkx as nx
 import sympy
 
-from .errors import ProgramError
+from .errors import ProgramError, Undecided
 from .numbers import exact
 from .primitives import Primitive, lookup
 
@@ -49,6 +49,8 @@ class Program:
         self.input_names = tuple(input_names or (f"x{i}" for i in range(1, p + 1)))
         self.name, self.source = name, source
         self.warnings = []
+        #: "proved" / "unproven" once the branches are checked (see require_continuity)
+        self.continuity, self.continuity_reasons = None, []
         check_program(self)
 
     # ---------------------------------------------------------------- the paper's data
@@ -106,6 +108,43 @@ class Program:
             return self.input_names[k - 1]
         return f"x{k}"
 
+    # ---------------------------------------------------------------- continuity
+    def continuity_gap(self):
+        """None when the program is proved continuous, else the reason it is not.
+
+        Continuity is part of the definition of an elementary selection; ``where``
+        groups with exp-log branches may leave it unproven (no counterexample either).
+        """
+        if self.continuity is None:
+            from .continuity import check_branches
+            check_branches(self)
+        if self.continuity == "proved":
+            return None
+        return "; ".join(self.continuity_reasons) or "continuity was not checked"
+
+    def require_continuity(self, what="this answer"):
+        """Raise :class:`selcalc.Undecided` unless the program is proved continuous.
+
+        Set-valued answers (Clarke subgradient, index closure, artificial critical points,
+        conservativity) rest on continuity: without it they are unknown, not verdicts.
+
+        >>> import selcalc
+        >>> selcalc.parse("def f(x):\\n    return relu(x)").require_continuity("clarke")
+        """
+        gap = self.continuity_gap()
+        if gap is not None:
+            raise Undecided(f"{what} is unknown: the program is not proved continuous "
+                            f"({gap})")
+
+    def continuity_verdict(self, claim):
+        """An unknown :class:`selcalc.Verdict` for ``claim`` when continuity is unproven,
+        else None (the caller goes on)."""
+        from .verdict import Verdict
+        gap = self.continuity_gap()
+        if gap is None:
+            return None
+        return Verdict(None, claim, reason=f"the program is not proved continuous ({gap})")
+
     # ---------------------------------------------------------------- evaluation
     def __call__(self, *x):
         """Evaluate exactly (Algorithm 1); a tuple when ``q > 1``.
@@ -140,7 +179,7 @@ class Program:
             if prim.n_out > 1:
                 members = [j for j in range(k, self.m + 1) if self.groups[j] == self.groups[k]]
                 lhs = ", ".join(f"x{j}" for j in members)
-                lines.append(f"  {lhs} = {prim.name}({', '.join(args)})")
+                lines.append(f"  {lhs} = {_render(prim, args)}")
                 k = members[-1] + 1
                 continue
             lines.append(f"  x{k} = {_render(prim, args)}")
@@ -175,6 +214,14 @@ class Program:
             ``params[k]``: constants of a parametric primitive at node ``k``.
         """
         params = params or {}
+        for name, v in (("p", p), ("q", q)):
+            if not _is_int(v) or v < 0:
+                raise ProgramError(f"{name} must be a nonnegative integer, got {v!r}")
+        if not isinstance(pr, dict) or not isinstance(ops, dict) or \
+                not isinstance(params, dict):
+            raise ProgramError("pr, ops and params must be dicts keyed by node number")
+        if not all(_is_int(k) for k in list(pr) + list(ops)):
+            raise ProgramError("the keys of pr and ops must be integer node numbers")
         m = max(pr) if pr else p
         if set(pr) != set(range(p + 1, m + 1)) or set(ops) != set(pr):
             raise ProgramError(f"pr and ops must both have exactly the keys {p + 1}..{m}")
@@ -182,9 +229,14 @@ class Program:
         L_ops, L_args = [None] * n, [()] * n
         L_params, L_groups, L_outs = [()] * n, list(range(n)), [0] * n
         for k in range(p + 1, m + 1):
+            if not isinstance(pr[k], (tuple, list)) or not all(_is_int(j) for j in pr[k]):
+                raise ProgramError(f"node {k}: pr[{k}] must be a tuple of integer node "
+                                   f"numbers, got {pr[k]!r}")
             preds = tuple(int(j) for j in pr[k])
             op = ops[k]
             if isinstance(op, str):
+                if op in ("max", "min", "maximum", "minimum") and not preds:
+                    raise ProgramError(f"node {k}: {op} needs at least one argument")
                 try:
                     op = lookup(op, len(preds))
                 except KeyError:
@@ -200,6 +252,11 @@ class Program:
         from .continuity import check_branches
         check_branches(prog)
         return prog
+
+
+def _is_int(v):
+    import numbers
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
 def _const(c):
@@ -229,7 +286,11 @@ _INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
 def _render(prim, args):
     base = getattr(prim, "base", prim)
     if base.family == "where":
-        t, u, v = _place(prim, args)
+        t, *rest = _place(prim, args)
+        n = prim.n_out
+        u, v = ", ".join(rest[:n]), ", ".join(rest[n:])
+        if n > 1:
+            u, v = f"({u})", f"({v})"
         rel = ">=" if base.name == "where" else "=="
         return f"{u} if {t} {rel} 0 else {v}"
     if base.name in _INFIX and prim.arity + prim.n_params == 2:

@@ -10,10 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import ProgramError, SelcalcError
-from ..numbers import exact, to_sympy
+import sympy
+
+from ..errors import ProgramError, SelcalcError, Undecided
+from ..numbers import exact, normalize, sign, to_sympy
 from ..primitives import (PRIMITIVES, clip_primitive, const_primitive, max_primitive,
-                          min_primitive, pow_primitive, sort_primitive)
+                          min_primitive, pow_primitive, sort_primitive, where_primitive)
+
+#: Largest integer exponent ``n`` accepted in ``a ** n`` (a larger power of a variable is
+#: refused, not expanded), and the largest size in bits of a folded rational constant
+#: (numerator or denominator; about 2,466 decimal digits).
+MAX_EXPONENT = 4096
+MAX_POWER_BITS = 8192
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,9 @@ class Const:
     """An exact constant known while building."""
 
     value: object
+
+    def __deepcopy__(self, memo):
+        return self  # immutable
 
 
 class CallError(SelcalcError):
@@ -37,6 +48,37 @@ CALLABLE = UNARY[:-2] + ("max", "min", "clip", "leaky_relu", "sort")
 _WHERE = {">=": (False, False), ">": (True, True), "<=": (True, False), "<": (False, True)}
 
 
+def flatten(value):
+    """The leaves of a nested tuple / list structure, and its shape (for :func:`unflatten`).
+
+    >>> flatten((1, [2, 3]))
+    ([1, 2, 3], (<class 'tuple'>, (None, (<class 'list'>, (None, None)))))
+    """
+    if not isinstance(value, (tuple, list)):
+        return [value], None
+    leaves, shapes = [], []
+    for v in value:
+        sub, shape = flatten(v)
+        leaves.extend(sub)
+        shapes.append(shape)
+    return leaves, (type(value), tuple(shapes))
+
+
+def unflatten(shape, leaves):
+    """Rebuild a structure of ``shape`` from an iterator over its leaves."""
+    if shape is None:
+        return next(leaves)
+    kind, shapes = shape
+    return kind(unflatten(sh, leaves) for sh in shapes)
+
+
+def _certified_sign(value, what):
+    try:
+        return sign(value)
+    except Undecided as exc:
+        raise CallError(f"cannot decide the sign of {what} = {value}: {exc}") from None
+
+
 class Builder:
     """Accumulates nodes in evaluation order."""
 
@@ -44,6 +86,9 @@ class Builder:
         self.ops, self.args, self.params = [None], [()], [()]
         self.groups, self.outs = [0], [0]
         self.input_names = []
+        # head node of each vector where -> (eq, t, us, vs) as values, so that finish()
+        # can drop the outputs nobody reads (and the arguments only they needed)
+        self.where_values = {}
 
     @property
     def size(self):
@@ -74,14 +119,9 @@ class Builder:
             vs = [v.value for v in values]
             piece_index = prim.active(vs)[0] if prim.branching else 0
             outs = prim.value(piece_index, vs)
-            from ..numbers import normalize
-            outs = tuple(Const(normalize(o)) for o in outs)
+            outs = tuple(Const(_bounded(normalize(o))) for o in outs)
             return outs if prim.n_out > 1 else outs[0]
-        fixed = tuple(i for i, v in enumerate(values) if isinstance(v, Const))
-        if fixed:
-            prim = prim.fix(fixed)
-        nodes = [v for v in values if not isinstance(v, Const)]
-        consts = [values[i].value for i in fixed]
+        prim, nodes, consts = _resolve(prim, values)
         first = None
         results = []
         for out in range(prim.n_out):
@@ -94,9 +134,12 @@ class Builder:
         if op == "**":
             if not isinstance(b, Const) or not _is_integer(b.value):
                 raise CallError("** needs a constant integer exponent")
-            n = int(b.value)
+            n = constant_integer(b.value)
+            if abs(n) > MAX_EXPONENT:
+                raise CallError(f"the exponent {_short(n)} is too large: ** accepts integer "
+                                f"exponents up to {MAX_EXPONENT} in absolute value")
             if isinstance(a, Const):
-                return Const(exact(to_sympy(a.value) ** n))
+                return Const(exact(_const_power(a.value, n)))
             return self.apply(pow_primitive(n), [a])
         name = {"+": "add", "-": "sub", "*": "mul", "/": "div"}[op]
         # exact identities that need no node: x + 0, 0 + x, x - 0, x * 1, 1 * x, x / 1
@@ -106,34 +149,57 @@ class Builder:
         if isinstance(a, Const) and ((a.value == 0 and name == "add")
                                      or (a.value == 1 and name == "mul")):
             return b
-        if name == "div" and isinstance(b, Const) and b.value == 0:
-            raise CallError("division by the constant 0")
+        if name == "div" and isinstance(b, Const) and \
+                _certified_sign(b.value, "the divisor") == 0:
+            raise CallError(f"division by the constant {b.value}, which is 0")
         return self.apply(PRIMITIVES[name], [a, b])
 
     def neg(self, a):
         return self.apply(PRIMITIVES["neg"], [a])
 
     def where(self, lhs, op, rhs, if_true, if_false):
-        """``if_true if lhs OP rhs else if_false`` as a where node (ties as Python)."""
-        if op == "==":
-            t = self.binop("-", lhs, rhs)
-            return self._select(PRIMITIVES["where_eq"], t, if_true, if_false)
-        if op not in _WHERE:
-            raise CallError(f"comparison {op} is not supported (use < <= > >= ==)")
-        flip, swap = _WHERE[op]
-        t = self.binop("-", rhs, lhs) if flip else self.binop("-", lhs, rhs)
-        u, v = (if_false, if_true) if swap else (if_true, if_false)
-        return self._select(PRIMITIVES["where"], t, u, v)
+        """``if_true if lhs OP rhs else if_false`` as ONE branching node (ties as Python).
 
-    def _select(self, prim, t, u, v):
+        ``if_true`` and ``if_false`` are values or nested tuples / lists of values of the
+        same shape (the variables one ``if`` statement assigns): they become one vector
+        ``where`` whose outputs share one piece index, so every execution takes one
+        branch for all of them.  The result has the shape of ``if_true``.
+        """
+        if op not in _WHERE and op != "==":
+            raise CallError(f"comparison {op} is not supported (use < <= > >= ==)")
+        us, shape = flatten(if_true)
+        vs, other = flatten(if_false)
+        if shape != other:
+            raise CallError("the branches give values of different shapes")
+        if op == "==":
+            t, eq = self.binop("-", lhs, rhs), True
+        else:
+            flip, swap = _WHERE[op]
+            t, eq = self.binop("-", rhs, lhs) if flip else self.binop("-", lhs, rhs), False
+            if swap:
+                us, vs = vs, us
+        return unflatten(shape, iter(self._select(eq, t, us, vs)))
+
+    def _select(self, eq, t, us, vs):
+        """The leaves chosen by ``us if t >= 0 else vs`` (``t == 0`` when ``eq``)."""
         if isinstance(t, Const):  # the condition is known now: no branching node
-            if prim.name == "where_eq":
-                return u if t.value == 0 else v
-            from ..numbers import sign
-            return u if sign(t.value) >= 0 else v
-        if u == v:
-            return u
-        return self.apply(prim, [t, u, v])
+            s = _certified_sign(t.value, "the condition's left side minus its right side")
+            return us if (s == 0 if eq else s >= 0) else vs
+        differ = [i for i, (u, v) in enumerate(zip(us, vs)) if u != v]
+        out = list(us)
+        if not differ:
+            return out
+        prim = where_primitive(len(differ), eq)
+        picked = [t] + [us[i] for i in differ] + [vs[i] for i in differ]
+        results = self.apply(prim, picked)
+        if len(differ) == 1:
+            results = (results,)
+        else:
+            self.where_values[results[0]] = (eq, t, [us[i] for i in differ],
+                                             [vs[i] for i in differ])
+        for i, k in zip(differ, results):
+            out[i] = k
+        return out
 
     def call(self, name, values):
         """A named primitive call as written in source or with the traced functions."""
@@ -153,7 +219,7 @@ class Builder:
             x, lo, hi = values
             if not (isinstance(lo, Const) and isinstance(hi, Const)):
                 raise CallError("clip needs constant bounds lo and hi")
-            if not lo.value <= hi.value:
+            if _certified_sign(to_sympy(hi.value) - to_sympy(lo.value), "hi - lo") < 0:
                 raise CallError(f"clip needs lo <= hi, got lo={lo.value}, hi={hi.value}")
             return self.apply(clip_primitive(lo.value, hi.value), [x])
         if name == "leaky_relu":
@@ -182,25 +248,23 @@ class Builder:
         for i, o in enumerate(outputs):
             if isinstance(o, Const):
                 outputs[i] = self._push(const_primitive(o.value), (), (), None, 0)
-        live = set(range(1, p + 1))
-        stack = [o for o in outputs]
-        while stack:
-            k = stack.pop()
-            if k in live:
-                continue
-            live.add(k)
-            stack.extend(self.args[k])
+        live = self._live(p, outputs)
         order = sorted(live)
         new = {old: i for i, old in enumerate(order, start=1)}
         ops, args, params, groups, outs = [None], [()], [()], [0], [0]
-        group_map = {}
+        group_map, narrowed = {}, {}
         for old in order:
-            ops.append(self.ops[old])
-            args.append(tuple(new[j] for j in self.args[old]))
-            params.append(self.params[old])
             g = self.groups[old]
+            prim, pr, consts, out = self.ops[old], self.args[old], self.params[old], self.outs[old]
+            if g in self.where_values:
+                if g not in narrowed:
+                    narrowed[g] = self._narrow(g, live)
+                prim, pr, consts, out = narrowed[g][old]
+            ops.append(prim)
+            args.append(tuple(new[j] for j in pr))
+            params.append(consts)
             groups.append(group_map.setdefault(g, new[old]))
-            outs.append(self.outs[old])
+            outs.append(out)
         outputs = [new[o] for o in outputs]
         m = len(ops) - 1
         q = len(outputs)
@@ -216,9 +280,101 @@ class Builder:
         check_branches(prog)
         return prog
 
+    def _members(self, g):
+        return list(range(g, g + self.ops[g].n_out))
+
+    def _live(self, p, outputs):
+        """Nodes the outputs depend on (one reverse sweep; iterative).
+
+        An output of a vector ``where`` needs the test and its own two branches only.
+        """
+        live = set(range(1, p + 1)) | set(outputs)
+        for k in range(len(self.ops) - 1, p, -1):
+            if k not in live:
+                continue
+            rec = self.where_values.get(self.groups[k])
+            if rec is None:
+                live.update(self.args[k])
+                continue
+            _, t, us, vs = rec
+            o = self.outs[k]
+            live.update(v for v in (t, us[o], vs[o]) if not isinstance(v, Const))
+        return live
+
+    def _narrow(self, g, live):
+        """Old node -> (primitive, args, params, out) of a vector where cut to its live outputs."""
+        eq, t, us, vs = self.where_values[g]
+        kept = [k for k in self._members(g) if k in live]
+        outs = [self.outs[k] for k in kept]
+        prim = where_primitive(len(kept), eq)
+        prim, nodes, consts = _resolve(prim, [t] + [us[o] for o in outs] + [vs[o] for o in outs])
+        return {k: (prim, tuple(nodes), tuple(consts), i) for i, k in enumerate(kept)}
+
+
+def _resolve(prim, values):
+    """The primitive with its constant arguments turned into parameters, node args, consts."""
+    fixed = tuple(i for i, v in enumerate(values) if isinstance(v, Const))
+    if fixed:
+        prim = prim.fix(fixed)
+    nodes = [v for v in values if not isinstance(v, Const)]
+    consts = [values[i].value for i in fixed]
+    return prim, nodes, consts
+
+
+def _bounded(value):
+    """A folded constant, refused when it is a rational of more than MAX_POWER_BITS bits."""
+    if isinstance(value, (int, Fraction)):
+        f = Fraction(value)
+        bits = max(f.numerator.bit_length(), f.denominator.bit_length())
+        if bits > MAX_POWER_BITS:
+            raise CallError(f"a folded constant would have {bits} bits, more than the limit "
+                            f"of {MAX_POWER_BITS}")
+    return value
+
+
+def _const_power(base, n):
+    """``base ** n`` for a folded constant, refusing results past ``MAX_POWER_BITS``."""
+    value = exact(base)
+    if isinstance(value, (int, Fraction)):
+        f = Fraction(value)
+        bits = max(f.numerator.bit_length(), f.denominator.bit_length(), 1)
+        if f not in (0, 1, -1) and bits * abs(n) > MAX_POWER_BITS:
+            raise CallError(f"the constant {_short(base)} ** {n} would have about "
+                            f"{bits * abs(n)} bits, more than the limit of {MAX_POWER_BITS}")
+        if n < 0 and f == 0:
+            raise CallError("0 raised to a negative power")
+    return to_sympy(value) ** n
+
+
+def _short(v):
+    if isinstance(v, int) and v.bit_length() > 4000:
+        return f"<an integer of about {int(v.bit_length() * 0.30103)} digits>"
+    text = str(v)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} digits)"
+
+
+def constant_integer(value):
+    """The integer an exact constant equals (a certified equality), or None.
+
+    >>> import sympy
+    >>> constant_integer(Fraction(6, 3)), constant_integer(sympy.log(8) / sympy.log(2))
+    (2, 3)
+    >>> constant_integer(sympy.sqrt(2)) is None
+    True
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else None
+    try:
+        expr = to_sympy(value)
+        n = int(sympy.floor(expr + sympy.Rational(1, 2)))
+        return n if sign(expr - n) == 0 else None
+    except (Undecided, TypeError, ValueError, ArithmeticError, sympy.SympifyError):
+        return None
+
 
 def _is_integer(v):
-    try:
-        return int(v) == v
-    except (TypeError, ValueError):
-        return False
+    return constant_integer(v) is not None

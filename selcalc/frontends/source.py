@@ -8,6 +8,12 @@ and tuple literals with constant indexing; calls to the primitives and to other 
 defined in the same source (inlined; recursion is refused).  Anything else raises
 :class:`selcalc.ParseError` with its line and column.
 
+One ``if`` statement is one selection: all the variables and list items it may change go
+through one vector ``where`` sharing one piece index, and each branch works on its own
+copy of the lists (``docs/branches.md``).  Limits: ``|n| <= 4096`` in ``** n``, folded
+constant powers of at most 8192 bits, loops of at most 100,000 iterations; an expression
+too deep for Python's own parser is refused.
+
 >>> P = parse('''
 ... def relu2(t):
 ...     return relu(-t) + t
@@ -23,11 +29,12 @@ selcalc.errors.ParseError: line 2, column 5: while loops are not supported (unro
 from __future__ import annotations
 
 import ast
+import copy
 from fractions import Fraction
 
 from ..errors import ParseError, SelcalcError
 from ..numbers import exact
-from .builder import CALLABLE, Builder, CallError, Const
+from .builder import CALLABLE, Builder, CallError, Const, constant_integer
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _CMPOPS = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "=="}
@@ -55,11 +62,15 @@ def parse(source: str, name: str | None = None):
     Program
         Inputs are the parameters, outputs the returned value(s).
     """
+    if not isinstance(source, str):
+        raise ParseError(f"the source must be a str, not {type(source).__name__}")
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
         raise ParseError(f"invalid Python: {exc.msg}", exc.lineno, exc.offset,
                          "syntax") from None
+    except (RecursionError, MemoryError):
+        raise ParseError(_TOO_DEEP, construct="size") from None
     defs = {}
     for stmt in tree.body:
         if isinstance(stmt, ast.FunctionDef):
@@ -75,7 +86,18 @@ def parse(source: str, name: str | None = None):
         name = next(iter(defs))
     if name not in defs:
         raise ParseError(f"no function called {name!r}; found {', '.join(defs)}")
-    return _Parser(source, defs).program(name)
+    try:
+        return _Parser(source, defs).program(name)
+    except RecursionError:
+        raise ParseError("the program is nested too deeply to be read (Python's recursion "
+                         "limit was reached, e.g. by a long chain of function calls); "
+                         "flatten it into statements or build it with selcalc.trace",
+                         construct="size") from None
+
+
+_TOO_DEEP = ("the source is nested too deeply for Python's own parser (e.g. one expression "
+             "of thousands of terms, or deeply nested calls); split it into statements "
+             "(s = s + term, or a for loop) or build the program with selcalc.trace")
 
 
 def _is_docstring(stmt):
@@ -142,7 +164,7 @@ class _Parser:
         lhs, op, rhs = self._comparison(stmt.test, env)
         results = []
         for body in (stmt.body, stmt.orelse):
-            branch_env = dict(env)
+            branch_env = _copy_env(env)
             try:
                 self._block(list(body) + list(rest), branch_env)
             except _Return as ret:
@@ -199,37 +221,57 @@ class _Parser:
             idx = self._index(target, env)
             if not isinstance(seq, list):
                 raise _error(target, "item assignment only into a list")
+            if not -len(seq) <= idx < len(seq):
+                raise _error(target, f"index {idx} out of range (the list has {len(seq)} "
+                                     f"items)", "index")
             seq[idx] = value
             return
         raise _error(target, f"cannot assign to {type(target).__name__}")
 
     def _if(self, stmt, env):
+        """One if statement is ONE selection: every variable it may change (lists
+        included) goes through a single vector ``where`` with one shared piece index."""
         lhs, op, rhs = self._comparison(stmt.test, env)
         envs = []
         for body in (stmt.body, stmt.orelse):
-            branch_env = dict(env)
+            branch_env = _copy_env(env)  # each branch mutates its own lists
             self._block(body, branch_env)
             envs.append(branch_env)
-        for name in set(envs[0]) | set(envs[1]):
-            if name not in envs[0] or name not in envs[1]:
-                if name in env:
-                    continue
-                raise _error(stmt, f"variable {name!r} is assigned in only one branch of "
-                                   f"this if; give it a value before the if", "if")
-            a, b = envs[0][name], envs[1][name]
-            env[name] = self._merge(stmt, lhs, op, rhs, a, b)
+        names = list(dict.fromkeys(list(envs[0]) + list(envs[1])))  # deterministic order
+        unbound = _Unbound(stmt)
+        pairs = [(envs[0].get(n, unbound), envs[1].get(n, unbound)) for n in names]
+        merged = self._merge(stmt, lhs, op, rhs, *zip(*pairs)) if pairs else ()
+        for name, value in zip(names, merged):
+            env[name] = value
 
     def _merge(self, node, lhs, op, rhs, a, b):
-        if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
-            if not (isinstance(a, (tuple, list)) and isinstance(b, (tuple, list))
-                    and len(a) == len(b)):
-                raise _error(node, "the branches give values of different shapes")
-            merged = [self._merge(node, lhs, op, rhs, u, v) for u, v in zip(a, b)]
-            return tuple(merged) if isinstance(a, tuple) else merged
+        """``a if lhs OP rhs else b`` for two values of the same shape, as one selection.
+
+        Lists are matched by identity, so two names bound to one list stay one list.
+        """
+        us, vs, memo = [], [], {}
+
+        def pair(u, v):
+            if isinstance(u, _Unbound) or isinstance(v, _Unbound):
+                return ("unbound", u if isinstance(u, _Unbound) else v)
+            if isinstance(u, (tuple, list)) or isinstance(v, (tuple, list)):
+                if type(u) is not type(v) or len(u) != len(v):
+                    raise _error(node, "the branches give values of different shapes")
+                key = (id(u), id(v))
+                if key not in memo:
+                    memo[key] = (type(u), [])
+                    memo[key][1].extend(pair(x, y) for x, y in zip(u, v))
+                return memo[key]
+            us.append(u)
+            vs.append(v)
+            return len(us) - 1
+
+        template = pair(a, b)
         try:
-            return self.builder.where(lhs, op, rhs, a, b)
+            chosen = self.builder.where(lhs, op, rhs, tuple(us), tuple(vs))
         except CallError as exc:
             raise _error(node, str(exc)) from None
+        return _rebuild(template, chosen, {})
 
     def _for(self, stmt, env):
         if stmt.orelse:
@@ -244,13 +286,19 @@ class _Parser:
         bounds = []
         for a in it.args:
             v = self._expr(a, env)
-            if not isinstance(v, Const) or int(v.value) != v.value:
-                raise _error(a, "data-dependent loop bound: range() needs constant integers",
-                             "loop bound")
-            bounds.append(int(v.value))
+            n = constant_integer(v.value) if isinstance(v, Const) else None
+            if n is None:
+                what = "a constant that is not an integer" if isinstance(v, Const) else \
+                    "data-dependent loop bound"
+                raise _error(a, f"{what}: range() needs constant integers", "loop bound")
+            bounds.append(n)
+        if len(bounds) == 3 and bounds[2] == 0:
+            raise _error(it, "range() step must not be zero", "loop bound")
         rng = range(*bounds)
-        if len(rng) > _MAX_UNROLL:
-            raise _error(it, f"loop of {len(rng)} iterations exceeds {_MAX_UNROLL}")
+        size = (rng.stop - rng.start + rng.step - (1 if rng.step > 0 else -1)) // rng.step
+        if size > _MAX_UNROLL:
+            raise _error(it, f"a loop of {size} iterations exceeds the unrolling limit of "
+                             f"{_MAX_UNROLL}", "loop bound")
         for i in rng:
             self._assign(stmt.target, Const(i), env)
             self._block(stmt.body, env)
@@ -268,17 +316,29 @@ class _Parser:
         if isinstance(e, ast.Name):
             return self._name(e, env)
         if isinstance(e, ast.BinOp):
-            op = _BINOPS.get(type(e.op))
-            if op is None:
-                raise _error(e, f"operator {type(e.op).__name__} is not supported")
-            return self._binop(e, op, self._expr(e.left, env), self._expr(e.right, env))
+            spine = []  # a + b + c + ... is left-deep: walk it without recursion
+            while isinstance(e, ast.BinOp):
+                spine.append(e)
+                e = e.left
+            acc = self._expr(e, env)
+            for node in reversed(spine):
+                op = _BINOPS.get(type(node.op))
+                if op is None:
+                    raise _error(node, f"operator {type(node.op).__name__} is not supported")
+                acc = self._binop(node, op, acc, self._expr(node.right, env))
+            return acc
         if isinstance(e, ast.UnaryOp):
-            v = self._expr(e.operand, env)
-            if isinstance(e.op, ast.UAdd):
-                return v
-            if isinstance(e.op, ast.USub):
-                return self.builder.neg(v)
-            raise _error(e, f"unary {type(e.op).__name__} is not supported")
+            chain = []  # - - - x: also iterative
+            while isinstance(e, ast.UnaryOp):
+                chain.append(e)
+                e = e.operand
+            v = self._expr(e, env)
+            for node in reversed(chain):
+                if isinstance(node.op, ast.USub):
+                    v = self._neg(node, v)
+                elif not isinstance(node.op, ast.UAdd):
+                    raise _error(node, f"unary {type(node.op).__name__} is not supported")
+            return v
         if isinstance(e, ast.IfExp):
             lhs, op, rhs = self._comparison(e.test, env)
             return self._merge(e, lhs, op, rhs, self._expr(e.body, env),
@@ -305,15 +365,30 @@ class _Parser:
 
     def _index(self, sub, env):
         idx = self._expr(sub.slice, env)
-        if not isinstance(idx, Const) or int(idx.value) != idx.value:
-            raise _error(sub, "data-dependent index: only constant indexing is supported",
-                         "index")
-        return int(idx.value)
+        n = constant_integer(idx.value) if isinstance(idx, Const) else None
+        if n is None:
+            what = "an index that is not an integer" if isinstance(idx, Const) else \
+                "data-dependent index"
+            raise _error(sub, f"{what}: only constant integer indexing is supported", "index")
+        return n
 
     def _name(self, e, env):
         if e.id in env:
-            return env[e.id]
+            value = env[e.id]
+            if isinstance(value, _Unbound):
+                raise _error(e, f"variable {e.id!r} is assigned in only one branch of the "
+                                f"if at line {value.line}; give it a value before that if",
+                             "if")
+            return value
         raise _error(e, f"name {e.id!r} is not defined", "name")
+
+    def _neg(self, node, v):
+        if isinstance(v, (tuple, list)):
+            raise _error(node, "unary minus on a list or tuple is not supported")
+        try:
+            return self.builder.neg(v)
+        except CallError as exc:
+            raise _error(node, str(exc)) from None
 
     def _binop(self, node, op, a, b):
         if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)):
@@ -372,6 +447,38 @@ class _Parser:
         raise _error(e, f"call to unknown function {name!r} (supported: "
                         f"{', '.join(CALLABLE)}, and functions defined in the same source)",
                      "call")
+
+
+class _Unbound:
+    """A variable assigned in only one branch of an if: an error only if it is read."""
+
+    def __init__(self, stmt):
+        self.line = getattr(stmt, "lineno", None)
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def _copy_env(env):
+    """A copy of the environment in which every list is new (aliasing kept)."""
+    return copy.deepcopy(env)
+
+
+def _rebuild(template, chosen, memo):
+    """The merged value from a template of :meth:`_Parser._merge` and the chosen leaves."""
+    if isinstance(template, int):
+        return chosen[template]
+    kind, items = template
+    if kind == "unbound":
+        return items
+    if id(template) in memo:
+        return memo[id(template)]
+    if kind is list:
+        out = memo[id(template)] = []
+        out.extend(_rebuild(t, chosen, memo) for t in items)
+        return out
+    out = memo[id(template)] = kind(_rebuild(t, chosen, memo) for t in items)
+    return out
 
 
 def _returns(stmt):

@@ -84,6 +84,9 @@ class Tracer:
     def __neg__(self):
         return self._wrap(self.builder.neg(self.value))
 
+    def __abs__(self):
+        return self._wrap(self.builder.call("abs", [self.value]))
+
     def __pos__(self):
         return self
 
@@ -117,6 +120,12 @@ class Tracer:
     def __float__(self):
         raise TracerBoolError("a traced value has no float value while tracing")
 
+    def __index__(self):
+        raise TracerBoolError("a traced value has no integer value while tracing (loop "
+                              "bounds and indices must be Python numbers)")
+
+    __int__ = __index__
+
     def __repr__(self):
         return f"<Tracer node {self.value}>"
 
@@ -130,12 +139,16 @@ class Comparison:
         self.builder, self.lhs, self.op, self.rhs = builder, lhs, op, rhs
 
     def __bool__(self):
-        raise TracerBoolError(_BOOL_MESSAGE)
+        raise TracerBoolError(
+            f"a comparison of traced values ({self.op}) was used as a Python bool. The "
+            f"builtin max, min and sorted compare this way and cannot be traced: use "
+            f"selcalc.max, selcalc.min or selcalc.sort; for if / while / and / or use "
+            f"selcalc.where(cond, a, b)")
 
 
 def wrap(builder, v):
-    if isinstance(v, tuple):
-        return tuple(wrap(builder, u) for u in v)
+    if isinstance(v, (tuple, list)):
+        return type(v)(wrap(builder, u) for u in v)
     if isinstance(v, Const):
         return v.value
     return Tracer(builder, v)

@@ -92,6 +92,29 @@ def sort_primitive(r):
 
 
 @lru_cache(maxsize=None)
+def where_primitive(n, eq=False):
+    """One branch statement choosing ``n`` values at once: ``(u1..un) if t >= 0 else (v1..vn)``.
+
+    Arguments ``(t, u1..un, v1..vn)``; ``n`` outputs sharing **one** piece index, like
+    ``sort``: every execution takes one branch for all of them.  ``eq=True`` tests
+    ``t == 0`` instead.  ``n = 1`` is the scalar ``where`` / ``where_eq``.
+
+    >>> where_primitive(2).describe()
+    '[0] (a2, a3) if a1 >= 0; [1] (a4, a5) if a1 <= 0'
+    """
+    if n == 1:
+        return PRIMITIVES["where_eq" if eq else "where"]
+    args = arg_symbols(1 + 2 * n)
+    t, us, vs = args[0], args[1:n + 1], args[n + 1:]
+    if eq:
+        pieces = [piece(*us, eq=[t]), piece(*vs)]
+    else:
+        pieces = [piece(*us, ge=[t]), piece(*vs, le=[t])]
+    return Primitive("where_eq" if eq else "where", 1 + 2 * n, pieces, family="where",
+                     continuity="program", n_out=n)
+
+
+@lru_cache(maxsize=None)
 def clip_primitive(lo, hi):
     """``clip(x, lo, hi)`` with constant bounds ``lo <= hi``."""
     lo_s, hi_s = to_sympy(lo), to_sympy(hi)
