@@ -22,6 +22,9 @@ from .fields import (ClarkeBounds, ad_outputs, artificial_critical,
 from .errors import (DomainError, NotContinuous, ParseError, PatternBudgetExceeded,
                      ProgramError, SelcalcError, TracerBoolError, Undecided)
 from .frontends import parse, trace
+from .frontends.jax import from_jax
+from .frontends.torch import from_torch
+from .frontends.library import LibraryProgram, Origin
 from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
 from .interpreters.opcount import cost, cost_backward
@@ -43,4 +46,5 @@ __all__ = [
     "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
     "cost", "cost_backward",
+    "LibraryProgram", "Origin", "from_jax", "from_torch",
 ]

@@ -124,3 +124,26 @@ def lookup(name, arity):
     if prim is None:
         raise KeyError(name)
     return prim
+
+
+@lru_cache(maxsize=None)
+def affine_primitive(n_lin, n_bil):
+    """``c1*a1 + … + cn*an + a(n+1)*a(n+2) + … + c(n+1)``: a whole dot product in one node.
+
+    ``n_lin`` arguments times constant weights, ``n_bil`` products of two arguments, plus
+    a constant.  Tensor frontends lower a row of a matrix product or one output of a
+    convolution to one such node (instead of ``2n`` scalar nodes); its partials are the
+    weights and the other factors.
+
+    >>> P = affine_primitive(2, 1)
+    >>> P.value(0, (1, 2, 3, 4, 10, 100, 7))
+    (229,)
+    >>> P.partials(0, (1, 2, 3, 4, 10, 100, 7))
+    ((10, 100, 4, 3),)
+    """
+    args = arg_symbols(n_lin + 2 * n_bil)
+    coeffs = sympy.symbols(f"c1:{n_lin + 2}")
+    expr = sum((coeffs[i] * args[i] for i in range(n_lin)), coeffs[n_lin])
+    expr += sum(args[n_lin + 2 * j] * args[n_lin + 2 * j + 1] for j in range(n_bil))
+    return Primitive(f"dot[{n_lin},{n_bil}]", n_lin + 2 * n_bil, [piece(expr)],
+                     family="smooth", n_params=n_lin + 1)
