@@ -174,19 +174,19 @@ class TensorLowering:
         return out
 
     # ------------------------------------------------------------------ windows
-    def windows(self, x, kernel, stride, padding, dilation, ceil_mode, fn, note=None):
-        """Apply ``fn(list of entries in scan order, out_index)`` to every pooling window.
+    def windows(self, x, kernel, stride, padding, dilation, out_sizes, fn, note=None):
+        """Apply ``fn(list of entries in scan order)`` to every pooling window.
 
-        ``x`` has shape ``(..., *spatial)`` with ``len(kernel)`` spatial dimensions.
-        Entries in the padding are not part of a window (as the libraries' max pools).
+        ``x`` has shape ``(..., *spatial)`` with ``len(kernel)`` spatial dimensions;
+        ``padding[i]`` is the padding before dimension ``i``; ``out_sizes`` the number of
+        windows per dimension.  Entries in the padding are not part of a window (as in the
+        libraries' max pools, which pad with -inf).
         """
         x = _as_array(x)
         nsp = len(kernel)
-        lead, spatial = x.shape[:-nsp], x.shape[-nsp:]
-        outs = [pool_output_size(spatial[i], kernel[i], stride[i], padding[i], dilation[i],
-                                 ceil_mode) for i in range(nsp)]
-        out = np.empty(lead + tuple(outs), dtype=object)
-        for o in np.ndindex(*outs):
+        lead, spatial = x.shape[:x.ndim - nsp], x.shape[x.ndim - nsp:]
+        out = np.empty(lead + tuple(out_sizes), dtype=object)
+        for o in np.ndindex(*out_sizes):
             starts = [o[i] * stride[i] - padding[i] for i in range(nsp)]
             ranges = [[s + dilation[i] * j for j in range(kernel[i])
                        if 0 <= s + dilation[i] * j < spatial[i]]

@@ -43,7 +43,7 @@ from ..numbers import exact
 from ..primitives import PRIMITIVES
 from .builder import Builder, Const
 from .library import Origin, finish_program, origin_from_stack, unsupported
-from .tensors import TensorLowering, is_const
+from .tensors import TensorLowering, is_const, pool_output_size
 
 WRT = ("inputs", "parameters", "both")
 
@@ -210,8 +210,10 @@ class _TorchLowering(TensorLowering):
             self.b.note = Origin(base.op, base.function, base.file, base.line, base.code,
                                  f"window {tuple(index[-n:])}")
 
-        out = self.windows(x, list(kernel), stride, _ints(padding, n), _ints(dilation, n),
-                           ceil_mode, fn, note)
+        padding, dilation = _ints(padding, n), _ints(dilation, n)
+        sizes = [pool_output_size(x.shape[x.ndim - n + i], kernel[i], stride[i], padding[i],
+                                  dilation[i], ceil_mode) for i in range(n)]
+        out = self.windows(x, list(kernel), stride, padding, dilation, sizes, fn, note)
         self.b.note = base
         return out, _Indices("max_pool")
 

@@ -55,6 +55,7 @@ RULES = {
             "amax": "mean", "amin": "mean",        # even split over all maximal entries
             "max_dim": "first", "min_dim": "first",  # the whole derivative to the first index
             "max_pool": "first",                   # max_pool1d/2d: first maximal in the window
+            "max_all": "mean", "min_all": "mean",  # torch.max(x) without dim: even split
             "sort": "first",
         },
     },
@@ -64,6 +65,7 @@ RULES = {
             "relu6": CONSTANT_FIRST,
             "max": "mean", "min": "mean",          # lax.max / lax.min: 1/2-1/2
             "reduce_max": "mean", "reduce_min": "mean",
+            "reduce_window_max": "first",          # lax.reduce_window max pooling
             "clip": clip_of_two_means, "sort": "first",
         },
     },
