@@ -25,6 +25,7 @@ from .frontends import parse, trace
 from .frontends.jax import from_jax
 from .frontends.torch import from_torch
 from .frontends.library import LibraryProgram, Origin
+from .libraries.audit import audit
 from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
 from .interpreters.opcount import cost, cost_backward
@@ -46,5 +47,5 @@ __all__ = [
     "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
     "cost", "cost_backward",
-    "LibraryProgram", "Origin", "from_jax", "from_torch",
+    "LibraryProgram", "Origin", "audit", "from_jax", "from_torch",
 ]

@@ -22,6 +22,7 @@ EPILOG = """examples:
   selcalc casebook                            run and render the casebook
   selcalc prove lemma1 --p 2 --m 12           Lemma 1 (forward = backward) symbolically
   selcalc theorems                            the theorem regression over the casebook
+  selcalc audit torch                         the installed torch's rules at every kink
 """
 
 
@@ -89,6 +90,20 @@ def cmd_theorems(args):
     return theorems_main(args.extra)
 
 
+def cmd_audit(args):
+    from .libraries.audit import render, to_json
+    from .libraries.audit import audit as run_audit
+    try:
+        rows = run_audit(args.library, args.preset)
+    except SelcalcError as exc:
+        if args.json:
+            print(json.dumps({"error": str(exc)}), file=sys.stderr)
+            return 2
+        raise
+    print(to_json(rows) if args.json else render(rows))
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="selcalc", description="Exact answers to what automatic differentiation "
@@ -124,6 +139,14 @@ def build_parser():
     th = sub.add_parser("theorems", help="theorem regression over the casebook "
                         "(options: --case NAME, --theorem KEY, --quick)")
     th.set_defaults(func=cmd_theorems)
+
+    au = sub.add_parser("audit", help="measure an installed AD library at every kink of "
+                        "its ops and compare with selcalc's preset")
+    au.add_argument("library", choices=["torch", "jax", "tensorflow"])
+    au.add_argument("--preset", help="compare with this preset (default: the installed "
+                    "version's)")
+    au.add_argument("--json", action="store_true", help="machine-readable output")
+    au.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -117,11 +117,17 @@ def library_convention(library, version):
     (:mod:`selcalc.libraries.table`).
     """
     ops = RULES[library][version]
-    rules = {family(library, op): rule for op, rule in ops.items()}
-    rules.update({gen: ops[op] for gen, op in GENERIC[library].items() if op in ops})
+    by_family = {family(library, op): rule for op, rule in ops.items()}
+    by_family.update({gen: ops[op] for gen, op in GENERIC[library].items() if op in ops})
+    rules, forward = {}, {}
+    for fam, rule in by_family.items():
+        if isinstance(rule, dict):  # the library's two modes disagree
+            rules[fam], forward[fam] = rule["backward"], rule["forward"]
+        else:
+            rules[fam] = rule
     name = f"{PRESET_NAMES[library]}@{version}"
-    return Convention(name, rules=rules, description=f"{DESCRIPTIONS[library]} "
-                      f"(measured on {library} {version})")
+    return Convention(name, rules=rules, forward_rules=forward,
+                      description=f"{DESCRIPTIONS[library]} (measured on {library} {version})")
 
 
 def _presets():

@@ -31,7 +31,7 @@ from ..libraries.table import family
 from ..primitives import PRIMITIVES
 from .builder import Builder, Const
 from .library import Origin, finish_program, unsupported
-from .tensors import TensorLowering, is_const
+from .tensors import TensorLowering, is_const, keep_arrays
 
 _CMP = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "=="}
 _CUSTOM = {"relu": lambda L, x: L.map(relabel("relu", family("jax", "relu")), x),
@@ -302,7 +302,7 @@ def from_jax(fn, *example_args):
         if rule is None:
             raise unsupported("jax", name, here, sorted(rules))
         try:
-            return rule(ins, params)
+            return keep_arrays(rule(ins, params))
         except SelcalcError as exc:
             if getattr(exc, "origin", None) is not None:
                 raise

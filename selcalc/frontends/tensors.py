@@ -23,7 +23,6 @@ selection of the paper); only the granularity of the smooth nodes changes.
 from __future__ import annotations
 
 import itertools
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -256,5 +255,13 @@ def _result(r):
     return out
 
 
-def flat_size(shape):
-    return math.prod(shape)
+def keep_arrays(out, *other):
+    """numpy indexing returns a bare entry for a single element: keep it a 0-d array.
+
+    (A bare ``int`` entry is a node number; it must never be read as a number.)
+    """
+    if isinstance(out, (tuple, list)):
+        return type(out)(keep_arrays(o, *other) for o in out)
+    if isinstance(out, (np.ndarray, *other)):
+        return out
+    return _result(out)

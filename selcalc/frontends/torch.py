@@ -43,7 +43,7 @@ from ..numbers import exact
 from ..primitives import PRIMITIVES
 from .builder import Builder, Const
 from .library import Origin, finish_program, origin_from_stack, unsupported
-from .tensors import TensorLowering, is_const, pool_output_size
+from .tensors import TensorLowering, is_const, keep_arrays, pool_output_size
 
 WRT = ("inputs", "parameters", "both")
 
@@ -278,7 +278,7 @@ def _shape_ops():
         "permute": lambda x, dims: np.transpose(x, dims),
         "unsqueeze": lambda x, d: np.expand_dims(x, d % (x.ndim + 1)),
         "squeeze": squeeze, "slice": slice_, "expand": expand,
-        "select": lambda x, dim, i: np.take(x, i, axis=dim),
+        "select": lambda x, dim, i: x[(slice(None),) * (dim % x.ndim) + (i,)],
         "cat": lambda xs, dim=0: np.concatenate([np.atleast_1d(x) for x in xs], axis=dim),
         "stack": lambda xs, dim=0: np.stack(xs, axis=dim),
         "unbind": lambda x, dim=0: tuple(np.moveaxis(x, dim, 0)),
@@ -289,6 +289,9 @@ def _shape_ops():
         "flatten": lambda x, s=0, e=-1: x.reshape(
             x.shape[:s % x.ndim] + (-1,) + x.shape[e % x.ndim + 1:]),
     }
+
+
+SHAPE_OPS = tuple(_shape_ops())
 
 
 def _ops(L):
@@ -305,6 +308,8 @@ def _ops(L):
         "leaky_relu": L.leaky_relu, "softplus": L.softplus,
         "maximum": lambda a, b: L.map(relabel("maximum", _fam("maximum")), a, b),
         "minimum": lambda a, b: L.map(relabel("minimum", _fam("minimum")), a, b),
+        "fmax": lambda a, b: L.map(relabel("maximum", _fam("fmax")), a, b),
+        "fmin": lambda a, b: L.map(relabel("minimum", _fam("fmin")), a, b),
         "amax": lambda x, dim=(), keepdim=False: L.extreme("amax", True, x, dim, keepdim),
         "amin": lambda x, dim=(), keepdim=False: L.extreme("amin", False, x, dim, keepdim),
         "max": lambda x, dim=None, keepdim=False: (
@@ -443,11 +448,15 @@ def from_torch(fn, *example_args, wrt="inputs"):
                               f"selcalc decides; write sqrt(sum(x*x)) for points away from "
                               f"0, or the squared norm)", origin, sorted(ops))
         lower = ops.get(name)
-        if lower is None or _uses_indices(args):
+        used = _uses_indices(args)
+        if used and name in SHAPE_OPS:  # reshaping integer indices: still not a value
+            env[node] = _Indices(used)
+            continue
+        if lower is None or used:
             what = f"the indices returned by {_uses_indices(args)}" if lower else name
             raise unsupported("torch", what, origin, sorted(ops))
         try:
-            env[node] = lower(*args, **kwargs)
+            env[node] = keep_arrays(lower(*args, **kwargs), _Indices)
         except SelcalcError as exc:
             if getattr(exc, "origin", None) is not None:
                 raise

@@ -7,6 +7,9 @@ primitive is fixed by :mod:`selcalc.libraries.ops` (left of a kink to its right;
 reduction elements in the library's scan order), so ``("prefer", (0, 2, 1))`` on a clamp
 means "at either bound take the constant piece": derivative 0.
 
+A rule may be ``{"backward": rule, "forward": rule}`` where the library's two modes
+disagree (torch 2.13 ``fmax``).
+
 ``GENERIC[library]`` says which op of the library selcalc's generic primitive families
 (``relu``, ``clip``, ``max`` ... of :func:`selcalc.parse` programs) stand for, so the
 presets ``"pytorch@2.13"`` etc. also cover programs written in selcalc's own language.
@@ -44,20 +47,27 @@ def clip_of_two_means(active):
 
 PRESET_NAMES = {"torch": "pytorch", "jax": "jax", "tensorflow": "tensorflow"}
 
+_TORCH_2_13 = {
+    "relu": "first", "abs": "mean", "leaky_relu": "first",
+    "hardtanh": CONSTANT_FIRST,            # F.relu6 and F.hardtanh: 0 at both bounds
+    "clamp": IDENTITY_FIRST,               # torch.clamp: 1 at a bound
+    "clamp_min": SECOND_FIRST, "clamp_max": ("prefer", (0, 1)),
+    "maximum": "mean", "minimum": "mean",  # ties split 1/2-1/2
+    "amax": "mean", "amin": "mean",        # even split over all maximal entries
+    "max_dim": "first", "min_dim": "first",  # the whole derivative to the first index
+    "max_pool": "first",                   # max_pool1d/2d: first maximal in the window
+    "max_all": "mean", "min_all": "mean",  # torch.max(x) without dim: even split
+    "fmax": {"backward": "first", "forward": "last"},  # the modes disagree
+    "fmin": "first",
+    "sort": "first",
+}
+
 RULES = {
     "torch": {
-        "2.13": {
-            "relu": "first", "abs": "mean", "leaky_relu": "first",
-            "hardtanh": CONSTANT_FIRST,            # F.relu6 and F.hardtanh: 0 at both bounds
-            "clamp": IDENTITY_FIRST,               # torch.clamp: 1 at a bound
-            "clamp_min": SECOND_FIRST, "clamp_max": ("prefer", (0, 1)),
-            "maximum": "mean", "minimum": "mean",  # ties split 1/2-1/2
-            "amax": "mean", "amin": "mean",        # even split over all maximal entries
-            "max_dim": "first", "min_dim": "first",  # the whole derivative to the first index
-            "max_pool": "first",                   # max_pool1d/2d: first maximal in the window
-            "max_all": "mean", "min_all": "mean",  # torch.max(x) without dim: even split
-            "sort": "first",
-        },
+        "2.13": _TORCH_2_13,
+        # measured on torch 2.14.1: clamp at a bound now gives 0, fmax / fmin split ties
+        "2.14": {**_TORCH_2_13, "clamp": CONSTANT_FIRST, "clamp_min": "first",
+                 "clamp_max": SECOND_FIRST, "fmax": "mean", "fmin": "mean"},
     },
     "jax": {
         "0.10": {
