@@ -7,7 +7,10 @@ number of program nodes and of scalar multiply-adds, and the ratio of the exact 
 the same run (best of several runs each; torch on one thread).  Weights and inputs are dyadic, so the two gradients are also compared
 exactly.  Timings depend on the machine's load: compare the ratios, not the seconds.
 
-Run: ``PYTHONPATH=. python bench/bench_models.py [--sizes 8,28]``
+With ``--scan N`` it also scans N of scikit-learn's bundled digits with ``selcalc.scan``
+in 1 and 2 worker processes (images per second).
+
+Run: ``PYTHONPATH=. python bench/bench_models.py [--sizes 8,28] [--scan 1000]``
 """
 
 from __future__ import annotations
@@ -102,13 +105,46 @@ def run(size, repeats=50):
     return ratio, same
 
 
+class DigitsCNN(nn.Module):
+    """A small CNN for the 8x8 digits (module level, so worker processes can unpickle it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.fc = nn.Linear(4 * 4 * 4, 10)
+
+    def forward(self, x):
+        h = F.max_pool2d(F.relu(self.conv(x)), 2)
+        y = self.fc(h.flatten(1))
+        return F.relu(y - y[:, :1] + 1).sum()
+
+
+def scan_digits(n, workers_list=(1, 2)):
+    """``selcalc.scan`` over ``n`` bundled digits images: images per second per worker count."""
+    from sklearn.datasets import load_digits
+    from selcalc.libraries.scan import summary
+    model = DigitsCNN().double()
+    dyadic_(model, random.Random(0))
+    images = [torch.tensor(im / 16.0, dtype=torch.float64).reshape(1, 1, 8, 8)
+              for im in load_digits().images[:n]]
+    for workers in workers_list:
+        t0 = time.perf_counter()
+        rows = selcalc.scan(model, images, workers=workers, progress=False)
+        dt = time.perf_counter() - t0
+        print(f"scan {n} digits, {workers} worker(s): {dt:.1f} s, {n / dt:.1f} images/s")
+    print(f"  {summary(rows)}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="8,28")
+    parser.add_argument("--scan", type=int, default=0, help="also scan this many digits")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in (int(s) for s in args.sizes.split(",") if s):
         run(size)
+    if args.scan:
+        scan_digits(args.scan)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from .frontends.jax import from_jax
 from .frontends.torch import from_torch
 from .frontends.library import LibraryProgram, Origin
 from .libraries.audit import audit
+from .libraries.scan import scan
 from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
 from .interpreters.opcount import cost, cost_backward
@@ -47,5 +48,5 @@ __all__ = [
     "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
     "cost", "cost_backward",
-    "LibraryProgram", "Origin", "audit", "from_jax", "from_torch",
+    "LibraryProgram", "Origin", "audit", "from_jax", "from_torch", "scan",
 ]
