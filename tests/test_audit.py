@@ -51,3 +51,11 @@ def test_cli_audit_json_and_errors(capsys):
     assert '"verdict": "selection"' in out and '"match": false' not in out
     assert main(["audit", "tensorflow", "--preset", "nope", "--json"]) == 2
     assert '"error"' in capsys.readouterr().err
+
+
+def test_docs_tables_are_the_rule_table():
+    from pathlib import Path
+    from selcalc.libraries.table import markdown
+    text = (Path(__file__).parent.parent / "docs" / "models.md").read_text()
+    for library in ("torch", "jax", "tensorflow"):
+        assert markdown(library) in text, library

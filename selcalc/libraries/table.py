@@ -129,3 +129,47 @@ def newest(library):
 def family(library, op):
     """The primitive family of ``op`` of ``library`` in imported programs."""
     return f"{library}.{op}"
+
+
+_MEANING = {  # (op, rule) -> what the derivative is, where the generic words are unclear
+    ("clamp_min", SECOND_FIRST): "1 at the bound", ("clamp_min", "first"): "0 at the bound",
+    ("clamp_max", ("prefer", (0, 1))): "1 at the bound",
+    ("clamp_max", SECOND_FIRST): "0 at the bound",
+    ("relu", "first"): "0 at 0", ("abs", SECOND_FIRST): "1 at 0", ("abs", "mean"): "0 at 0",
+    ("leaky_relu", "first"): "the negative slope at 0", ("leaky_relu", SECOND_FIRST): "1 at 0",
+    ("max_pool", "first"): "first maximal entry of the window",
+    ("reduce_window_max", "first"): "first maximal entry of the window",
+    ("max_dim", "first"): "first maximal index", ("min_dim", "first"): "first minimal index",
+}
+
+
+def describe_rule(rule, op=None):
+    """A rule in words (for the docs' tables).
+
+    >>> describe_rule(CONSTANT_FIRST), describe_rule({"backward": "first", "forward": "last"})
+    ('0 at a bound', 'reverse: first tied piece; forward: last tied piece')
+    """
+    if isinstance(rule, dict):
+        return (f"reverse: {describe_rule(rule['backward'], op)}; "
+                f"forward: {describe_rule(rule['forward'], op)}")
+    if not callable(rule) and (op, rule) in _MEANING:
+        return _MEANING[op, rule]
+    words = {"first": "first tied piece", "last": "last tied piece", "mean": "even split",
+             IDENTITY_FIRST: "1 at a bound", CONSTANT_FIRST: "0 at a bound",
+             SECOND_FIRST: "right piece", ("prefer", (0, 1)): "left piece"}
+    if callable(rule):
+        return "1/2 at a bound, 1/4 when lo == hi"
+    return words.get(rule, str(rule))
+
+
+def markdown(library):
+    """The measured rules of ``library`` as a Markdown table, one column per version."""
+    versions = measured_versions(library)
+    ops = sorted({op for v in versions for op in RULES[library][v]})
+    lines = ["| op | " + " | ".join(f"{library} {v}" for v in versions) + " |",
+             "|---|" + "---|" * len(versions)]
+    for op in ops:
+        cells = [describe_rule(RULES[library][v][op], op) if op in RULES[library][v] else "—"
+                 for v in versions]
+        lines.append(f"| `{op}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
