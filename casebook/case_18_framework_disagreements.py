@@ -38,7 +38,8 @@ def min3(a, b, c):
     return min(a, b, c)
 '''
 
-LIBRARIES = {"torch": "pytorch", "jax": "jax", "tensorflow": "tensorflow"}
+# the presets of the measured versions below (plain "pytorch" is the newest measured torch)
+LIBRARIES = {"torch": "pytorch@2.13", "jax": "jax@0.10", "tensorflow": "tensorflow@2.21"}
 H, T = Fraction(1, 2), Fraction(1, 3)
 
 # (measurement key, program, point) -> measured derivative per library, copied from the

@@ -26,6 +26,11 @@ from .errors import (DomainError, InputError, NotContinuous, ParseError, Pattern
                      ProgramError, SelcalcError, TimeLimitExceeded, TracerBoolError,
                      Undecided)
 from .frontends import parse, trace
+from .frontends.jax import from_jax
+from .frontends.torch import from_torch
+from .frontends.library import LibraryProgram, Origin
+from .libraries.audit import audit
+from .libraries.scan import scan
 from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
 from .interpreters.opcount import cost, cost_backward
@@ -58,4 +63,5 @@ __all__ = [
     "InputError", "decimal",
     "TimeLimitExceeded", "ClarkeElement", "clarke_element",
     "directional_derivative", "directional_derivatives",
+    "LibraryProgram", "Origin", "audit", "from_jax", "from_torch", "scan",
 ]

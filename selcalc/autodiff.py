@@ -23,27 +23,34 @@ from .numbers import canonical
 MODES = ("forward", "backward")
 
 
-def jacobian_rows(P, x, convention="selection", mode="backward", pattern=None, run=None):
+def jacobian_rows(P, x, convention=None, mode="backward", pattern=None, run=None):
     """The Jacobian as exact rows of ``int`` / ``Fraction`` / sympy values (internal form)."""
     if mode not in MODES:
         raise SelcalcError(f"mode must be 'forward' or 'backward', not {mode!r}")
-    conv = get_convention(convention)
+    conv = get_convention(default_convention(P) if convention is None else convention)
     if run is None:
         run = evaluate(P, x, pattern=pattern)
     d = local_partials(P, run, conv, mode, pattern)
     return forward_jacobian(P, d) if mode == "forward" else backward_jacobian(P, d)
 
 
-def jacobian(P, x, convention="selection", mode="backward"):
+def default_convention(P):
+    """The program's own preset (an imported program's library version), else "selection"."""
+    return getattr(P, "default_convention", None) or "selection"
+
+
+def jacobian(P, x, convention=None, mode="backward"):
     """The q×p Jacobian that AD returns at ``x`` (a sympy Matrix, exact entries).
 
     Parameters
     ----------
     P : Program
     x : number, sequence or comma-separated string
-    convention : str or Convention
-        ``"selection"`` (lowest tied piece), ``"pytorch"``, ``"jax"``, ``"tensorflow"``,
-        or a :class:`selcalc.Convention`.
+    convention : str or Convention, optional
+        ``"selection"`` (lowest tied piece), ``"pytorch"``, ``"jax"``, ``"tensorflow"``
+        (or a measured version, ``"pytorch@2.13"``), or a :class:`selcalc.Convention`.
+        Default: the preset of the library version that produced ``P``
+        (:func:`selcalc.from_torch`, :func:`selcalc.from_jax`), else ``"selection"``.
     mode : {"backward", "forward"}
         Both give identical results (Lemma 1 of the NeurIPS 2020 paper).
     """
@@ -51,7 +58,7 @@ def jacobian(P, x, convention="selection", mode="backward"):
     return sympy.Matrix([[canonical(v) for v in row] for row in rows])
 
 
-def grad(P, x, convention="selection", mode="backward"):
+def grad(P, x, convention=None, mode="backward"):
     """The gradient AD returns at ``x`` for a scalar program: a tuple of sympy numbers.
 
     Under a selection convention this is ``∇f_{s(x)}(x)`` (Theorem 2 of the NeurIPS 2020

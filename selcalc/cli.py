@@ -33,6 +33,7 @@ EPILOG = """examples:
   selcalc casebook                            run and render the casebook
   selcalc prove lemma1 --p 2 --m 12           Lemma 1 (forward = backward) symbolically
   selcalc theorems --quick                    the theorem regression over the casebook
+  selcalc audit torch                         the installed torch's rules at every kink
 """
 
 THEOREMS_HELP = ("theorem regression over the casebook (selcalc theorems --help lists "
@@ -148,6 +149,20 @@ def cmd_theorems(argv):
     return theorems_main(argv)
 
 
+def cmd_audit(args):
+    from .libraries.audit import render, to_json
+    from .libraries.audit import audit as run_audit
+    try:
+        rows = run_audit(args.library, args.preset)
+    except SelcalcError as exc:
+        if args.json:
+            print(json.dumps({"error": str(exc)}), file=sys.stderr)
+            return 2
+        raise
+    print(to_json(rows) if args.json else render(rows))
+    return 0
+
+
 def build_parser():
     parser = _Parser(
         prog="selcalc", description="Exact answers to what automatic differentiation "
@@ -183,6 +198,14 @@ def build_parser():
     prove.set_defaults(func=cmd_prove)
 
     sub.add_parser("theorems", help=THEOREMS_HELP, add_help=False)
+
+    au = sub.add_parser("audit", help="measure an installed AD library at every kink of "
+                        "its ops and compare with selcalc's preset")
+    au.add_argument("library", choices=["torch", "jax", "tensorflow"])
+    au.add_argument("--preset", help="compare with this preset (default: the installed "
+                    "version's)")
+    au.add_argument("--json", action="store_true", help="machine-readable output")
+    au.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -9,7 +9,9 @@ A rule, keyed by primitive *family*, turns the tied pieces ``A_k(x)`` into weigh
 
 Families: ``relu, abs, leaky_relu, maximum, minimum`` (two arguments), ``max, min``
 (reductions over three or more), ``clip, sort, where``.  Presets reproduce what PyTorch,
-JAX and TensorFlow return (measured; see ``docs/conventions.md``).  A convention may
+JAX and TensorFlow return, per measured library version (``"pytorch@2.13"``; a plain
+``"pytorch"`` is the newest measured version), from the rule tables of
+:mod:`selcalc.libraries.table` (see ``docs/conventions.md``).  A convention may
 differ between forward and backward mode (``forward_rules``).
 
 >>> from selcalc.primitives import PRIMITIVES
@@ -35,6 +37,8 @@ import difflib
 from fractions import Fraction
 
 from .errors import SelcalcError
+from .libraries.table import (DESCRIPTIONS, GENERIC, PRESET_NAMES, RULES, family,
+                              measured_versions, newest)
 
 
 class Convention:
@@ -63,7 +67,8 @@ class Convention:
             if family not in families:
                 raise SelcalcError(f"convention {name}: unknown primitive family {family!r}"
                                    f"{_suggest(family, families)}; the families with ties "
-                                   f"are {', '.join(sorted(families))}")
+                                   f"are {', '.join(sorted(f for f in families if '.' not in f))}"
+                                   f" and the library ops listed in docs/models.md")
         for rule in list(self.rules.values()) + list(self.forward_rules.values()) + [default]:
             _check_rule(rule, name)
 
@@ -122,14 +127,19 @@ def tie_families():
     too; a family whose primitives are only made by a factory (as ``max_primitive(r)``) is
     listed in ``selcalc.primitives.table.TIE_FAMILIES`` if that tuple exists.
 
-    >>> sorted(tie_families())[:4]
+    >>> sorted(f for f in tie_families() if "." not in f)[:4]
     ['abs', 'clip', 'leaky_relu', 'max']
+    >>> "torch.hardtanh" in tie_families()  # ops of imported programs, from the rule table
+    True
     """
     from .primitives import table
     made = [table.max_primitive(2), table.max_primitive(3), table.min_primitive(2),
             table.min_primitive(3), table.sort_primitive(2), table.clip_primitive(0, 1)]
+    library_ops = [family(lib, op) for lib, versions in RULES.items()
+                   for ops in versions.values() for op in ops]  # imported programs' ops
     return frozenset([p.family for p in list(table.PRIMITIVES.values()) + made
-                      if len(p.pieces) > 1] + list(getattr(table, "TIE_FAMILIES", ())))
+                      if len(p.pieces) > 1] + list(getattr(table, "TIE_FAMILIES", ())) +
+                     library_ops)
 
 
 def _suggest(word, choices):
@@ -154,35 +164,44 @@ def _check_rule(rule, name="?"):
                        f"callable tied_pieces -> {{piece: weight}}")
 
 
-CLIP_IDENTITY_FIRST = ("prefer", (1, 0, 2))  # at a bound, the derivative is 1
-LEAKY_IDENTITY_FIRST = ("prefer", (1, 0))    # at 0, the derivative is 1
-ABS_POSITIVE_FIRST = ("prefer", (1, 0))      # jnp.abs'(0) = 1
+def library_convention(library, version):
+    """The preset for one measured version of a library, built from its rule table.
 
-CONVENTIONS = {
-    "selection": Convention(
-        "selection", description="lowest tied piece index everywhere"),
-    "pytorch": Convention(
-        "pytorch",
-        rules={"relu": "first", "abs": "mean", "maximum": "mean", "minimum": "mean",
-               "max": "mean", "min": "mean", "clip": CLIP_IDENTITY_FIRST,
-               "leaky_relu": "first", "sort": "first"},
-        description="torch.relu, torch.abs, torch.maximum/minimum, torch.amax/amin, "
-                    "torch.clamp, F.leaky_relu, torch.sort"),
-    "jax": Convention(
-        "jax",
-        rules={"relu": "first", "abs": ABS_POSITIVE_FIRST, "maximum": "mean",
-               "minimum": "mean", "max": "mean", "min": "mean", "clip": "mean",
-               "leaky_relu": LEAKY_IDENTITY_FIRST, "sort": "first"},
-        description="jax.nn.relu, jnp.abs, jnp.maximum/minimum, jnp.max/min, jnp.clip, "
-                    "jax.nn.leaky_relu, jnp.sort"),
-    "tensorflow": Convention(
-        "tensorflow",
-        rules={"relu": "first", "abs": "mean", "maximum": "first", "minimum": "first",
-               "max": "mean", "min": "mean", "clip": CLIP_IDENTITY_FIRST,
-               "leaky_relu": "first", "sort": "first"},
-        description="tf.nn.relu, tf.abs, tf.maximum/minimum, tf.reduce_max/min, "
-                    "tf.clip_by_value, tf.nn.leaky_relu, tf.sort"),
-}
+    Imported programs name their nodes' families ``"<library>.<op>"``; programs written in
+    selcalc's language use the generic families, mapped to the library's op that they
+    stand for (``clip`` is ``torch.clamp``).  One table serves both
+    (:mod:`selcalc.libraries.table`).
+    """
+    ops = RULES[library][version]
+    by_family = {family(library, op): rule for op, rule in ops.items()}
+    by_family.update({gen: ops[op] for gen, op in GENERIC[library].items() if op in ops})
+    rules, forward = {}, {}
+    for fam, rule in by_family.items():
+        if isinstance(rule, dict):  # the library's two modes disagree
+            rules[fam], forward[fam] = rule["backward"], rule["forward"]
+        else:
+            rules[fam] = rule
+    name = f"{PRESET_NAMES[library]}@{version}"
+    return Convention(name, rules=rules, forward_rules=forward,
+                      description=f"{DESCRIPTIONS[library]} (measured on {library} {version})")
+
+
+def _presets():
+    presets = {"selection": Convention(
+        "selection", description="lowest tied piece index everywhere")}
+    for library, plain in PRESET_NAMES.items():
+        for version in measured_versions(library):
+            conv = library_convention(library, version)
+            presets[conv.name] = conv
+        latest = library_convention(library, newest(library))
+        latest.name = plain
+        latest.description += f"; plain {plain!r} means the newest measured version, " \
+                              f"{newest(library)}"
+        presets[plain] = latest
+    return presets
+
+
+CONVENTIONS = _presets()
 
 
 def get_convention(convention):

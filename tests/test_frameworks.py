@@ -39,8 +39,22 @@ pytestmark = [
 
 LIBRARIES = ("torch", "jax", "tensorflow")
 MODES = ("backward", "forward")
-CONVENTION = {"torch": "pytorch", "jax": "jax", "tensorflow": "tensorflow"}
 DATA = Path(__file__).parent / "data" / "framework_measurements.json"
+
+
+def _installed_preset(name):
+    """The preset measured for the installed version (what from_torch / from_jax use)."""
+    import importlib
+    from selcalc.libraries import preset_for
+    version = importlib.import_module(name).__version__.split("+")[0]
+    return preset_for(name, version)[0]
+
+
+def _stored_preset(name):
+    """The preset for the version the stored measurements were made on."""
+    from selcalc.libraries import preset_for
+    version = json.loads(DATA.read_text())["versions"][name].split()[0].split("+")[0]
+    return preset_for(name, version)[0]
 
 
 # ---------------------------------------------------------------------------
@@ -264,7 +278,7 @@ def _same(exact, measured: float) -> bool:
 def _compare(source, point, lib, mode):
     name, bindings, jacobian = lib
     P = selcalc.parse(source)
-    expected = selcalc.jacobian(P, point, convention=CONVENTION[name], mode=mode)
+    expected = selcalc.jacobian(P, point, convention=_installed_preset(name), mode=mode)
     measured = jacobian(_function(source, bindings), point, mode)
     exp_rows = [[expected[i, j] for j in range(expected.cols)] for i in range(expected.rows)]
     ok = len(exp_rows) == len(measured) and all(
@@ -273,7 +287,7 @@ def _compare(source, point, lib, mode):
     assert ok, (f"{name} {mode} at {point}:\n  library {measured}\n  selcalc {exp_rows}\n"
                 f"{source}")
     if P.q == 1:  # grad agrees with jacobian's single row
-        g = selcalc.grad(P, point, convention=CONVENTION[name], mode=mode)
+        g = selcalc.grad(P, point, convention=_installed_preset(name), mode=mode)
         assert list(g) == exp_rows[0]
 
 
@@ -526,7 +540,7 @@ def _stored_cases():
 @pytest.mark.parametrize("name, prim, point, mode, measured", _stored_cases())
 def test_presets_match_stored_measurements(name, prim, point, mode, measured):
     P = selcalc.parse(_STORED_SOURCES[prim])
-    J = selcalc.jacobian(P, point, convention=CONVENTION[name], mode=mode)
+    J = selcalc.jacobian(P, point, convention=_stored_preset(name), mode=mode)
     rows = measured if measured and isinstance(measured[0], list) else [measured]
     assert (J.rows, J.cols) == (len(rows), len(rows[0]))
     for i, row in enumerate(rows):

@@ -89,6 +89,8 @@ class Builder:
         # head node of each vector where -> (eq, t, us, vs) as values, so that finish()
         # can drop the outputs nobody reads (and the arguments only they needed)
         self.where_values = {}
+        # per node: what the frontend says it came from (library importers set ``note``)
+        self.note, self.notes = None, [None]
 
     @property
     def size(self):
@@ -107,6 +109,7 @@ class Builder:
         self.params.append(tuple(params))
         self.groups.append(k if group is None else group)
         self.outs.append(out)
+        self.notes.append(self.note)
         return k
 
     # ------------------------------------------------------------------ primitives
@@ -237,8 +240,12 @@ class Builder:
         raise CallError(f"unknown function {name!r}")
 
     # ------------------------------------------------------------------ finishing
-    def finish(self, outputs, name=None, source=None):
-        """Prune dead nodes, make the outputs the last q nodes, build and check the Program."""
+    def finish(self, outputs, name=None, source=None, cls=None):
+        """Prune dead nodes, make the outputs the last q nodes, build and check the Program.
+
+        ``cls`` (default :class:`selcalc.Program`) is the class built; the nodes' notes
+        are kept in ``node_notes`` (indexed by the final node numbers).
+        """
         from ..continuity import check_branches
         from ..ir import Program
         p = len(self.input_names)
@@ -252,6 +259,7 @@ class Builder:
         order = sorted(live)
         new = {old: i for i, old in enumerate(order, start=1)}
         ops, args, params, groups, outs = [None], [()], [()], [0], [0]
+        notes = [None] + [self.notes[old] for old in order]
         group_map, narrowed = {}, {}
         for old in order:
             g = self.groups[old]
@@ -275,8 +283,10 @@ class Builder:
                 params.append(())
                 groups.append(len(ops) - 1)
                 outs.append(0)
-        prog = Program(p, q, ops, args, params, groups, outs,
-                       input_names=self.input_names, name=name, source=source)
+                notes.append(notes[o])
+        prog = (cls or Program)(p, q, ops, args, params, groups, outs,
+                                input_names=self.input_names, name=name, source=source)
+        prog.node_notes = notes
         check_branches(prog)
         return prog
 

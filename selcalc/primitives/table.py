@@ -15,7 +15,9 @@ argument order for ``max`` / ``min``; ``sort`` lists permutations lexicographica
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
+from fractions import Fraction
+from functools import cached_property, lru_cache
+from math import gcd
 
 import sympy
 
@@ -147,3 +149,112 @@ def lookup(name, arity):
     if prim is None:
         raise KeyError(name)
     return prim
+
+
+_RATIONAL = (int, Fraction)
+
+
+def _rational_dot(pairs):
+    """``Σ a*b`` over int / Fraction pairs with integer arithmetic and one final reduction.
+
+    Keeps one running denominator (no gcd per term when the denominators divide each
+    other, as for the dyadic values of float inputs and weights).
+    """
+    num, den = 0, 1
+    for a, b in pairs:
+        if type(a) is int:
+            an, ad = a, 1
+        else:
+            an, ad = a.numerator, a.denominator
+        if type(b) is int:
+            bn, bd = b, 1
+        else:
+            bn, bd = b.numerator, b.denominator
+        n, d = an * bn, ad * bd
+        if d == den:
+            num += n
+        elif den % d == 0:
+            num += n * (den // d)
+        elif d % den == 0:
+            num = num * (d // den) + n
+            den = d
+        else:
+            g = gcd(den, d)
+            num = num * (d // g) + n * (den // g)
+            den = den * (d // g)
+    if den == 1:
+        return num
+    out = Fraction(num, den)
+    return out.numerator if out.denominator == 1 else out
+
+
+class AffinePrimitive(Primitive):
+    """``c1*a1 + … + cn*an + a(n+1)*a(n+2) + … + c(n+1)`` (see :func:`affine_primitive`).
+
+    Its value and partials are plain Python closures (no sympy differentiation of a sum of
+    hundreds of terms); the sympy piece, needed only by the symbolic interpreters, is built
+    on first use.
+    """
+
+    def __init__(self, n_lin, n_bil):
+        self.n_lin, self.n_bil = n_lin, n_bil
+        self.name = f"dot[{n_lin},{n_bil}]"
+        self.arity = n_lin + 2 * n_bil
+        self.family, self.n_params = "smooth", n_lin + 1
+        self.logexp, self.continuity, self.n_out = True, "check", 1
+        self.symbols = arg_symbols(self.arity) + sympy.symbols(f"c1:{n_lin + 2}")
+        self.names = tuple(str(t) for t in self.symbols)
+        self.tests, self._conds, self.branching, self._fixed = (), ((),), False, {}
+
+    @cached_property
+    def pieces(self):
+        n, args, coeffs = self.n_lin, self.symbols[:self.arity], self.symbols[self.arity:]
+        terms = [coeffs[i] * args[i] for i in range(n)] + [coeffs[n]]
+        terms += [args[n + 2 * j] * args[n + 2 * j + 1] for j in range(self.n_bil)]
+        return (piece(sympy.Add(*terms)),)
+
+    @cached_property
+    def _value_fns(self):
+        n, r = self.n_lin, self.arity
+
+        def value(*v):
+            pairs = [(v[r + i], v[i]) for i in range(n)] + \
+                [(v[j], v[j + 1]) for j in range(n, r, 2)] + [(v[r + n], 1)]
+            if all(type(a) in _RATIONAL and type(b) in _RATIONAL for a, b in pairs):
+                return (_rational_dot(pairs),)
+            total = 0
+            for a, b in pairs:
+                total += a * b
+            return (total,)
+        return (value,)
+
+    @cached_property
+    def _grad_fns(self):
+        n, r = self.n_lin, self.arity
+
+        def grad(*v):
+            out = list(v[r:r + n])
+            for j in range(n, r, 2):
+                out.extend((v[j + 1], v[j]))
+            return tuple(out)
+        return (grad,)
+
+
+@lru_cache(maxsize=None)
+def affine_primitive(n_lin, n_bil):
+    """``c1*a1 + … + cn*an + a(n+1)*a(n+2) + … + c(n+1)``: a whole dot product in one node.
+
+    ``n_lin`` arguments times constant weights, ``n_bil`` products of two arguments, plus
+    a constant.  Tensor frontends lower a row of a matrix product or one output of a
+    convolution to one such node (instead of ``2n`` scalar nodes); its partials are the
+    weights and the other factors.
+
+    >>> P = affine_primitive(2, 1)
+    >>> P.value(0, (1, 2, 3, 4, 10, 100, 7))
+    (229,)
+    >>> P.partials(0, (1, 2, 3, 4, 10, 100, 7))
+    ((10, 100, 4, 3),)
+    >>> P.pieces[0].values[0] == sympy.sympify("c1*a1 + c2*a2 + a3*a4 + c3")
+    True
+    """
+    return AffinePrimitive(n_lin, n_bil)

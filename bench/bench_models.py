@@ -1,0 +1,151 @@
+"""Benchmark: import + exact evaluation + exact backward gradient of a LeNet-size CNN.
+
+Prints, for an 8x8 and a 28x28 input, the seconds of ``selcalc.from_torch`` (import),
+exact evaluation, and the exact backward gradient (local partials + reverse sweep), the
+number of program nodes and of scalar multiply-adds, and the ratio of the exact gradient
+(evaluation + backward) to torch's own float64 forward + backward on the same machine in
+the same run (best of several runs each; torch on one thread).  Weights and inputs are dyadic, so the two gradients are also compared
+exactly.  Timings depend on the machine's load: compare the ratios, not the seconds.
+
+With ``--scan N`` it also scans N of scikit-learn's bundled digits with ``selcalc.scan``
+in 1 and 2 worker processes (images per second).
+
+Run: ``PYTHONPATH=. python bench/bench_models.py [--sizes 8,28] [--scan 1000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from fractions import Fraction
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import selcalc
+from selcalc.interpreters.backward import backward_jacobian
+from selcalc.interpreters.evaluate import evaluate
+from selcalc.interpreters.partials import local_partials
+
+
+class LeNet(nn.Module):
+    """LeNet-5 (28x28) or a scaled-down LeNet (8x8: 3x3 kernels with padding)."""
+
+    def __init__(self, size):
+        super().__init__()
+        k, pad = (5, 0) if size >= 28 else (3, 1)
+        self.c1 = nn.Conv2d(1, 6, k, padding=pad)
+        self.c2 = nn.Conv2d(6, 16, k, padding=pad)
+        side = ((size + 2 * pad - k + 1) // 2 + 2 * pad - k + 1) // 2
+        self.f1 = nn.Linear(16 * side * side, 120)
+        self.f2 = nn.Linear(120, 84)
+        self.f3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        h = F.max_pool2d(F.relu(self.c1(x)), 2)
+        h = F.max_pool2d(F.relu(self.c2(h)), 2)
+        h = F.relu(self.f1(h.flatten(1)))
+        h = F.relu(self.f2(h))
+        y = self.f3(h)
+        return F.relu(y - y[:, :1] + 1).sum()  # a piecewise-linear multi-class hinge loss
+
+
+def dyadic_(model, rng):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.tensor([rng.randint(-4, 4) / 16 for _ in range(p.numel())],
+                                 dtype=torch.float64).reshape(p.shape))
+
+
+def multiply_adds(model, size):
+    total, side = 0, size
+    for conv in (model.c1, model.c2):
+        k, pad = conv.kernel_size[0], conv.padding[0]
+        side = side + 2 * pad - k + 1
+        total += conv.out_channels * side * side * conv.in_channels * k * k
+        side //= 2
+    return total + sum(f.in_features * f.out_features for f in (model.f1, model.f2, model.f3))
+
+
+def run(size, repeats=50):
+    rng = random.Random(size)
+    model = LeNet(size).double()
+    dyadic_(model, rng)
+    x = torch.tensor([rng.randint(0, 8) / 8 if rng.random() < 0.6 else 0.0
+                      for _ in range(size * size)], dtype=torch.float64).reshape(1, 1, size, size)
+
+    t0 = time.perf_counter()
+    P = selcalc.from_torch(model, x)
+    t_import = time.perf_counter() - t0
+    t_eval = t_back = t_torch = float("inf")
+    conv = selcalc.CONVENTIONS[P.default_convention]
+    for _ in range(3):  # best of 3: the machine is shared
+        t0 = time.perf_counter()
+        r = evaluate(P, x)
+        t_eval = min(t_eval, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        exact = backward_jacobian(P, local_partials(P, r, conv))[0]
+        t_back = min(t_back, time.perf_counter() - t0)
+    for _ in range(repeats):  # best of `repeats`, one thread
+        t0 = time.perf_counter()
+        xt = x.clone().requires_grad_(True)
+        g = torch.autograd.grad(model(xt), xt)[0]
+        t_torch = min(t_torch, time.perf_counter() - t0)
+    same = all(Fraction(a) == Fraction(b) for a, b in zip(g.reshape(-1).tolist(), exact))
+    ties = len(r.ties())
+    print(f"{size}x{size}: nodes {P.m}, multiply-adds {multiply_adds(model, size)}, "
+          f"tied nodes {ties}")
+    print(f"  import {t_import:.2f} s, exact eval {t_eval:.2f} s, exact backward "
+          f"{t_back:.2f} s; torch float64 forward+backward {t_torch * 1e3:.2f} ms")
+    ratio = (t_eval + t_back) / t_torch
+    print(f"  exact gradient / torch float64: {ratio:.0f}x (with import: "
+          f"{(t_import + t_eval + t_back) / t_torch:.0f}x); gradients equal exactly: {same}")
+    return ratio, same
+
+
+class DigitsCNN(nn.Module):
+    """A small CNN for the 8x8 digits (module level, so worker processes can unpickle it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.fc = nn.Linear(4 * 4 * 4, 10)
+
+    def forward(self, x):
+        h = F.max_pool2d(F.relu(self.conv(x)), 2)
+        y = self.fc(h.flatten(1))
+        return F.relu(y - y[:, :1] + 1).sum()
+
+
+def scan_digits(n, workers_list=(1, 2)):
+    """``selcalc.scan`` over ``n`` bundled digits images: images per second per worker count."""
+    from sklearn.datasets import load_digits
+    from selcalc.libraries.scan import summary
+    model = DigitsCNN().double()
+    dyadic_(model, random.Random(0))
+    images = [torch.tensor(im / 16.0, dtype=torch.float64).reshape(1, 1, 8, 8)
+              for im in load_digits().images[:n]]
+    for workers in workers_list:
+        t0 = time.perf_counter()
+        rows = selcalc.scan(model, images, workers=workers, progress=False)
+        dt = time.perf_counter() - t0
+        print(f"scan {n} digits, {workers} worker(s): {dt:.1f} s, {n / dt:.1f} images/s")
+    print(f"  {summary(rows)}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="8,28")
+    parser.add_argument("--scan", type=int, default=0, help="also scan this many digits")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    for size in (int(s) for s in args.sizes.split(",") if s):
+        run(size)
+    if args.scan:
+        scan_digits(args.scan)
+
+
+if __name__ == "__main__":
+    main()

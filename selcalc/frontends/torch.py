@@ -1,0 +1,524 @@
+"""``selcalc.from_torch``: a PyTorch module or function → :class:`selcalc.Program`.
+
+Capture: ``torch.fx.experimental.proxy_tensor.make_fx`` without a decomposition table.
+It records the ATen ops that run *below* autograd, i.e. exactly the ops whose derivative
+formulas PyTorch applies (``F.relu6`` arrives as ``aten.hardtanh``, ``F.linear`` as
+``aten.t`` + ``aten.addmm``, ``F.cross_entropy`` as ``aten._log_softmax`` +
+``aten.nll_loss_forward``).  ``torch.export`` was not chosen: its graph keeps composite ops
+above autograd and its core-ATen decompositions may rewrite an op into others with a
+different rule at a kink (a hardtanh is not a clamp at its bounds), so the derivative
+selcalc would model could differ from the one PyTorch runs.
+
+Each ATen op lowers to nodes of its own primitive, family ``"torch.<op>"``, whose rule at
+ties is read from :data:`selcalc.libraries.table.RULES` for the installed version.
+Every node remembers its op and source line (:meth:`LibraryProgram.node_info`).
+
+>>> import pytest, selcalc
+>>> torch = pytest.importorskip("torch")
+>>> def f(x):
+...     return torch.nn.functional.relu6(x).sum()
+>>> P = selcalc.from_torch(f, torch.tensor([0.0, 3.0, 6.0], dtype=torch.float64))
+>>> P.p, P.library, P.default_convention.startswith("pytorch@")
+(3, 'torch', True)
+>>> selcalc.grad(P, torch.tensor([0.0, 3.0, 6.0]))
+(0, 1, 0)
+>>> P.node_info(4).op
+'hardtanh'
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+import os
+import traceback
+
+import numpy as np
+
+from ..errors import SelcalcError
+from ..libraries import preset_for
+from ..libraries.ops import extremum, interval, relabel
+from ..libraries.table import family
+from ..numbers import exact
+from ..primitives import PRIMITIVES
+from .builder import Builder, Const
+from .library import Origin, finish_program, origin_from_stack, unsupported
+from .tensors import TensorLowering, is_const, keep_arrays, pool_output_size
+
+WRT = ("inputs", "parameters", "both")
+
+
+def _fam(op):
+    return family("torch", op)
+
+
+class _Indices:
+    """The integer indices returned by max / max_pool: not a differentiable value."""
+
+    def __init__(self, op):
+        self.op = op
+
+
+def _scalar(v):
+    return Const(exact(v))
+
+
+def _ints(v, n):
+    v = list(v) if isinstance(v, (list, tuple)) else [v]
+    return v * n if len(v) == 1 else v
+
+
+class _TorchLowering(TensorLowering):
+    """ATen op → nodes; ``self.origin`` is the op being lowered (for notes and errors)."""
+
+    # --------------------------------------------------------------- elementwise ops
+    def unary(self, prim):
+        return lambda x: self.map(prim, x)
+
+    def add(self, a, b, alpha=1):
+        return self.binop("+", a, b if alpha == 1 else self.binop("*", b, _scalar(alpha)))
+
+    def sub(self, a, b, alpha=1):
+        return self.binop("-", a, b if alpha == 1 else self.binop("*", b, _scalar(alpha)))
+
+    def rsub(self, a, b, alpha=1):
+        return self.sub(b, a, alpha)
+
+    def div(self, a, b, rounding_mode=None):
+        if rounding_mode is not None:
+            raise self.refuse(f"div with rounding_mode={rounding_mode!r}")
+        return self.binop("/", a, b)
+
+    def pow(self, a, n):
+        if not float(n).is_integer():
+            raise self.refuse("pow with a non-integer exponent")
+        return self.binop("**", a, _scalar(int(n)))
+
+    def hardtanh(self, x, lo=-1.0, hi=1.0):
+        return self.map(interval(exact(lo), exact(hi), _fam("hardtanh")), x)
+
+    def clamp(self, x, lo=None, hi=None):
+        if any(isinstance(v, np.ndarray) for v in (lo, hi)):
+            raise self.refuse("clamp with tensor bounds")
+        lo = None if lo is None else exact(lo)
+        hi = None if hi is None else exact(hi)
+        if lo is None and hi is None:
+            return x
+        name = "clamp" if lo is not None and hi is not None else \
+            "clamp_min" if lo is not None else "clamp_max"
+        return self.map(interval(lo, hi, _fam(name)), x)
+
+    def leaky_relu(self, x, slope=0.01):
+        return self.map(relabel("leaky_relu", _fam("leaky_relu")), x, _scalar(slope))
+
+    def softplus(self, x, beta=1, threshold=20):
+        if beta != 1:
+            x = self.binop("*", x, _scalar(beta))
+        y = self.map(PRIMITIVES["softplus"], x)
+        return y if beta == 1 else self.binop("/", y, _scalar(beta))
+
+    # --------------------------------------------------------------- reductions
+    def _dims(self, x, dim):
+        if dim is None:
+            return None
+        return [dim] if isinstance(dim, int) else list(dim)
+
+    def sum(self, x, dim=None, keepdim=False, dtype=None):
+        return self.reduce(x, self._dims(x, dim), keepdim, self.total)
+
+    def mean(self, x, dim=None, keepdim=False, dtype=None):
+        return self.reduce(x, self._dims(x, dim), keepdim,
+                           lambda vs: self.total(vs, exact(1) / len(vs) if vs else 0))
+
+    def extreme(self, op, largest, x, dim=None, keepdim=False):
+        def fn(vs):
+            if len(vs) == 1:
+                return vs[0]
+            return self.b.apply(extremum(len(vs), largest, _fam(op)), vs)
+        return self.reduce(x, self._dims(x, dim), keepdim, fn)
+
+    def max_dim(self, op, largest, x, dim, keepdim=False):
+        return self.extreme(op, largest, x, dim, keepdim), _Indices(op)
+
+    def logsumexp(self, x, dim, keepdim=False):
+        def fn(vs):
+            return self.b.call("log", [self.total([self.b.call("exp", [v]) for v in vs])])
+        return self.reduce(x, self._dims(x, dim), keepdim, fn)
+
+    def softmax(self, x, dim, half_to_float=False, log=False):
+        arr = np.moveaxis(x, dim, -1)
+        out = np.empty(arr.shape, dtype=object)
+        for idx in np.ndindex(*arr.shape[:-1]):
+            row = list(arr[idx])
+            exps = [self.b.call("exp", [v]) for v in row]
+            s = self.total(exps)
+            if log:
+                ls = self.b.call("log", [s])
+                out[idx] = [self.b.binop("-", v, ls) for v in row]
+            else:
+                out[idx] = [self.b.binop("/", e, s) for e in exps]
+        return np.moveaxis(out, -1, dim)
+
+    def nll_loss(self, logp, target, weight=None, reduction=1, ignore_index=-100):
+        if weight is not None:
+            raise self.refuse("nll_loss / cross_entropy with class weights")
+        if logp.ndim != 2 or not all(is_const(t) for t in np.ravel(target)):
+            raise self.refuse("nll_loss on other than (batch, classes) with constant targets")
+        picked = [logp[n, int(t.value)] for n, t in enumerate(np.ravel(target))
+                  if int(t.value) != ignore_index]
+        if reduction == 0:
+            raise self.refuse("nll_loss with reduction='none'")
+        scale = -exact(1) / len(picked) if reduction == 1 else -1
+        return self._scalar_array(self.total(picked, scale)), self._scalar_array(Const(len(picked)))
+
+    def mse_loss(self, a, b, reduction=1):
+        sq = self.square(self.binop("-", a, b))
+        if reduction == 0:
+            return sq
+        return self.mean(sq) if reduction == 1 else self.sum(sq)
+
+    @staticmethod
+    def _scalar_array(v):
+        out = np.empty((), dtype=object)
+        out[()] = v
+        return out
+
+    # --------------------------------------------------------------- layers
+    def convolution(self, x, w, bias, stride, padding, dilation, transposed, output_padding,
+                    groups):
+        if transposed:
+            raise self.refuse("transposed convolution")
+        n = x.ndim - 2
+        return self.conv(x, w, bias, _ints(stride, n), _ints(padding, n), _ints(dilation, n),
+                         groups)
+
+    def max_pool(self, x, kernel, stride=(), padding=0, dilation=1, ceil_mode=False):
+        n = len(kernel)
+        stride = _ints(stride, n) if stride else list(kernel)
+        prim_cache = {}
+
+        def fn(vs):
+            if len(vs) == 1:
+                return vs[0]
+            prim = prim_cache.get(len(vs)) or prim_cache.setdefault(
+                len(vs), extremum(len(vs), True, _fam("max_pool")))
+            return self.b.apply(prim, vs)
+
+        base = self.origin
+
+        def note(index):
+            self.b.note = Origin(base.op, base.function, base.file, base.line, base.code,
+                                 f"window {tuple(index[-n:])}")
+
+        padding, dilation = _ints(padding, n), _ints(dilation, n)
+        sizes = [pool_output_size(x.shape[x.ndim - n + i], kernel[i], stride[i], padding[i],
+                                  dilation[i], ceil_mode) for i in range(n)]
+        out = self.windows(x, list(kernel), stride, padding, dilation, sizes, fn, note)
+        self.b.note = base
+        return out, _Indices("max_pool")
+
+    def addmm(self, bias, a, b, beta=1, alpha=1):
+        if beta != 1 or alpha != 1:
+            raise self.refuse("addmm with beta or alpha other than 1")
+        return self.matmul(a, b, bias)
+
+    def refuse(self, what):
+        return unsupported("torch", what, self.origin, ["see docs/models.md"])
+
+
+def _shape_ops():
+    def reshape(x, shape):
+        return x.reshape(tuple(shape))
+
+    def squeeze(x, dim=None):
+        if dim is None:
+            return np.squeeze(x)
+        dims = tuple(d % x.ndim for d in ([dim] if isinstance(dim, int) else dim)
+                     if x.shape[d] == 1)
+        return np.squeeze(x, axis=dims) if dims else x
+
+    def slice_(x, dim=0, start=None, end=None, step=1):
+        idx = [slice(None)] * x.ndim
+        idx[dim] = slice(start, end, step)
+        return x[tuple(idx)]
+
+    def expand(x, size, implicit=False):
+        size = [x.shape[i - (len(size) - x.ndim)] if s == -1 else s
+                for i, s in enumerate(size)]
+        return np.broadcast_to(x, tuple(size)).copy()
+
+    def split(x, size, dim=0):
+        n = x.shape[dim]
+        cuts = list(range(size, n, size))
+        return tuple(np.split(x, cuts, axis=dim))
+
+    def split_sizes(x, sizes, dim=0):
+        return tuple(np.split(x, np.cumsum(sizes)[:-1].tolist(), axis=dim))
+
+    def index(x, indices):
+        if any(i is not None and not all(is_const(v) for v in np.ravel(i)) for i in indices):
+            raise SelcalcError("indexing with indices that depend on the inputs")
+        conv = tuple(slice(None) if i is None else
+                     np.vectorize(lambda c: int(c.value), otypes=[int])(i) for i in indices)
+        return x[conv]
+
+    def pad(x, pads, value=0):
+        widths = [(0, 0)] * x.ndim
+        for i in range(len(pads) // 2):
+            lo, hi = pads[2 * i], pads[2 * i + 1]
+            if lo < 0 or hi < 0:
+                raise SelcalcError("negative padding")
+            widths[x.ndim - 1 - i] = (lo, hi)
+        return np.pad(x, widths, mode="constant", constant_values=Const(exact(value)))
+
+    same = lambda x, *a, **k: x  # noqa: E731 - copies, detaches, dtype casts to float
+    return {
+        "view": reshape, "_unsafe_view": reshape, "reshape": reshape,
+        "t": lambda x: x.T, "transpose": lambda x, a, b: np.swapaxes(x, a, b),
+        "permute": lambda x, dims: np.transpose(x, dims),
+        "unsqueeze": lambda x, d: np.expand_dims(x, d % (x.ndim + 1)),
+        "squeeze": squeeze, "slice": slice_, "expand": expand,
+        "select": lambda x, dim, i: x[(slice(None),) * (dim % x.ndim) + (i,)],
+        "cat": lambda xs, dim=0: np.concatenate([np.atleast_1d(x) for x in xs], axis=dim),
+        "stack": lambda xs, dim=0: np.stack(xs, axis=dim),
+        "unbind": lambda x, dim=0: tuple(np.moveaxis(x, dim, 0)),
+        "split": split, "split_with_sizes": split_sizes, "index": index,
+        "constant_pad_nd": pad,
+        "clone": same, "detach": same, "alias": same, "lift_fresh_copy": same,
+        "contiguous": same, "_to_copy": same, "to": same,
+        "flatten": lambda x, s=0, e=-1: x.reshape(
+            x.shape[:s % x.ndim] + (-1,) + x.shape[e % x.ndim + 1:]),
+    }
+
+
+SHAPE_OPS = tuple(_shape_ops())
+
+
+def _ops(L):
+    """ATen op name (overload packet) → lowering function."""
+    unary = {name: L.unary(PRIMITIVES[name]) for name in ("exp", "log", "tanh", "sigmoid")}
+    ops = {
+        "add": L.add, "sub": L.sub, "rsub": L.rsub,
+        "mul": lambda a, b: L.binop("*", a, b), "div": L.div, "neg": L.neg, "pow": L.pow,
+        "relu": L.unary(relabel("relu", _fam("relu"))),
+        "abs": L.unary(relabel("abs", _fam("abs"))),
+        "hardtanh": L.hardtanh, "clamp": L.clamp,
+        "clamp_min": lambda x, lo: L.clamp(x, lo, None),
+        "clamp_max": lambda x, hi: L.clamp(x, None, hi),
+        "leaky_relu": L.leaky_relu, "softplus": L.softplus,
+        "maximum": lambda a, b: L.map(relabel("maximum", _fam("maximum")), a, b),
+        "minimum": lambda a, b: L.map(relabel("minimum", _fam("minimum")), a, b),
+        "fmax": lambda a, b: L.map(relabel("maximum", _fam("fmax")), a, b),
+        "fmin": lambda a, b: L.map(relabel("minimum", _fam("fmin")), a, b),
+        "amax": lambda x, dim=(), keepdim=False: L.extreme("amax", True, x, dim, keepdim),
+        "amin": lambda x, dim=(), keepdim=False: L.extreme("amin", False, x, dim, keepdim),
+        "max": lambda x, dim=None, keepdim=False: (
+            L.extreme("max_all", True, x) if dim is None else
+            L.max_dim("max_dim", True, x, dim, keepdim)),
+        "min": lambda x, dim=None, keepdim=False: (
+            L.extreme("min_all", False, x) if dim is None else
+            L.max_dim("min_dim", False, x, dim, keepdim)),
+        "sum": L.sum, "mean": L.mean, "logsumexp": L.logsumexp,
+        "_softmax": L.softmax,
+        "_log_softmax": lambda x, dim, half=False: L.softmax(x, dim, half, log=True),
+        "nll_loss_forward": L.nll_loss, "mse_loss": L.mse_loss,
+        "addmm": L.addmm, "mm": L.matmul, "bmm": L.batched_matmul, "mv": L.matmul,
+        "dot": lambda a, b: L._scalar_array(L.dot(list(a), list(b))),
+        "convolution": L.convolution,
+        "max_pool2d_with_indices": L.max_pool, "max_pool1d_with_indices": L.max_pool,
+    }
+    ops.update(unary)
+    ops.update(_shape_ops())
+    return ops
+
+
+NORMS = ("linalg_vector_norm", "norm", "frobenius_norm", "_euclidean_dist", "cdist",
+         "pairwise_distance")
+CONSTANT_OPS = ("zeros_like", "ones_like", "full_like", "zeros", "ones", "full", "new_zeros",
+                "new_ones", "new_full", "scalar_tensor", "empty_like")
+
+
+def from_torch(fn, *example_args, wrt="inputs"):
+    """Import a PyTorch ``nn.Module`` or function of tensors as an exact program.
+
+    Parameters
+    ----------
+    fn : torch.nn.Module or callable
+        Called as ``fn(*example_args)``; returns a tensor (or a tuple of tensors), whose
+        entries in C order are the program's outputs.
+    *example_args : torch.Tensor
+        Example inputs; they fix the shapes (and, for ``wrt="parameters"``, the values).
+        float32 / float64 entries convert exactly (they are dyadic rationals).
+    wrt : {"inputs", "parameters", "both"}
+        Which tensors are the program's inputs: the example arguments' entries (C order,
+        argument after argument), the module's parameters (``named_parameters()`` order,
+        each in C order; the example arguments are then constants: the training view),
+        or both (arguments first).
+
+    Returns
+    -------
+    LibraryProgram
+        ``library == "torch"``, ``library_version``, ``default_convention`` (the preset
+        measured for the installed version; a warning names the nearest measured one if
+        this version was not measured) and :meth:`~LibraryProgram.node_info`.
+
+    Raises
+    ------
+    selcalc.ParseError
+        For an ATen op selcalc does not model, naming the op and its source line.
+    """
+    import torch
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    if wrt not in WRT:
+        raise SelcalcError(f"wrt must be one of {WRT}, not {wrt!r}")
+    for i, a in enumerate(example_args):
+        if not isinstance(a, torch.Tensor):
+            raise SelcalcError(f"example argument {i} is a {type(a).__name__}, not a tensor; "
+                               f"from_torch needs tensors (close over other values)")
+    module = fn if isinstance(fn, torch.nn.Module) else None
+    named = list(module.named_parameters()) if module is not None else []
+    if wrt != "inputs" and not named:
+        raise SelcalcError(f"wrt={wrt!r} needs an nn.Module with parameters")
+    n_args = len(example_args)
+    arg_names = _arg_names(fn, n_args)
+    tensors = [a.detach() for a in example_args] + [p.detach() for _, p in named]
+
+    def flat(*ts):
+        if module is None:
+            return fn(*ts)
+        params = {name: t for (name, _), t in zip(named, ts[n_args:])}
+        return torch.func.functional_call(module, params, tuple(ts[:n_args]))
+
+    # make_fx keeps only frames of functions called `forward` (and registered anchors):
+    # register a plain function so its lines are kept too
+    anchor = getattr(torch.fx.proxy, "_register_stack_trace_anchor", None)
+    if module is None and anchor is not None:
+        anchor(fn)
+    try:
+        gm = make_fx(flat, record_stack_traces=True)(*tensors)
+    except Exception as exc:  # noqa: BLE001 - any capture failure becomes a clear error
+        stack = "".join(traceback.format_tb(exc.__traceback__))
+        origin = origin_from_stack("capture", stack, (os.path.dirname(torch.__file__),))
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise unsupported("torch", f"capture ({type(exc).__name__}: {first})", origin,
+                          ["ops without data-dependent control flow (see docs/models.md)"]) \
+            from None
+    builder = Builder()
+    L = _TorchLowering(builder)
+    variable = [wrt != "parameters"] * n_args + [wrt != "inputs"] * len(named)
+    labels = arg_names + [name for name, _ in named]
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    leaves = [L.inputs(tuple(t.shape), label) if var else L.constant(_exact_array(t))
+              for t, var, label in zip(tensors, variable, labels)]
+    skip = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)))
+    ops = _ops(L)
+    env = {}
+    for node, i in zip(placeholders, range(len(tensors))):
+        env[node] = leaves[i]
+    result = None
+    for node in gm.graph.nodes:
+        if node.op == "placeholder":
+            continue
+        if node.op == "output":
+            result = torch.fx.node.map_arg(node.args[0], lambda n: env[n])
+            break
+        if node.op == "get_attr":
+            env[node] = L.constant(_exact_array(getattr(gm, node.target)))
+            continue
+        target = node.target
+        if target is operator.getitem:
+            seq, idx = node.args
+            env[node] = env[seq][idx]
+            continue
+        name = getattr(getattr(target, "overloadpacket", None), "__name__", str(target))
+        origin = origin_from_stack(name, node.meta.get("stack_trace"), skip)
+        L.origin = builder.note = origin
+        args = torch.fx.node.map_arg(node.args, lambda n: env[n])
+        kwargs = torch.fx.node.map_arg(node.kwargs, lambda n: env[n])
+        kwargs = {k: v for k, v in kwargs.items()
+                  if k not in ("dtype", "layout", "device", "pin_memory", "memory_format",
+                               "non_blocking", "copy")}
+        if name in CONSTANT_OPS:
+            env[node] = L.constant(_constant_like(node, args, name))
+            continue
+        if name in NORMS:
+            raise unsupported("torch", f"{name} (the L2 norm is not a finite selection of "
+                              f"smooth pieces at 0, so it is outside the class of programs "
+                              f"selcalc decides; write sqrt(sum(x*x)) for points away from "
+                              f"0, or the squared norm)", origin, sorted(ops))
+        lower = ops.get(name)
+        used = _uses_indices(args)
+        if used and name in SHAPE_OPS:  # reshaping integer indices: still not a value
+            env[node] = _Indices(used)
+            continue
+        if lower is None or used:
+            what = f"the indices returned by {_uses_indices(args)}" if lower else name
+            raise unsupported("torch", what, origin, sorted(ops))
+        try:
+            env[node] = keep_arrays(lower(*args, **kwargs), _Indices)
+        except SelcalcError as exc:
+            if getattr(exc, "origin", None) is not None:
+                raise
+            raise unsupported("torch", f"{name} ({exc})", origin, sorted(ops)) from None
+        except (TypeError, ValueError, IndexError) as exc:
+            raise unsupported("torch", f"{name} with these arguments ({exc})", origin,
+                              sorted(ops)) from None
+    builder.note = None
+    outputs = [v for arr in _leaves(result) for v in np.ravel(arr)]
+    version = torch.__version__.split("+")[0]
+    preset, warning = preset_for("torch", version)
+    shapes = [tuple(t.shape) for t, v in zip(tensors, variable) if v]
+    return finish_program(builder, outputs, "torch", version, preset, warning,
+                          getattr(fn, "__name__", type(fn).__name__), shapes)
+
+
+def _uses_indices(args):
+    for a in args if isinstance(args, (list, tuple)) else [args]:
+        if isinstance(a, _Indices):
+            return a.op
+        if isinstance(a, (list, tuple)):
+            inner = _uses_indices(a)
+            if inner:
+                return inner
+    return None
+
+
+def _leaves(result):
+    if isinstance(result, (list, tuple)):
+        return [x for r in result for x in _leaves(r)]
+    return [result]
+
+
+def _exact_array(t):
+    """Entries of a tensor as Python numbers (float32/64 → float exactly, ints stay)."""
+    t = t.detach().cpu()
+    if t.is_floating_point():
+        t = t.double()
+    return np.array(t.tolist(), dtype=object).reshape(tuple(t.shape))
+
+
+def _constant_like(node, args, name):
+    if name == "scalar_tensor":
+        return np.array(args[0], dtype=object)
+    shape = tuple(node.meta["val"].shape)
+    if name.startswith(("zeros", "new_zeros", "empty")):
+        fill = 0
+    elif name.startswith(("ones", "new_ones")):
+        fill = 1
+    else:
+        fill = args[-1] if name in ("full_like", "new_full", "full") else 0
+        if isinstance(fill, np.ndarray):
+            fill = 0
+    return np.full(shape, fill, dtype=object)
+
+
+def _arg_names(fn, n):
+    target = fn.forward if hasattr(fn, "forward") else fn
+    try:
+        params = [p.name for p in inspect.signature(target).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    return [params[i] if i < len(params) else f"arg{i}" for i in range(n)]
+

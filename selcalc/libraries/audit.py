@@ -1,0 +1,328 @@
+"""``selcalc.audit``: measure the installed library at every kink and tie of its ops.
+
+For each op of :data:`selcalc.libraries.table.RULES` and each of its kink / tie points,
+the audit asks the **installed** library for its derivative in reverse and in forward
+mode, and puts it beside
+
+* selcalc's preset for that library version (imported by ``from_torch`` / ``from_jax``,
+  or written in selcalc's language for TensorFlow): match or not;
+* ``ad_outputs`` (the gradients of the tied pieces) and the Clarke set of the op there;
+* a verdict: **selection** (the library returns the gradient of one tied piece),
+  **average of tied pieces** (a point of their convex hull: conservative, not a selection)
+  or **outside the conservative field** (neither: a wrong derivative).
+
+It is how a preset for a new version is made (run it, copy the rules that changed into
+the table) and how a rule is checked.  ``selcalc audit torch|jax|tensorflow`` prints it.
+
+>>> rows = audit("none")  # doctest: +IGNORE_EXCEPTION_DETAIL
+Traceback (most recent call last):
+SelcalcError: unknown library 'none'; use torch, jax or tensorflow
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+
+from ..errors import SelcalcError
+
+MODES = ("backward", "forward")
+
+
+@dataclass
+class AuditRow:
+    """One measurement: ``op`` at ``point`` in ``mode``."""
+
+    op: str
+    case: str
+    point: tuple
+    mode: str
+    library_value: tuple
+    preset: str
+    preset_value: tuple
+    match: bool
+    ad_outputs: tuple
+    clarke: tuple
+    in_clarke: bool | None
+    verdict: str
+
+
+# ---------------------------------------------------------------------------- the cases
+def _torch_cases():
+    import torch
+    F = torch.nn.functional
+    w2 = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    return [
+        ("relu", "relu(x)", lambda x: F.relu(x).sum(), [(0,)]),
+        ("abs", "abs(x)", lambda x: x.abs().sum(), [(0,)]),
+        ("leaky_relu", "leaky_relu(x, 1/4)", lambda x: F.leaky_relu(x, 0.25).sum(), [(0,)]),
+        ("hardtanh", "relu6(x)", lambda x: F.relu6(x).sum(), [(0,), (6,)]),
+        ("hardtanh", "hardtanh(x)", lambda x: F.hardtanh(x).sum(), [(-1,), (1,)]),
+        ("hardtanh", "hardtanh(x, 0, 0)", lambda x: F.hardtanh(x, 0.0, 0.0).sum(), [(0,)]),
+        ("clamp", "clamp(x, 0, 1)", lambda x: torch.clamp(x, 0.0, 1.0).sum(), [(0,), (1,)]),
+        ("clamp", "clamp(x, 0, 0)", lambda x: torch.clamp(x, 0.0, 0.0).sum(), [(0,)]),
+        ("clamp_min", "clamp(x, min=0)", lambda x: torch.clamp(x, min=0.0).sum(), [(0,)]),
+        ("clamp_max", "clamp(x, max=0)", lambda x: torch.clamp(x, max=0.0).sum(), [(0,)]),
+        ("maximum", "maximum(x0, x1)", lambda x: torch.maximum(x[0], x[1]), [(1, 1)]),
+        ("minimum", "minimum(x0, x1)", lambda x: torch.minimum(x[0], x[1]), [(1, 1)]),
+        ("fmax", "fmax(x0, x1)", lambda x: torch.fmax(x[0], x[1]), [(1, 1)]),
+        ("fmin", "fmin(x0, x1)", lambda x: torch.fmin(x[0], x[1]), [(1, 1)]),
+        ("amax", "amax(x)", lambda x: torch.amax(x), [(1, 1, 1), (0, 1, 1)]),
+        ("amin", "amin(x)", lambda x: torch.amin(x), [(1, 1, 1), (1, 0, 0)]),
+        ("max_all", "max(x)", lambda x: torch.max(x), [(1, 1, 1)]),
+        ("min_all", "min(x)", lambda x: torch.min(x), [(1, 1, 1)]),
+        ("max_dim", "max(x, dim=0)", lambda x: torch.max(x, 0)[0], [(1, 1, 1), (0, 1, 1)]),
+        ("min_dim", "min(x, dim=0)", lambda x: torch.min(x, 0)[0], [(1, 1, 1)]),
+        ("max_pool", "max_pool2d 2x2", lambda x: F.max_pool2d(x.reshape(1, 1, 2, 2), 2).sum(),
+         [(1, 1, 1, 1), (0, 1, 1, 0)]),
+        ("max_pool", "max_pool1d 2", lambda x: F.max_pool1d(x.reshape(1, 1, 2), 2).sum(),
+         [(1, 1)]),
+    ], w2
+
+
+def _jax_cases():
+    import jax
+    import jax.numpy as jnp
+    from jax import lax
+    return [
+        ("relu", "jax.nn.relu(x)", lambda x: jax.nn.relu(x).sum(), [(0,)]),
+        ("relu6", "jax.nn.relu6(x)", lambda x: jax.nn.relu6(x).sum(), [(0,), (6,)]),
+        ("abs", "jnp.abs(x)", lambda x: jnp.abs(x).sum(), [(0,)]),
+        ("leaky_relu", "jax.nn.leaky_relu(x, 1/4)",
+         lambda x: jax.nn.leaky_relu(x, 0.25).sum(), [(0,)]),
+        ("max", "jnp.maximum(x0, x1)", lambda x: jnp.maximum(x[0], x[1]), [(1, 1)]),
+        ("min", "jnp.minimum(x0, x1)", lambda x: jnp.minimum(x[0], x[1]), [(1, 1)]),
+        ("reduce_max", "jnp.max(x)", lambda x: jnp.max(x), [(1, 1, 1), (0, 1, 1)]),
+        ("reduce_min", "jnp.min(x)", lambda x: jnp.min(x), [(1, 1, 1)]),
+        ("clip", "jnp.clip(x, 0, 1)", lambda x: jnp.clip(x, 0.0, 1.0).sum(), [(0,), (1,)]),
+        ("clip", "jnp.clip(x, 0, 0)", lambda x: jnp.clip(x, 0.0, 0.0).sum(), [(0,)]),
+        ("reduce_window_max", "max pool 2x2",
+         lambda x: lax.reduce_window(x.reshape(1, 1, 2, 2), -jnp.inf, lax.max, (1, 1, 2, 2),
+                                     (1, 1, 2, 2), "VALID").sum(), [(1, 1, 1, 1), (0, 1, 1, 0)]),
+    ]
+
+
+_TF_CASES = [  # (op, selcalc source body, tf function name, points)
+    ("relu", "relu(x0)", "relu", [(0,)]),
+    ("abs", "abs(x0)", "abs", [(0,)]),
+    ("leaky_relu", "leaky_relu(x0, 1/4)", "leaky_relu", [(0,)]),
+    ("maximum", "max(x0, x1)", "maximum", [(1, 1)]),
+    ("minimum", "min(x0, x1)", "minimum", [(1, 1)]),
+    ("reduce_max", "max(x0, x1, x2)", "reduce_max", [(1, 1, 1), (0, 1, 1)]),
+    ("reduce_min", "min(x0, x1, x2)", "reduce_min", [(1, 1, 1)]),
+    ("clip_by_value", "clip(x0, 0, 1)", "clip", [(0,), (1,)]),
+    ("clip_by_value", "clip(x0, 0, 0)", "clip0", [(0,)]),
+]
+
+
+# ---------------------------------------------------------------------------- libraries
+def _torch_backend():
+    import torch
+    from ..frontends.torch import from_torch
+    cases, _ = _torch_cases()
+
+    def grad(fn, point, mode):
+        x = torch.tensor([float(v) for v in point], dtype=torch.float64)
+        if mode == "backward":
+            x.requires_grad_(True)
+            return torch.autograd.grad(fn(x), x)[0].tolist()
+        out = []
+        for j in range(len(point)):
+            t = torch.zeros_like(x)
+            t[j] = 1.0
+            out.append(float(torch.func.jvp(fn, (x,), (t,))[1]))
+        return out
+
+    def program(fn, point):
+        return from_torch(fn, torch.tensor([float(v) for v in point], dtype=torch.float64))
+
+    return cases, grad, program, torch.__version__.split("+")[0]
+
+
+def _jax_backend():
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    from ..frontends.jax import from_jax
+
+    def grad(fn, point, mode):
+        x = jnp.asarray([float(v) for v in point], dtype=jnp.float64)
+        if mode == "backward":
+            return [float(v) for v in jax.grad(fn)(x)]
+        return [float(jax.jvp(fn, (x,), (jnp.zeros_like(x).at[j].set(1.0),))[1])
+                for j in range(len(point))]
+
+    def program(fn, point):
+        return from_jax(fn, jnp.asarray([float(v) for v in point], dtype=jnp.float64))
+
+    return _jax_cases(), grad, program, jax.__version__
+
+
+def _tf_backend():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+    from ..frontends import parse
+    fns = {
+        "relu": lambda x: tf.nn.relu(x[0]), "abs": lambda x: tf.abs(x[0]),
+        "leaky_relu": lambda x: tf.nn.leaky_relu(x[0], alpha=0.25),
+        "maximum": lambda x: tf.maximum(x[0], x[1]), "minimum": lambda x: tf.minimum(x[0], x[1]),
+        "reduce_max": tf.reduce_max, "reduce_min": tf.reduce_min,
+        "clip": lambda x: tf.clip_by_value(x[0], 0.0, 1.0),
+        "clip0": lambda x: tf.clip_by_value(x[0], 0.0, 0.0),
+    }
+    cases = [(op, src, fns[name], pts) for op, src, name, pts in _TF_CASES]
+
+    def grad(fn, point, mode):
+        x = tf.constant([float(v) for v in point], dtype=tf.float64)
+        if mode == "backward":
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = fn(x)
+            return [float(v) for v in tape.gradient(y, x)]
+        out = []
+        for j in range(len(point)):
+            t = tf.one_hot(j, len(point), dtype=tf.float64)
+            with tf.autodiff.ForwardAccumulator(x, t) as acc:
+                y = fn(x)
+            out.append(float(acc.jvp(y)))
+        return out
+
+    def program(src, point):
+        args = ", ".join(f"x{i}" for i in range(len(point)))
+        return parse(f"def f({args}):\n    return {src}\n")
+
+    return cases, grad, program, tf.__version__
+
+
+BACKENDS = {"torch": _torch_backend, "jax": _jax_backend, "tensorflow": _tf_backend}
+
+
+# ---------------------------------------------------------------------------- measuring
+def _read(v):
+    """A library float as the exact value it stands for (1/3 is printed as 0.333…)."""
+    f = Fraction(v)
+    near = f.limit_denominator(64)
+    return near if abs(float(near) - v) <= 1e-12 * max(1, abs(v)) else f
+
+
+def _verdict(value, points, hull):
+    if value in points:
+        return "selection"
+    if hull.contains(value).holds is True:
+        return "average of tied pieces"
+    return "outside the conservative field"
+
+
+def audit(library, preset=None):
+    """Measure the installed ``library`` ("torch", "jax" or "tensorflow") at every kink.
+
+    Returns a list of :class:`AuditRow` (one per op, point and mode).  ``preset``
+    (default: the preset for the installed version, see
+    :func:`selcalc.libraries.preset_for`) is the convention compared with.
+    """
+    from ..autodiff import grad
+    from ..fields import ad_outputs, clarke
+    from . import preset_for
+    if library not in BACKENDS:
+        raise SelcalcError(f"unknown library {library!r}; use torch, jax or tensorflow")
+    try:
+        cases, lib_grad, program, version = BACKENDS[library]()
+    except ImportError as exc:
+        raise SelcalcError(f"{library} is not installed ({exc}); install it to audit it") \
+            from None
+    if preset is None:
+        preset, warning = preset_for(library, version)
+        if warning:
+            warnings.warn(warning, stacklevel=2)
+    rows = []
+    for op, label, fn, points in cases:
+        for point in points:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                P = program(fn if library != "tensorflow" else label, point)
+            x = tuple(Fraction(v) for v in point)
+            ad = ad_outputs(P, x)
+            pts = {tuple(Fraction(str(c)) for c in v) for v in ad.points}
+            C = clarke(P, x)
+            for mode in MODES:
+                lib = tuple(_read(v) for v in lib_grad(fn, point, mode))
+                ours = tuple(Fraction(str(v)) for v in grad(P, x, convention=preset, mode=mode))
+                rows.append(AuditRow(
+                    op=op, case=label, point=tuple(point), mode=mode, library_value=lib,
+                    preset=preset, preset_value=ours, match=lib == ours,
+                    ad_outputs=tuple(sorted(pts)),
+                    clarke=tuple(sorted(tuple(Fraction(str(c)) for c in v)
+                                        for v in C._vertex_vectors)),
+                    in_clarke=C.contains(lib).holds, verdict=_verdict(lib, pts, ad)))
+    return rows
+
+
+def disagreements(rows):
+    """``(op, case, point, reverse value, forward value)`` where the library's modes differ."""
+    by = {}
+    for r in rows:
+        by.setdefault((r.op, r.case, r.point), {})[r.mode] = r.library_value
+    return [(op, case, pt, m["backward"], m["forward"]) for (op, case, pt), m in by.items()
+            if m.get("backward") != m.get("forward")]
+
+
+def _fmt(v):
+    if isinstance(v, tuple):
+        return "(" + ", ".join(_fmt(u) for u in v) + ")"
+    return str(v)
+
+
+def render(rows, library=None):
+    """The audit as a plain-text table, then the forward ≠ reverse disagreements."""
+    head = ("op", "case", "point", "mode", "library", "preset", "match", "ad_outputs",
+            "clarke", "in clarke", "verdict")
+    table = [head]
+    for r in rows:
+        table.append((r.op, r.case, _fmt(r.point), r.mode, _fmt(r.library_value),
+                      f"{r.preset} {_fmt(r.preset_value)}", "yes" if r.match else "NO",
+                      "{" + ", ".join(_fmt(p) for p in r.ad_outputs) + "}",
+                      "conv{" + ", ".join(_fmt(p) for p in r.clarke) + "}",
+                      {True: "yes", False: "no", None: "unknown"}[r.in_clarke], r.verdict))
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    dis = disagreements(rows)
+    lines.append("")
+    lines.append("forward != reverse: " + ("none" if not dis else ""))
+    for op, case, pt, b, f in dis:
+        lines.append(f"  {op} {case} at {_fmt(pt)}: reverse {_fmt(b)}, forward {_fmt(f)}")
+    bad = [r for r in rows if not r.match]
+    lines.append(f"{len(rows) - len(bad)} of {len(rows)} measurements match the preset"
+                 + (f" {rows[0].preset}" if rows else ""))
+    return "\n".join(lines)
+
+
+def to_json(rows):
+    """The audit as JSON (numbers as strings ``"1/2"``)."""
+    def conv(v):
+        if isinstance(v, Fraction):
+            return str(v)
+        if isinstance(v, (tuple, list)):
+            return [conv(u) for u in v]
+        return v
+    return json.dumps([{k: conv(v) for k, v in asdict(r).items()} for r in rows], indent=1)
+
+
+def main(argv=None):
+    """``python -m selcalc.libraries.audit torch [--json]``."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="selcalc audit")
+    parser.add_argument("library", choices=sorted(BACKENDS))
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--preset", default=None)
+    args = parser.parse_args(argv)
+    rows = audit(args.library, args.preset)
+    print(to_json(rows) if args.json else render(rows))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""Every library's measured kink rules, per version: the one home of these facts.
+
+``RULES[library][version][op]`` is the tie rule (see :mod:`selcalc.conventions`) that the
+library's own derivative code applies to op ``op`` of that version, measured at every kink
+and tie (``selcalc audit``; ``bench/measure_frameworks.py``).  Piece order of each op's
+primitive is fixed by :mod:`selcalc.libraries.ops` (left of a kink to its right; window /
+reduction elements in the library's scan order), so ``("prefer", (0, 2, 1))`` on a clamp
+means "at either bound take the constant piece": derivative 0.
+
+A rule may be ``{"backward": rule, "forward": rule}`` where the library's two modes
+disagree (torch 2.13 ``fmax``).
+
+``GENERIC[library]`` says which op of the library selcalc's generic primitive families
+(``relu``, ``clip``, ``max`` ... of :func:`selcalc.parse` programs) stand for, so the
+presets ``"pytorch@2.13"`` etc. also cover programs written in selcalc's own language.
+An importer (``from_torch``, ``from_jax``) gives every node the family ``"<library>.<op>"``.
+
+>>> RULES["torch"]["2.13"]["hardtanh"], RULES["torch"]["2.13"]["clamp"]
+(('prefer', (0, 2, 1)), ('prefer', (1, 0, 2)))
+>>> newest("torch") in measured_versions("torch")
+True
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+# the selection rules, by what they pick
+IDENTITY_FIRST = ("prefer", (1, 0, 2))   # clamp-like: derivative 1 at a bound
+CONSTANT_FIRST = ("prefer", (0, 2, 1))   # clamp-like: derivative 0 at a bound
+SECOND_FIRST = ("prefer", (1, 0))        # two pieces: the right one (relu'(0) = 1 style)
+
+
+def clip_of_two_means(active):
+    """``minimum(hi, maximum(lo, x))`` with both ties split 1/2-1/2 (jnp.clip).
+
+    At one bound the two tied pieces get 1/2 each; when ``lo == hi == x`` all three pieces
+    are tied and the identity piece gets ``1/2 * 1/2 = 1/4``.
+
+    >>> clip_of_two_means((0, 1, 2))
+    {0: Fraction(3, 8), 1: Fraction(1, 4), 2: Fraction(3, 8)}
+    """
+    if len(active) == 3:
+        return {0: Fraction(3, 8), 1: Fraction(1, 4), 2: Fraction(3, 8)}
+    return {i: Fraction(1, 2) for i in active}
+
+
+PRESET_NAMES = {"torch": "pytorch", "jax": "jax", "tensorflow": "tensorflow"}
+
+_TORCH_2_13 = {
+    "relu": "first", "abs": "mean", "leaky_relu": "first",
+    "hardtanh": CONSTANT_FIRST,            # F.relu6 and F.hardtanh: 0 at both bounds
+    "clamp": IDENTITY_FIRST,               # torch.clamp: 1 at a bound
+    "clamp_min": SECOND_FIRST, "clamp_max": ("prefer", (0, 1)),
+    "maximum": "mean", "minimum": "mean",  # ties split 1/2-1/2
+    "amax": "mean", "amin": "mean",        # even split over all maximal entries
+    "max_dim": "first", "min_dim": "first",  # the whole derivative to the first index
+    "max_pool": "first",                   # max_pool1d/2d: first maximal in the window
+    "max_all": "mean", "min_all": "mean",  # torch.max(x) without dim: even split
+    "fmax": {"backward": "first", "forward": "last"},  # the modes disagree
+    "fmin": "first",
+    "sort": "first",
+}
+
+RULES = {
+    "torch": {
+        "2.13": _TORCH_2_13,
+        # measured on torch 2.14.1: clamp at a bound now gives 0, fmax / fmin split ties
+        "2.14": {**_TORCH_2_13, "clamp": CONSTANT_FIRST, "clamp_min": "first",
+                 "clamp_max": SECOND_FIRST, "fmax": "mean", "fmin": "mean"},
+    },
+    "jax": {
+        "0.10": {
+            "relu": "first", "abs": SECOND_FIRST, "leaky_relu": SECOND_FIRST,
+            "relu6": CONSTANT_FIRST,
+            "max": "mean", "min": "mean",          # lax.max / lax.min: 1/2-1/2
+            "reduce_max": "mean", "reduce_min": "mean",
+            "reduce_window_max": "first",          # lax.reduce_window max pooling
+            "clip": clip_of_two_means, "sort": "first",
+        },
+    },
+    "tensorflow": {
+        "2.21": {
+            "relu": "first", "abs": "mean", "leaky_relu": "first",
+            "maximum": "first", "minimum": "first",
+            "reduce_max": "mean", "reduce_min": "mean",
+            "clip_by_value": IDENTITY_FIRST, "sort": "first",
+        },
+    },
+}
+
+GENERIC = {
+    "torch": {"relu": "relu", "abs": "abs", "leaky_relu": "leaky_relu", "maximum": "maximum",
+              "minimum": "minimum", "max": "amax", "min": "amin", "clip": "clamp",
+              "sort": "sort"},
+    "jax": {"relu": "relu", "abs": "abs", "leaky_relu": "leaky_relu", "maximum": "max",
+            "minimum": "min", "max": "reduce_max", "min": "reduce_min", "clip": "clip",
+            "sort": "sort"},
+    "tensorflow": {"relu": "relu", "abs": "abs", "leaky_relu": "leaky_relu",
+                   "maximum": "maximum", "minimum": "minimum", "max": "reduce_max",
+                   "min": "reduce_min", "clip": "clip_by_value", "sort": "sort"},
+}
+
+DESCRIPTIONS = {
+    "torch": "torch.relu, torch.abs, F.leaky_relu, F.relu6/F.hardtanh, torch.clamp, "
+             "torch.maximum/minimum, torch.amax/amin, torch.max/min(dim), F.max_pool1d/2d, "
+             "torch.sort",
+    "jax": "jax.nn.relu, jnp.abs, jax.nn.leaky_relu, jax.nn.relu6, jnp.maximum/minimum, "
+           "jnp.max/min, jnp.clip, jnp.sort",
+    "tensorflow": "tf.nn.relu, tf.abs, tf.nn.leaky_relu, tf.maximum/minimum, "
+                  "tf.reduce_max/min, tf.clip_by_value, tf.sort",
+}
+
+
+def _key(version):
+    return tuple(int(p) for p in version.split("."))
+
+
+def measured_versions(library):
+    """The measured versions of ``library`` (``"torch"``, ``"jax"``, ``"tensorflow"``), oldest first."""
+    return sorted(RULES[library], key=_key)
+
+
+def newest(library):
+    """The newest measured version of ``library``: what the plain preset name means."""
+    return measured_versions(library)[-1]
+
+
+def family(library, op):
+    """The primitive family of ``op`` of ``library`` in imported programs."""
+    return f"{library}.{op}"
+
+
+_MEANING = {  # (op, rule) -> what the derivative is, where the generic words are unclear
+    ("clamp_min", SECOND_FIRST): "1 at the bound", ("clamp_min", "first"): "0 at the bound",
+    ("clamp_max", ("prefer", (0, 1))): "1 at the bound",
+    ("clamp_max", SECOND_FIRST): "0 at the bound",
+    ("relu", "first"): "0 at 0", ("abs", SECOND_FIRST): "1 at 0", ("abs", "mean"): "0 at 0",
+    ("leaky_relu", "first"): "the negative slope at 0", ("leaky_relu", SECOND_FIRST): "1 at 0",
+    ("max_pool", "first"): "first maximal entry of the window",
+    ("reduce_window_max", "first"): "first maximal entry of the window",
+    ("max_dim", "first"): "first maximal index", ("min_dim", "first"): "first minimal index",
+}
+
+
+def describe_rule(rule, op=None):
+    """A rule in words (for the docs' tables).
+
+    >>> describe_rule(CONSTANT_FIRST), describe_rule({"backward": "first", "forward": "last"})
+    ('0 at a bound', 'reverse: first tied piece; forward: last tied piece')
+    """
+    if isinstance(rule, dict):
+        return (f"reverse: {describe_rule(rule['backward'], op)}; "
+                f"forward: {describe_rule(rule['forward'], op)}")
+    if not callable(rule) and (op, rule) in _MEANING:
+        return _MEANING[op, rule]
+    words = {"first": "first tied piece", "last": "last tied piece", "mean": "even split",
+             IDENTITY_FIRST: "1 at a bound", CONSTANT_FIRST: "0 at a bound",
+             SECOND_FIRST: "right piece", ("prefer", (0, 1)): "left piece"}
+    if callable(rule):
+        return "1/2 at a bound, 1/4 when lo == hi"
+    return words.get(rule, str(rule))
+
+
+def markdown(library):
+    """The measured rules of ``library`` as a Markdown table, one column per version."""
+    versions = measured_versions(library)
+    ops = sorted({op for v in versions for op in RULES[library][v]})
+    lines = ["| op | " + " | ".join(f"{library} {v}" for v in versions) + " |",
+             "|---|" + "---|" * len(versions)]
+    for op in ops:
+        cells = [describe_rule(RULES[library][v][op], op) if op in RULES[library][v] else "—"
+                 for v in versions]
+        lines.append(f"| `{op}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,61 @@
+"""``selcalc.audit`` on the installed libraries: every measured kink matches the preset of
+the installed version, and the verdicts agree with hand derivations."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+import selcalc
+from selcalc.cli import main
+
+pytestmark = [pytest.mark.frameworks,
+              pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+
+def _row(rows, case, point, mode="backward"):
+    return next(r for r in rows if r.case == case and r.point == point and r.mode == mode)
+
+
+def test_torch_audit_matches_preset_and_verdicts():
+    pytest.importorskip("torch")
+    rows = selcalc.audit("torch")
+    assert rows and all(r.match for r in rows), [r for r in rows if not r.match]
+    # hardtanh / relu6 at a bound: the constant piece, a selection inside Clarke
+    r = _row(rows, "relu6(x)", (6,))
+    assert r.library_value == (0,) and r.verdict == "selection" and r.in_clarke is True
+    # a flat amax: the even split, an average of the three tied pieces
+    r = _row(rows, "amax(x)", (1, 1, 1))
+    assert r.library_value == (Fraction(1, 3),) * 3 and r.verdict == "average of tied pieces"
+    # clamp with lo == hi is the constant 0: Clarke is {0}
+    r = _row(rows, "clamp(x, 0, 0)", (0,))
+    assert r.clarke == ((0,),)
+    assert r.in_clarke is (r.library_value == (0,))
+
+
+def test_jax_audit_matches_preset():
+    pytest.importorskip("jax")
+    rows = selcalc.audit("jax")
+    assert all(r.match for r in rows), [r for r in rows if not r.match]
+    r = _row(rows, "jnp.clip(x, 0, 0)", (0,))
+    # min(0, max(0, x)) at 0: two 1/2-1/2 ties, 1/4; the function is constant, Clarke {0}
+    assert r.library_value == (Fraction(1, 4),) and r.in_clarke is False
+    assert r.verdict == "average of tied pieces"
+
+
+def test_cli_audit_json_and_errors(capsys):
+    pytest.importorskip("tensorflow")
+    assert main(["audit", "tensorflow", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"verdict": "selection"' in out and '"match": false' not in out
+    assert main(["audit", "tensorflow", "--preset", "nope", "--json"]) == 2
+    assert '"error"' in capsys.readouterr().err
+
+
+def test_docs_tables_are_the_rule_table():
+    from pathlib import Path
+    from selcalc.libraries.table import markdown
+    text = (Path(__file__).parent.parent / "docs" / "models.md").read_text()
+    for library in ("torch", "jax", "tensorflow"):
+        assert markdown(library) in text, library

@@ -1,0 +1,78 @@
+"""Real images: scikit-learn's bundled 8x8 digits (no download) through small CNNs.
+
+Pixels are integers 0..16, scaled by 1/16 (exact in float64); weights are random dyadic
+numbers, biases zero, so torch's float64 gradient is exact and is compared as a rational.
+The digits' blank borders tie ReLUs at 0 and make flat max-pooling windows.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import selcalc
+from selcalc.libraries.scan import summary
+
+torch = pytest.importorskip("torch")
+datasets = pytest.importorskip("sklearn.datasets")
+nn, F = torch.nn, torch.nn.functional
+pytestmark = [pytest.mark.frameworks,
+              pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+
+def digits(n):
+    images = datasets.load_digits().images[:n] / 16.0
+    return [torch.tensor(im, dtype=torch.float64).reshape(1, 1, 8, 8) for im in images]
+
+
+def dyadic_model(model, seed):
+    rng = random.Random(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(torch.tensor([0.0 if name.endswith("bias") else rng.randint(-4, 4) / 8
+                                  for _ in range(p.numel())], dtype=torch.float64).reshape(p.shape))
+    return model.double()
+
+
+class SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+        self.fc = nn.Linear(2 * 4 * 4, 10)
+
+    def forward(self, x):
+        h = F.max_pool2d(F.relu(self.conv(x)), 2)
+        y = self.fc(h.flatten(1))
+        return F.relu(y - y[:, :1] + 1).sum()
+
+
+def test_digits_scan_ties_and_exact_agreement_with_torch():
+    model = dyadic_model(SmallCNN(), 0)
+    rows = selcalc.scan(model, digits(12), progress=False)
+    s = summary(rows)
+    assert s["images"] == 12 and s["library_equal"] == 12
+    # blank borders: every image has tied ReLUs and flat pooling windows
+    assert all(r.ties.get("relu", 0) > 0 and r.ties.get("max_pool2d_with_indices", 0) > 0
+               for r in rows)
+
+
+def test_digits_clarke_on_a_tiny_model():
+    """Disjoint 2x2 patches, stride 2: f = Σ relu(w·patch) is separable, so at a blank patch
+    the Clarke set of its term is conv{0, w}, which contains relu'(0) = 0: the preset
+    gradient is a Clarke element on every image."""
+    model = dyadic_model(nn.Sequential(nn.Conv2d(1, 1, 2, stride=2), nn.ReLU()), 1)
+    corners = [im[:, :, :4, :4].contiguous() for im in digits(3)]  # 4 patches, some blank
+    rows = selcalc.scan(model, corners, output=lambda y: y.sum(), clarke=True,
+                        progress=False)
+    assert all(r.library_equal and r.in_clarke is True for r in rows)
+    assert all(r.ties.get("relu", 0) > 0 for r in rows)
+
+
+@pytest.mark.slow
+def test_scan_in_two_processes_gives_the_same_rows():
+    model = dyadic_model(SmallCNN(), 2)
+    data = digits(6)
+    one = selcalc.scan(model, data, progress=False)
+    two = selcalc.scan(model, data, workers=2, progress=False)
+    assert [(r.ties, r.gradient) for r in one] == [(r.ties, r.gradient) for r in two]
