@@ -27,11 +27,18 @@ from math import prod
 
 import sympy
 
+from .autodiff import grad, jacobian_rows
 from .budget import budget
 from .conventions import CONVENTIONS, get_convention
 from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
+from .fields import artificial_critical, index_closure
+from .interpreters.evaluate import evaluate
+from .interpreters.forward import forward_tangents
+from .interpreters.partials import local_partials
 from .interpreters.symbolic import node_expressions
-from .numbers import canonical, exact, normalize, sign, to_sympy
+from .numbers import (NotRational, canonical, exact, fast_rationals, normalize,
+                      rational_between, sign, sort_unique, to_sympy)
+from .selection import Selection
 from .verdict import Verdict
 
 T = sympy.Symbol("t", real=True)
@@ -136,27 +143,6 @@ def _roots_in(expr, lo, hi):
     return out
 
 
-def _inside(lo, hi):
-    """A rational strictly between two exact reals lo < hi."""
-    lo_s, hi_s = to_sympy(lo), to_sympy(hi)
-    if lo_s.is_Rational and hi_s.is_Rational:
-        return normalize((lo_s + hi_s) / 2)
-    for digits in (20, 60, 200):
-        mid = sympy.Rational(str(sympy.N((lo_s + hi_s) / 2, digits)))
-        if sign(mid - lo_s) > 0 and sign(hi_s - mid) > 0:
-            return normalize(mid)
-    raise Undecided(f"could not find a rational between {lo} and {hi}")
-
-
-def _sort_unique(values):
-    uniq = []
-    for v in sorted(values, key=lambda r: sympy.N(to_sympy(r), 60)):
-        if uniq and sign(to_sympy(v) - to_sympy(uniq[-1])) == 0:
-            continue
-        uniq.append(v)
-    return uniq
-
-
 def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, progress=None):
     """The exact decomposition of [0, 1] along ``curve`` (see :class:`Breakpoints`).
 
@@ -196,9 +182,9 @@ def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, pro
                 roots = _roots_in(t, lo, hi)
                 if roots:
                     cuts.extend(roots)
-            ends = [lo] + _sort_unique(cuts) + [hi]
+            ends = [lo] + sort_unique(cuts) + [hi]
             for a, b in zip(ends[:-1], ends[1:]):
-                mid = to_sympy(_inside(a, b))
+                mid = to_sympy(rational_between(a, b))
                 signs = [sign(sympy.expand(t.subs(T, mid))) for t in tests]
                 act = tuple(i for i, conds in enumerate(prim._conds)
                             if all(signs[ti] in ok for ti, ok in conds))
@@ -376,37 +362,6 @@ def _curve_inside_polynomial_test(P, run, g, t_idx, rng, small):
     return None
 
 
-class NotRational(Exception):
-    """The rational walk met an irrational number (the caller takes the symbolic route)."""
-
-
-def fast_rationals():
-    """Conversions to and from python-flint's ``fmpq`` (about 8x faster than Fraction),
-    or checked identity functions when python-flint is not installed.
-
-    ``to_q`` raises :class:`NotRational` on an irrational value."""
-    try:
-        from flint import fmpq
-    except ImportError:  # pragma: no cover - python-flint is a declared dependency
-        fmpq = None
-
-    def to_q(v):
-        if not isinstance(v, (int, Fraction)):
-            v = normalize(v)
-            if not isinstance(v, (int, Fraction)):
-                raise NotRational(f"{v} is not rational")
-        if fmpq is None:  # pragma: no cover
-            return v
-        v = Fraction(v)
-        return fmpq(v.numerator, v.denominator)
-
-    def from_q(v):
-        if isinstance(v, (int, Fraction)):
-            return normalize(v)
-        return normalize(Fraction(int(v.p), int(v.q)))
-    return to_q, from_q
-
-
 def _complete(P, pattern):
     return {g: pattern.get(g, 0) for g in P.branching_groups}
 
@@ -441,7 +396,7 @@ def _piece_identity(lhs, rhs, J, label):
         return True, None
     a, b = J
     for frac in (Fraction(1, 2), Fraction(1, 3), Fraction(2, 3)):
-        t = _inside(a, b) if frac == Fraction(1, 2) else None
+        t = rational_between(a, b) if frac == Fraction(1, 2) else None
         if t is None:
             lo, hi = to_sympy(a), to_sympy(b)
             if lo.is_Rational and hi.is_Rational:
@@ -477,7 +432,6 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
         # so checking all of them covers the Clarke field as well
         return [(f"∇f_σ for σ = {p}", _pattern_gradient_exprs(P, p, curve)) for p in pats]
     if field_spec == "index_closure":
-        from .selection import Selection
         S = Selection(P)
         if len(S) > 4096:
             raise PatternBudgetExceeded(len(S), 4096)
@@ -497,8 +451,8 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
                 w *= conv.weights(P.ops[g], act).get(i, 0)
         if w == 0:
             continue
-        grad = _pattern_gradient_exprs(P, p, curve)
-        term = tuple(to_sympy(w) * v for v in grad)
+        g_sigma = _pattern_gradient_exprs(P, p, curve)
+        term = tuple(to_sympy(w) * v for v in g_sigma)
         total = term if total is None else tuple(a + b for a, b in zip(total, term))
     return [(f"AD output under {conv.name}", total)]
 
@@ -506,7 +460,7 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
 def _user_field_vectors(P, curve, J, pats, fld):
     syms = [sympy.Symbol(n) for n in (fld.symbols or P.input_names)]
     sub = dict(zip(syms, curve.exprs))
-    mid = to_sympy(_inside(*J))
+    mid = to_sympy(rational_between(*J))
     out = []
     for conds, vectors in fld.pieces:
         holds = True
@@ -573,11 +527,11 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
     if isinstance(field, Field):
         extra = _user_field_cuts(P, curve, field)
         if extra:
-            pts = _sort_unique(list(bp.points) + extra)
+            pts = sort_unique(list(bp.points) + extra)
             ends = [0] + pts + [1]
             refined = []
             for a, b in zip(ends[:-1], ends[1:]):
-                mid = to_sympy(_inside(a, b))
+                mid = to_sympy(rational_between(a, b))
                 for (lo, hi), pats, act in zip(intervals, pieces, actives):
                     if sign(mid - to_sympy(lo)) > 0 and sign(to_sympy(hi) - mid) > 0:
                         refined.append(((a, b), pats, act))
@@ -613,8 +567,6 @@ def _conservative_affine(P, curve, field, budget_):
     The slope of f∘γ comes from two exact evaluations inside the piece (no AD involved);
     each vector of the field is computed at those points and ``<v, γ'>`` compared exactly.
     """
-    from .autodiff import jacobian_rows
-    from .fields import index_closure
     name = field
     claim = f"the field {name} is conservative for the program along {curve!r}"
     try:
@@ -643,7 +595,6 @@ def _conservative_affine(P, curve, field, budget_):
                 vectors = [(f"∇f_σ for σ = {dict(k)}", D1.patterns[k]) for k in common]
             else:
                 conv = get_convention(field)
-                from .autodiff import grad
                 vectors = [(f"AD output under {conv.name}", grad(P, x1, conv))]
         except (Undecided, PatternBudgetExceeded) as exc:
             return Verdict(None, claim, checked=checked, reason=str(exc))
@@ -694,7 +645,6 @@ def check_defined(P, curve, bp=None):
     ...
     selcalc.errors.DomainError: the program is undefined at t = 1/2 of the curve, x = (0): node 3 (div) at arguments (0, 0): division by zero; statements along a curve need the program defined on all of it
     """
-    from .interpreters.evaluate import evaluate
     bp = bp if bp is not None else breakpoints(P, curve)
     for t in [0] + list(bp.points) + [1]:
         x = curve(t)
@@ -741,7 +691,7 @@ def _positive_on(u, lo, hi):
     roots = _roots_in(u, lo, hi)  # Undecided for non-polynomial arguments
     if roots is None or roots:
         return False
-    return sign(sympy.expand(u.subs(T, to_sympy(_inside(lo, hi))))) > 0
+    return sign(sympy.expand(u.subs(T, to_sympy(rational_between(lo, hi))))) > 0
 
 
 def _nonzero_on(u, lo, hi):
@@ -798,6 +748,30 @@ def check_integration(P, x, y, convention="selection"):
 
 
 # ---------------------------------------------------------------------- sampling
+def artificial_critical_points(P, lo, hi):
+    """All artificial critical points of a one-input program in ``[lo, hi]``, exactly.
+
+    They lie on the tie set (elsewhere AD returns the derivative), which along the
+    segment is the finite set of breakpoints plus the endpoints; each is checked with
+    :func:`artificial_critical`.  Raises if a test vanishes on a whole sub-interval.
+    """
+    if P.p != 1:
+        raise SelcalcError("artificial_critical_points needs a one-input program")
+    P.require_continuity("artificial_critical_points")
+    curve = segment((lo,), (hi,))
+    bp = breakpoints(P, curve)
+    if any(len(pats) > 1 for pats in bp.pieces):
+        raise SelcalcError("a test vanishes on a whole sub-interval: the tie set is not "
+                           "finite; use artificial_critical at chosen points")
+    candidates = [0] + list(bp.points) + [1]
+    found = []
+    for t in candidates:
+        x = curve(t)
+        if artificial_critical(P, x).holds is True:
+            found.append(x[0])
+    return found
+
+
 def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties")):
     """``n`` reproducible exact curves of the given kinds (cycled).
 
@@ -809,9 +783,6 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
       solving for ``x_j`` along a random segment in the other inputs.  Ties persist
       along them.
     """
-    from .interpreters.evaluate import evaluate
-    from .interpreters.forward import forward_tangents
-    from .interpreters.partials import local_partials
     rng = random.Random(seed)
     small = lambda: Fraction(rng.randint(-6, 6), rng.choice([1, 2, 3, 4]))  # noqa: E731
     curves = []

@@ -548,28 +548,3 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
     return Verdict(True, claim, {"weights": in_d.certificate["weights"], "field": D,
                                  "w": w, "clarke": C},
                    checked=[f"0 in conv({field})", "<w, v> > 0 for every Clarke vertex v"])
-
-
-def artificial_critical_points(P, lo, hi):
-    """All artificial critical points of a one-input program in ``[lo, hi]``, exactly.
-
-    They lie on the tie set (elsewhere AD returns the derivative), which along the
-    segment is the finite set of breakpoints plus the endpoints; each is checked with
-    :func:`artificial_critical`.  Raises if a test vanishes on a whole sub-interval.
-    """
-    from .curves import breakpoints, segment
-    if P.p != 1:
-        raise SelcalcError("artificial_critical_points needs a one-input program")
-    P.require_continuity("artificial_critical_points")
-    curve = segment((lo,), (hi,))
-    bp = breakpoints(P, curve)
-    if any(len(pats) > 1 for pats in bp.pieces):
-        raise SelcalcError("a test vanishes on a whole sub-interval: the tie set is not "
-                           "finite; use artificial_critical at chosen points")
-    candidates = [0] + list(bp.points) + [1]
-    found = []
-    for t in candidates:
-        x = curve(t)
-        if artificial_critical(P, x).holds is True:
-            found.append(x[0])
-    return found

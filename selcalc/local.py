@@ -45,8 +45,7 @@ from .errors import SelcalcError, Undecided
 from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.partials import local_partials
-from .curves import fast_rationals
-from .numbers import RATIONAL_TYPES, canonical, exact, sign
+from .numbers import RATIONAL_TYPES, canonical, exact, fast_rationals, sign
 
 SELECTION = CONVENTIONS["selection"]
 
