@@ -24,6 +24,9 @@ import mpmath
 import sympy
 
 from .errors import SelcalcError, Undecided
+# the reader of exact input is the lowest layer; ``normalize`` (rationals back to int /
+# Fraction) is defined there once and re-exported here for the engine
+from .points import normalize, to_exact
 
 RATIONAL_TYPES = (int, Fraction)
 
@@ -43,19 +46,7 @@ def exact(value):
     >>> exact("sqrt(2)")
     sqrt(2)
     """
-    from .points import to_exact
     return to_exact(value)
-
-
-def normalize(value):
-    """Bring a value back to the fast path when it is rational (sympy Rational -> Fraction)."""
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else value
-    if isinstance(value, sympy.Integer):
-        return int(value)
-    if isinstance(value, sympy.Rational):
-        return Fraction(int(value.p), int(value.q))
-    return value
 
 
 def to_sympy(value):
@@ -87,6 +78,24 @@ def canonical(value):
 
 def is_rational(value) -> bool:
     return isinstance(value, RATIONAL_TYPES)
+
+
+def all_rational(vectors) -> bool:
+    """Whether every entry of every vector is an ``int`` / ``Fraction`` (the fast path).
+
+    >>> all_rational([(1, Fraction(1, 2)), (0, 3)]), all_rational([(1, sympy.sqrt(2))])
+    (True, False)
+    """
+    return all(isinstance(c, RATIONAL_TYPES) for v in vectors for c in v)
+
+
+def dot(u, v):
+    """``Σ u_i v_i`` of two exact vectors, zero terms skipped (no coercion: exact input).
+
+    >>> dot((1, Fraction(1, 2), 0), (2, 3, sympy.pi))
+    Fraction(7, 2)
+    """
+    return sum(a * b for a, b in zip(u, v) if a and b)
 
 
 # ---------------------------------------------------------------- certified signs
