@@ -80,7 +80,12 @@ class Curve:
 
 
 def segment(a, b):
-    """The segment ``γ(t) = a + t (b - a)``."""
+    """The segment ``γ(t) = a + t (b - a)``.
+
+    >>> c = segment((0, 0), (1, 2))
+    >>> c("1/2"), c.derivative(0)
+    ((Fraction(1, 2), 1), (1, 2))
+    """
     a = tuple(exact(v) for v in (a if isinstance(a, (tuple, list)) else (a,)))
     b = tuple(exact(v) for v in (b if isinstance(b, (tuple, list)) else (b,)))
     if len(a) != len(b):
@@ -91,7 +96,12 @@ def segment(a, b):
 
 
 def polynomial_curve(coeffs):
-    """``γ(t) = coeffs[0] + coeffs[1] t + coeffs[2] t² + ...`` (rational vectors)."""
+    """``γ(t) = coeffs[0] + coeffs[1] t + coeffs[2] t² + ...`` (rational vectors).
+
+    >>> parabola = polynomial_curve([(0, 0), (1, 0), (0, 1)])  # t -> (t, t²)
+    >>> parabola("1/2")
+    (Fraction(1, 2), Fraction(1, 4))
+    """
     return Curve(coeffs)
 
 
@@ -152,6 +162,12 @@ def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, pro
     their tests' real roots isolated exactly (``method="symbolic"`` forces this route).
     ``time_limit`` (seconds) raises :class:`selcalc.TimeLimitExceeded`; ``progress`` is
     called with :class:`selcalc.budget.Progress` records.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return relu(t) - relu(-t)")
+    >>> bp = breakpoints(identity, segment(-1, 1))  # the kink t = 0 is at the middle
+    >>> bp.points, bp.intervals
+    ((Fraction(1, 2),), [(0, Fraction(1, 2)), (Fraction(1, 2), 1)])
     """
     b = budget("breakpoints", time_limit, None, progress, unit="pieces")
     if curve.dim != P.p:
@@ -501,6 +517,14 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
     or a :class:`Field`.  Holds: the decomposition and the per-piece identities proved;
     fails: a witness (open interval, rational t, the vector, both sides).
     ``time_limit`` / ``progress`` as in :func:`breakpoints` (one budget for the whole check).
+
+    Theorem 3 of the NeurIPS 2020 paper: the index closure is conservative, along every
+    curve.
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x, y):\\n    return max(x, y) + relu(x - y)")
+    >>> check_conservative(P, segment((-1, 0), (1, 0))).holds
+    True
     """
     budget_ = budget("check_conservative", time_limit, None, progress, unit="pieces")
     if P.q != 1:
@@ -707,6 +731,11 @@ def integrate_along(P, x, y, convention="selection"):
 
     On each open piece the AD output under ``convention`` is a fixed combination of the
     tied patterns' gradients (multilinearity), integrated exactly by sympy.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> integrate_along(identity, -1, 1)  # = f(1) - f(-1), although AD gives 0 at t = 0
+    2
     """
     if P.q != 1:
         raise SelcalcError("integrate_along is for scalar programs")
@@ -730,7 +759,13 @@ def integrate_along(P, x, y, convention="selection"):
 
 
 def check_integration(P, x, y, convention="selection"):
-    """Verdict for Proposition 2: ``f(y) − f(x) = ∫_0^1 <y − x, ∇̂f(x + t(y − x))> dt``."""
+    """Verdict for Proposition 2: ``f(y) − f(x) = ∫_0^1 <y − x, ∇̂f(x + t(y − x))> dt``.
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x, y):\\n    return abs(x) * y")
+    >>> check_integration(P, (-1, 1), (2, 3), convention="pytorch").holds
+    True
+    """
     claim = f"f(y) - f(x) equals the integral of the {get_convention(convention).name} " \
             f"AD derivative along [x, y]"
     try:
@@ -747,13 +782,18 @@ def check_integration(P, x, y, convention="selection"):
     return Verdict(holds, claim, {"integral": integral, "f(y) - f(x)": diff})
 
 
-# ---------------------------------------------------------------------- sampling
+# ---------------------------------------------------------------------- critical points
 def artificial_critical_points(P, lo, hi):
     """All artificial critical points of a one-input program in ``[lo, hi]``, exactly.
 
     They lie on the tie set (elsewhere AD returns the derivative), which along the
     segment is the finite set of breakpoints plus the endpoints; each is checked with
     :func:`artificial_critical`.  Raises if a test vanishes on a whole sub-interval.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> artificial_critical_points(identity, -5, 5)  # AD can return 0 at 0; f is t
+    [0]
     """
     if P.p != 1:
         raise SelcalcError("artificial_critical_points needs a one-input program")
@@ -772,6 +812,7 @@ def artificial_critical_points(P, lo, hi):
     return found
 
 
+# ---------------------------------------------------------------------- sampling
 def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties")):
     """``n`` reproducible exact curves of the given kinds (cycled).
 
@@ -782,6 +823,12 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
       polynomial test linear in some input ``x_j`` the polynomial curve obtained by
       solving for ``x_j`` along a random segment in the other inputs.  Ties persist
       along them.
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x, y):\\n    return relu(x - y)")
+    >>> curves = sample_curves(P, 3, seed=1)
+    >>> [c.kind for c in curves] == [c.kind for c in sample_curves(P, 3, seed=1)]
+    True
     """
     rng = random.Random(seed)
     small = lambda: Fraction(rng.randint(-6, 6), rng.choice([1, 2, 3, 4]))  # noqa: E731

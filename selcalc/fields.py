@@ -64,6 +64,14 @@ def ad_outputs(P, x, max_patterns=1 << 16, time_limit=None, progress=None):
     output.  Its hull contains the output of every convention (selection or averaging).
     ``time_limit`` (seconds) and ``progress`` (a callable receiving
     :class:`selcalc.budget.Progress`) as in :func:`clarke`.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> A = ad_outputs(identity, 0)  # each relu at its kink: derivative 0 or 1
+    >>> print(A)
+    [0, 2]
+    >>> A.points
+    ((0,), (1,), (2,))
     """
     run = evaluate(P, x)
     ties = run.ties()
@@ -88,6 +96,11 @@ def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
     consistency.  Exponential in the number of branching nodes; past ``max_patterns``
     raises :class:`selcalc.PatternBudgetExceeded`.  Patterns whose ``f_σ`` is undefined at
     ``x`` (a log or division out of its domain) are skipped.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> print(index_closure(identity, 0))  # every f_σ = (a + b) t vanishes at 0
+    [0, 2]
     """
     P.require_continuity("index_closure")
     S = Selection(P)
@@ -503,6 +516,13 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
     be made, the verdict is unknown.  ``time_limit`` (seconds, shared by both steps) and
     ``progress`` as in :func:`clarke`; a Clarke search stopped by the time limit gives an
     unknown verdict unless its bounds decide.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> artificial_critical(identity, 0).holds  # AD can return 0, but f(t) = t
+    True
+    >>> artificial_critical(identity, 1).holds
+    False
     """
     if P.q != 1:
         raise SelcalcError("artificial critical points are defined for scalar programs")

@@ -93,3 +93,17 @@ def test_the_private_pattern_matches_what_it_should():
     for text in ("see THEORY" ".md", "in seeds" "/paper.pdf", "Issue" " 12", "/wo" "rk/x"):
         assert _PRIVATE.search(text), text
     assert not _PRIVATE.search("an issue with 3 points; tmp_path / 'x'")
+
+
+#: public functions whose examples need an AD library (torch / jax) and live in their
+#: module's docstring and in docs/models.md instead
+_EXAMPLES_ELSEWHERE = {"from_torch", "from_jax", "audit", "scan"}
+
+
+def test_every_public_function_has_a_runnable_example():
+    import inspect
+    missing = [name for name in selcalc.__all__
+               if inspect.isfunction(getattr(selcalc, name))
+               and name not in _EXAMPLES_ELSEWHERE
+               and ">>>" not in (inspect.getdoc(getattr(selcalc, name)) or "")]
+    assert not missing, f"public functions without a doctest example: {missing}"

@@ -235,6 +235,12 @@ def implicit_jacobian(F, x, y, field="clarke"):
     -------
     ImplicitJacobian
         ``.invertible`` (Verdict), ``.vertex_images``, ``.contains(M)``, ``.elements()``.
+
+    >>> import selcalc
+    >>> F = selcalc.parse("def F(u, v, x, y):\\n    return abs(x) + y - u, 2 * x + abs(y) - v")
+    >>> J = implicit_jacobian(F, (0, 0), (0, 0))
+    >>> J.invertible.holds, len(J.vertex_images)
+    (True, 4)
     """
     if field not in FIELDS:
         raise SelcalcError(f"field must be one of {sorted(FIELDS)}, not {field!r}")

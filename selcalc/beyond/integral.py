@@ -295,6 +295,12 @@ def expectation(P, w, distribution, field="clarke"):
     -------
     Expectation
         ``.value``, ``.conservative``, ``.clarke`` (and ``.program_F`` for discrete laws).
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(w, s):\\n    return s * abs(w)")
+    >>> E = expectation(P, 0, {-1: "1/2", 1: "1/2"})  # F = 0, but E[∂^c f] = [-1, 1]
+    >>> str(E.conservative), str(E.clarke)
+    ('[-1, 1]', '{0}')
     """
     return Expectation(P, w, distribution, field)
 
