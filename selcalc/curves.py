@@ -348,36 +348,6 @@ def _walk_affine(P, curve, max_patterns, budget=None):
     return Breakpoints(tuple(points), pieces, actives, slopes)
 
 
-def _curve_inside_polynomial_test(P, run, g, t_idx, rng, small):
-    """A rational polynomial curve on which the test vanishes identically, or None."""
-    pattern = {h: run.active[h][0] for h in P.branching_groups}
-    syms = tuple(sympy.Symbol(n) for n in P.input_names)
-    exprs = node_expressions(P, pattern, syms)
-    prim = P.ops[g]
-    sub = dict(zip(prim.symbols, [exprs[j] for j in P.args[g]] +
-                   [to_sympy(c) for c in P.params[g]]))
-    test = sympy.expand(prim.tests[t_idx].xreplace(sub))
-    if not test.is_polynomial(*syms):
-        return None
-    for j, xj in enumerate(syms):
-        poly = sympy.Poly(test, xj)
-        if poly.degree() != 1 or not poly.all_coeffs()[0].is_Rational:
-            continue
-        lead, rest = poly.all_coeffs()
-        others = [s for s in syms if s is not xj]
-        start = [small() for _ in others]
-        step = [small() for _ in others]
-        along = {s: to_sympy(a) + to_sympy(d) * T for s, a, d in zip(others, start, step)}
-        solved = sympy.expand((-rest / lead).xreplace(along))
-        coords = [sympy.expand(along[s]) if s is not xj else solved for s in syms]
-        degree = max(0, *(sympy.Poly(cx, T).degree() for cx in coords))  # 0 has degree -oo
-        coeffs = [tuple(exact(sympy.Poly(cx, T).coeff_monomial(T ** i)) for cx in coords)
-                  for i in range(degree + 1)]
-        if all(isinstance(c, (int, Fraction)) for v in coeffs for c in v):
-            return polynomial_curve(coeffs)
-    return None
-
-
 def _complete(P, pattern):
     return {g: pattern.get(g, 0) for g in P.branching_groups}
 
@@ -403,6 +373,22 @@ class Field:
     def __init__(self, pieces, symbols=None):
         self.pieces = list(pieces)
         self.symbols = symbols
+
+
+_BUILTIN_FIELDS = ("ad_outputs", "index_closure", "clarke")
+
+
+def _check_field(field):
+    """Unknown field names are errors (a typo must not turn into a verdict)."""
+    if isinstance(field, Field):
+        return
+    if isinstance(field, str) and field in _BUILTIN_FIELDS:
+        return
+    try:
+        get_convention(field)
+    except SelcalcError as exc:
+        raise SelcalcError(f"unknown field {field!r}: use one of {', '.join(_BUILTIN_FIELDS)}, "
+                           f"a convention name, a Convention or a selcalc.Field ({exc})") from None
 
 
 def _piece_identity(lhs, rhs, J, label):
@@ -635,22 +621,7 @@ def _conservative_affine(P, curve, field, budget_):
                    checked=checked)
 
 
-_BUILTIN_FIELDS = ("ad_outputs", "index_closure", "clarke")
-
-
-def _check_field(field):
-    """Unknown field names are errors (a typo must not turn into a verdict)."""
-    if isinstance(field, Field):
-        return
-    if isinstance(field, str) and field in _BUILTIN_FIELDS:
-        return
-    try:
-        get_convention(field)
-    except SelcalcError as exc:
-        raise SelcalcError(f"unknown field {field!r}: use one of {', '.join(_BUILTIN_FIELDS)}, "
-                           f"a convention name, a Convention or a selcalc.Field ({exc})") from None
-
-
+# ---------------------------------------------------------------------- domain
 def check_defined(P, curve, bp=None):
     """Raise :class:`DomainError` unless the program is defined on the whole curve.
 
@@ -884,3 +855,33 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
                 curves.append(segment(tuple(u - v for u, v in zip(x0, dvec)),
                                       tuple(u + v for u, v in zip(x0, dvec))))
     return curves
+
+
+def _curve_inside_polynomial_test(P, run, g, t_idx, rng, small):
+    """A rational polynomial curve on which the test vanishes identically, or None."""
+    pattern = {h: run.active[h][0] for h in P.branching_groups}
+    syms = tuple(sympy.Symbol(n) for n in P.input_names)
+    exprs = node_expressions(P, pattern, syms)
+    prim = P.ops[g]
+    sub = dict(zip(prim.symbols, [exprs[j] for j in P.args[g]] +
+                   [to_sympy(c) for c in P.params[g]]))
+    test = sympy.expand(prim.tests[t_idx].xreplace(sub))
+    if not test.is_polynomial(*syms):
+        return None
+    for j, xj in enumerate(syms):
+        poly = sympy.Poly(test, xj)
+        if poly.degree() != 1 or not poly.all_coeffs()[0].is_Rational:
+            continue
+        lead, rest = poly.all_coeffs()
+        others = [s for s in syms if s is not xj]
+        start = [small() for _ in others]
+        step = [small() for _ in others]
+        along = {s: to_sympy(a) + to_sympy(d) * T for s, a, d in zip(others, start, step)}
+        solved = sympy.expand((-rest / lead).xreplace(along))
+        coords = [sympy.expand(along[s]) if s is not xj else solved for s in syms]
+        degree = max(0, *(sympy.Poly(cx, T).degree() for cx in coords))  # 0 has degree -oo
+        coeffs = [tuple(exact(sympy.Poly(cx, T).coeff_monomial(T ** i)) for cx in coords)
+                  for i in range(degree + 1)]
+        if all(isinstance(c, (int, Fraction)) for v in coeffs for c in v):
+            return polynomial_curve(coeffs)
+    return None
