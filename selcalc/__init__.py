@@ -16,12 +16,11 @@ from .autodiff import grad, jacobian
 from .beyond import (Uniform, bad_step_sizes, check_closed_graph, check_projection_formula,
                      expectation, implicit_jacobian, sgd, unroll)
 from .beyond import check_conservative_jacobian, check_implicit_conservative
-from .curves import (Breakpoints, Curve, Field, breakpoints, check_conservative,
-                     check_integration, integrate_along, polynomial_curve, sample_curves,
-                     segment)
+from .curves import (Breakpoints, Curve, Field, artificial_critical_points, breakpoints,
+                     check_conservative, check_integration, integrate_along,
+                     polynomial_curve, sample_curves, segment)
 from .conventions import CONVENTIONS, Convention, is_selection_convention
-from .fields import (ClarkeBounds, ad_outputs, artificial_critical,
-                     artificial_critical_points, clarke, index_closure)
+from .fields import ClarkeBounds, ad_outputs, artificial_critical, clarke, index_closure
 from .errors import (DomainError, InputError, NotContinuous, ParseError, PatternBudgetExceeded,
                      ProgramError, SelcalcError, TimeLimitExceeded, TracerBoolError,
                      Undecided)

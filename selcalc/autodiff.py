@@ -53,6 +53,13 @@ def jacobian(P, x, convention=None, mode="backward"):
         (:func:`selcalc.from_torch`, :func:`selcalc.from_jax`), else ``"selection"``.
     mode : {"backward", "forward"}
         Both give identical results (Lemma 1 of the NeurIPS 2020 paper).
+
+    >>> import selcalc
+    >>> P = selcalc.trace(lambda x, y: (selcalc.relu(x), x * y))
+    >>> jacobian(P, (1, 2))
+    Matrix([
+    [1, 0],
+    [2, 1]])
     """
     rows = jacobian_rows(P, x, convention, mode)
     return sympy.Matrix([[canonical(v) for v in row] for row in rows])
@@ -63,6 +70,11 @@ def grad(P, x, convention=None, mode="backward"):
 
     Under a selection convention this is ``∇f_{s(x)}(x)`` (Theorem 2 of the NeurIPS 2020
     paper); under an averaging one it is an element of ``conv(ad_outputs(x))``.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> grad(identity, 1), grad(identity, 0)  # f(t) = t, yet AD returns 0 at t = 0
+    ((1,), (0,))
     """
     if P.q != 1:
         raise SelcalcError(f"grad needs a scalar program; this one has q = {P.q} outputs "

@@ -18,6 +18,10 @@ import sympy
 
 from .numbers import exact, sign
 
+# These small helpers repeat ones in numbers / polyhedra / decide on purpose: the checkers
+# must not share code with the engine whose answers they re-verify (only the exact-number
+# layer, ``exact`` and ``sign``, is common), so a bug there cannot confirm itself here.
+
 
 def _dot(u, v):
     return sum(sympy.sympify(a) * sympy.sympify(b) for a, b in zip(u, v))

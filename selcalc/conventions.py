@@ -220,5 +220,8 @@ def is_selection_convention(convention) -> bool:
 
     Averaging conventions (ties split 1/2-1/2 or evenly) return an element of the
     conservative field ``conv(ad_outputs)`` instead.
+
+    >>> is_selection_convention("selection"), is_selection_convention("tensorflow")
+    (True, False)
     """
     return get_convention(convention).is_selection

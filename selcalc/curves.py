@@ -27,11 +27,18 @@ from math import prod
 
 import sympy
 
+from .autodiff import grad, jacobian_rows
 from .budget import budget
 from .conventions import CONVENTIONS, get_convention
 from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
+from .fields import artificial_critical, index_closure
+from .interpreters.evaluate import evaluate
+from .interpreters.forward import forward_tangents
+from .interpreters.partials import local_partials
 from .interpreters.symbolic import node_expressions
-from .numbers import canonical, exact, normalize, sign, to_sympy
+from .numbers import (NotRational, canonical, exact, fast_rationals, normalize,
+                      rational_between, sign, sort_unique, to_sympy)
+from .selection import Selection
 from .verdict import Verdict
 
 T = sympy.Symbol("t", real=True)
@@ -73,7 +80,12 @@ class Curve:
 
 
 def segment(a, b):
-    """The segment ``γ(t) = a + t (b - a)``."""
+    """The segment ``γ(t) = a + t (b - a)``.
+
+    >>> c = segment((0, 0), (1, 2))
+    >>> c("1/2"), c.derivative(0)
+    ((Fraction(1, 2), 1), (1, 2))
+    """
     a = tuple(exact(v) for v in (a if isinstance(a, (tuple, list)) else (a,)))
     b = tuple(exact(v) for v in (b if isinstance(b, (tuple, list)) else (b,)))
     if len(a) != len(b):
@@ -84,7 +96,12 @@ def segment(a, b):
 
 
 def polynomial_curve(coeffs):
-    """``γ(t) = coeffs[0] + coeffs[1] t + coeffs[2] t² + ...`` (rational vectors)."""
+    """``γ(t) = coeffs[0] + coeffs[1] t + coeffs[2] t² + ...`` (rational vectors).
+
+    >>> parabola = polynomial_curve([(0, 0), (1, 0), (0, 1)])  # t -> (t, t²)
+    >>> parabola("1/2")
+    (Fraction(1, 2), Fraction(1, 4))
+    """
     return Curve(coeffs)
 
 
@@ -136,27 +153,6 @@ def _roots_in(expr, lo, hi):
     return out
 
 
-def _inside(lo, hi):
-    """A rational strictly between two exact reals lo < hi."""
-    lo_s, hi_s = to_sympy(lo), to_sympy(hi)
-    if lo_s.is_Rational and hi_s.is_Rational:
-        return normalize((lo_s + hi_s) / 2)
-    for digits in (20, 60, 200):
-        mid = sympy.Rational(str(sympy.N((lo_s + hi_s) / 2, digits)))
-        if sign(mid - lo_s) > 0 and sign(hi_s - mid) > 0:
-            return normalize(mid)
-    raise Undecided(f"could not find a rational between {lo} and {hi}")
-
-
-def _sort_unique(values):
-    uniq = []
-    for v in sorted(values, key=lambda r: sympy.N(to_sympy(r), 60)):
-        if uniq and sign(to_sympy(v) - to_sympy(uniq[-1])) == 0:
-            continue
-        uniq.append(v)
-    return uniq
-
-
 def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, progress=None):
     """The exact decomposition of [0, 1] along ``curve`` (see :class:`Breakpoints`).
 
@@ -166,6 +162,12 @@ def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, pro
     their tests' real roots isolated exactly (``method="symbolic"`` forces this route).
     ``time_limit`` (seconds) raises :class:`selcalc.TimeLimitExceeded`; ``progress`` is
     called with :class:`selcalc.budget.Progress` records.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return relu(t) - relu(-t)")
+    >>> bp = breakpoints(identity, segment(-1, 1))  # the kink t = 0 is at the middle
+    >>> bp.points, bp.intervals
+    ((Fraction(1, 2),), [(0, Fraction(1, 2)), (Fraction(1, 2), 1)])
     """
     b = budget("breakpoints", time_limit, None, progress, unit="pieces")
     if curve.dim != P.p:
@@ -196,9 +198,9 @@ def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, pro
                 roots = _roots_in(t, lo, hi)
                 if roots:
                     cuts.extend(roots)
-            ends = [lo] + _sort_unique(cuts) + [hi]
+            ends = [lo] + sort_unique(cuts) + [hi]
             for a, b in zip(ends[:-1], ends[1:]):
-                mid = to_sympy(_inside(a, b))
+                mid = to_sympy(rational_between(a, b))
                 signs = [sign(sympy.expand(t.subs(T, mid))) for t in tests]
                 act = tuple(i for i, conds in enumerate(prim._conds)
                             if all(signs[ti] in ok for ti, ok in conds))
@@ -346,67 +348,6 @@ def _walk_affine(P, curve, max_patterns, budget=None):
     return Breakpoints(tuple(points), pieces, actives, slopes)
 
 
-def _curve_inside_polynomial_test(P, run, g, t_idx, rng, small):
-    """A rational polynomial curve on which the test vanishes identically, or None."""
-    pattern = {h: run.active[h][0] for h in P.branching_groups}
-    syms = tuple(sympy.Symbol(n) for n in P.input_names)
-    exprs = node_expressions(P, pattern, syms)
-    prim = P.ops[g]
-    sub = dict(zip(prim.symbols, [exprs[j] for j in P.args[g]] +
-                   [to_sympy(c) for c in P.params[g]]))
-    test = sympy.expand(prim.tests[t_idx].xreplace(sub))
-    if not test.is_polynomial(*syms):
-        return None
-    for j, xj in enumerate(syms):
-        poly = sympy.Poly(test, xj)
-        if poly.degree() != 1 or not poly.all_coeffs()[0].is_Rational:
-            continue
-        lead, rest = poly.all_coeffs()
-        others = [s for s in syms if s is not xj]
-        start = [small() for _ in others]
-        step = [small() for _ in others]
-        along = {s: to_sympy(a) + to_sympy(d) * T for s, a, d in zip(others, start, step)}
-        solved = sympy.expand((-rest / lead).xreplace(along))
-        coords = [sympy.expand(along[s]) if s is not xj else solved for s in syms]
-        degree = max(0, *(sympy.Poly(cx, T).degree() for cx in coords))  # 0 has degree -oo
-        coeffs = [tuple(exact(sympy.Poly(cx, T).coeff_monomial(T ** i)) for cx in coords)
-                  for i in range(degree + 1)]
-        if all(isinstance(c, (int, Fraction)) for v in coeffs for c in v):
-            return polynomial_curve(coeffs)
-    return None
-
-
-class NotRational(Exception):
-    """The rational walk met an irrational number (the caller takes the symbolic route)."""
-
-
-def fast_rationals():
-    """Conversions to and from python-flint's ``fmpq`` (about 8x faster than Fraction),
-    or checked identity functions when python-flint is not installed.
-
-    ``to_q`` raises :class:`NotRational` on an irrational value."""
-    try:
-        from flint import fmpq
-    except ImportError:  # pragma: no cover - python-flint is a declared dependency
-        fmpq = None
-
-    def to_q(v):
-        if not isinstance(v, (int, Fraction)):
-            v = normalize(v)
-            if not isinstance(v, (int, Fraction)):
-                raise NotRational(f"{v} is not rational")
-        if fmpq is None:  # pragma: no cover
-            return v
-        v = Fraction(v)
-        return fmpq(v.numerator, v.denominator)
-
-    def from_q(v):
-        if isinstance(v, (int, Fraction)):
-            return normalize(v)
-        return normalize(Fraction(int(v.p), int(v.q)))
-    return to_q, from_q
-
-
 def _complete(P, pattern):
     return {g: pattern.get(g, 0) for g in P.branching_groups}
 
@@ -434,6 +375,22 @@ class Field:
         self.symbols = symbols
 
 
+_BUILTIN_FIELDS = ("ad_outputs", "index_closure", "clarke")
+
+
+def _check_field(field):
+    """Unknown field names are errors (a typo must not turn into a verdict)."""
+    if isinstance(field, Field):
+        return
+    if isinstance(field, str) and field in _BUILTIN_FIELDS:
+        return
+    try:
+        get_convention(field)
+    except SelcalcError as exc:
+        raise SelcalcError(f"unknown field {field!r}: use one of {', '.join(_BUILTIN_FIELDS)}, "
+                           f"a convention name, a Convention or a selcalc.Field ({exc})") from None
+
+
 def _piece_identity(lhs, rhs, J, label):
     """Prove lhs == rhs on the open interval J, or refute at a rational t in J."""
     diff = sympy.simplify(lhs - rhs)
@@ -441,7 +398,7 @@ def _piece_identity(lhs, rhs, J, label):
         return True, None
     a, b = J
     for frac in (Fraction(1, 2), Fraction(1, 3), Fraction(2, 3)):
-        t = _inside(a, b) if frac == Fraction(1, 2) else None
+        t = rational_between(a, b) if frac == Fraction(1, 2) else None
         if t is None:
             lo, hi = to_sympy(a), to_sympy(b)
             if lo.is_Rational and hi.is_Rational:
@@ -477,7 +434,6 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
         # so checking all of them covers the Clarke field as well
         return [(f"∇f_σ for σ = {p}", _pattern_gradient_exprs(P, p, curve)) for p in pats]
     if field_spec == "index_closure":
-        from .selection import Selection
         S = Selection(P)
         if len(S) > 4096:
             raise PatternBudgetExceeded(len(S), 4096)
@@ -497,8 +453,8 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
                 w *= conv.weights(P.ops[g], act).get(i, 0)
         if w == 0:
             continue
-        grad = _pattern_gradient_exprs(P, p, curve)
-        term = tuple(to_sympy(w) * v for v in grad)
+        g_sigma = _pattern_gradient_exprs(P, p, curve)
+        term = tuple(to_sympy(w) * v for v in g_sigma)
         total = term if total is None else tuple(a + b for a, b in zip(total, term))
     return [(f"AD output under {conv.name}", total)]
 
@@ -506,7 +462,7 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
 def _user_field_vectors(P, curve, J, pats, fld):
     syms = [sympy.Symbol(n) for n in (fld.symbols or P.input_names)]
     sub = dict(zip(syms, curve.exprs))
-    mid = to_sympy(_inside(*J))
+    mid = to_sympy(rational_between(*J))
     out = []
     for conds, vectors in fld.pieces:
         holds = True
@@ -547,6 +503,14 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
     or a :class:`Field`.  Holds: the decomposition and the per-piece identities proved;
     fails: a witness (open interval, rational t, the vector, both sides).
     ``time_limit`` / ``progress`` as in :func:`breakpoints` (one budget for the whole check).
+
+    Theorem 3 of the NeurIPS 2020 paper: the index closure is conservative, along every
+    curve.
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x, y):\\n    return max(x, y) + relu(x - y)")
+    >>> check_conservative(P, segment((-1, 0), (1, 0))).holds
+    True
     """
     budget_ = budget("check_conservative", time_limit, None, progress, unit="pieces")
     if P.q != 1:
@@ -573,11 +537,11 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
     if isinstance(field, Field):
         extra = _user_field_cuts(P, curve, field)
         if extra:
-            pts = _sort_unique(list(bp.points) + extra)
+            pts = sort_unique(list(bp.points) + extra)
             ends = [0] + pts + [1]
             refined = []
             for a, b in zip(ends[:-1], ends[1:]):
-                mid = to_sympy(_inside(a, b))
+                mid = to_sympy(rational_between(a, b))
                 for (lo, hi), pats, act in zip(intervals, pieces, actives):
                     if sign(mid - to_sympy(lo)) > 0 and sign(to_sympy(hi) - mid) > 0:
                         refined.append(((a, b), pats, act))
@@ -613,8 +577,6 @@ def _conservative_affine(P, curve, field, budget_):
     The slope of f∘γ comes from two exact evaluations inside the piece (no AD involved);
     each vector of the field is computed at those points and ``<v, γ'>`` compared exactly.
     """
-    from .autodiff import jacobian_rows
-    from .fields import index_closure
     name = field
     claim = f"the field {name} is conservative for the program along {curve!r}"
     try:
@@ -643,7 +605,6 @@ def _conservative_affine(P, curve, field, budget_):
                 vectors = [(f"∇f_σ for σ = {dict(k)}", D1.patterns[k]) for k in common]
             else:
                 conv = get_convention(field)
-                from .autodiff import grad
                 vectors = [(f"AD output under {conv.name}", grad(P, x1, conv))]
         except (Undecided, PatternBudgetExceeded) as exc:
             return Verdict(None, claim, checked=checked, reason=str(exc))
@@ -660,22 +621,7 @@ def _conservative_affine(P, curve, field, budget_):
                    checked=checked)
 
 
-_BUILTIN_FIELDS = ("ad_outputs", "index_closure", "clarke")
-
-
-def _check_field(field):
-    """Unknown field names are errors (a typo must not turn into a verdict)."""
-    if isinstance(field, Field):
-        return
-    if isinstance(field, str) and field in _BUILTIN_FIELDS:
-        return
-    try:
-        get_convention(field)
-    except SelcalcError as exc:
-        raise SelcalcError(f"unknown field {field!r}: use one of {', '.join(_BUILTIN_FIELDS)}, "
-                           f"a convention name, a Convention or a selcalc.Field ({exc})") from None
-
-
+# ---------------------------------------------------------------------- domain
 def check_defined(P, curve, bp=None):
     """Raise :class:`DomainError` unless the program is defined on the whole curve.
 
@@ -694,7 +640,6 @@ def check_defined(P, curve, bp=None):
     ...
     selcalc.errors.DomainError: the program is undefined at t = 1/2 of the curve, x = (0): node 3 (div) at arguments (0, 0): division by zero; statements along a curve need the program defined on all of it
     """
-    from .interpreters.evaluate import evaluate
     bp = bp if bp is not None else breakpoints(P, curve)
     for t in [0] + list(bp.points) + [1]:
         x = curve(t)
@@ -741,7 +686,7 @@ def _positive_on(u, lo, hi):
     roots = _roots_in(u, lo, hi)  # Undecided for non-polynomial arguments
     if roots is None or roots:
         return False
-    return sign(sympy.expand(u.subs(T, to_sympy(_inside(lo, hi))))) > 0
+    return sign(sympy.expand(u.subs(T, to_sympy(rational_between(lo, hi))))) > 0
 
 
 def _nonzero_on(u, lo, hi):
@@ -757,6 +702,11 @@ def integrate_along(P, x, y, convention="selection"):
 
     On each open piece the AD output under ``convention`` is a fixed combination of the
     tied patterns' gradients (multilinearity), integrated exactly by sympy.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> integrate_along(identity, -1, 1)  # = f(1) - f(-1), although AD gives 0 at t = 0
+    2
     """
     if P.q != 1:
         raise SelcalcError("integrate_along is for scalar programs")
@@ -780,7 +730,13 @@ def integrate_along(P, x, y, convention="selection"):
 
 
 def check_integration(P, x, y, convention="selection"):
-    """Verdict for Proposition 2: ``f(y) − f(x) = ∫_0^1 <y − x, ∇̂f(x + t(y − x))> dt``."""
+    """Verdict for Proposition 2: ``f(y) − f(x) = ∫_0^1 <y − x, ∇̂f(x + t(y − x))> dt``.
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x, y):\\n    return abs(x) * y")
+    >>> check_integration(P, (-1, 1), (2, 3), convention="pytorch").holds
+    True
+    """
     claim = f"f(y) - f(x) equals the integral of the {get_convention(convention).name} " \
             f"AD derivative along [x, y]"
     try:
@@ -797,6 +753,36 @@ def check_integration(P, x, y, convention="selection"):
     return Verdict(holds, claim, {"integral": integral, "f(y) - f(x)": diff})
 
 
+# ---------------------------------------------------------------------- critical points
+def artificial_critical_points(P, lo, hi):
+    """All artificial critical points of a one-input program in ``[lo, hi]``, exactly.
+
+    They lie on the tie set (elsewhere AD returns the derivative), which along the
+    segment is the finite set of breakpoints plus the endpoints; each is checked with
+    :func:`artificial_critical`.  Raises if a test vanishes on a whole sub-interval.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> artificial_critical_points(identity, -5, 5)  # AD can return 0 at 0; f is t
+    [0]
+    """
+    if P.p != 1:
+        raise SelcalcError("artificial_critical_points needs a one-input program")
+    P.require_continuity("artificial_critical_points")
+    curve = segment((lo,), (hi,))
+    bp = breakpoints(P, curve)
+    if any(len(pats) > 1 for pats in bp.pieces):
+        raise SelcalcError("a test vanishes on a whole sub-interval: the tie set is not "
+                           "finite; use artificial_critical at chosen points")
+    candidates = [0] + list(bp.points) + [1]
+    found = []
+    for t in candidates:
+        x = curve(t)
+        if artificial_critical(P, x).holds is True:
+            found.append(x[0])
+    return found
+
+
 # ---------------------------------------------------------------------- sampling
 def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties")):
     """``n`` reproducible exact curves of the given kinds (cycled).
@@ -808,10 +794,13 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
       polynomial test linear in some input ``x_j`` the polynomial curve obtained by
       solving for ``x_j`` along a random segment in the other inputs.  Ties persist
       along them.
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x, y):\\n    return relu(x - y)")
+    >>> curves = sample_curves(P, 3, seed=1)
+    >>> [c.kind for c in curves] == [c.kind for c in sample_curves(P, 3, seed=1)]
+    True
     """
-    from .interpreters.evaluate import evaluate
-    from .interpreters.forward import forward_tangents
-    from .interpreters.partials import local_partials
     rng = random.Random(seed)
     small = lambda: Fraction(rng.randint(-6, 6), rng.choice([1, 2, 3, 4]))  # noqa: E731
     curves = []
@@ -866,3 +855,33 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
                 curves.append(segment(tuple(u - v for u, v in zip(x0, dvec)),
                                       tuple(u + v for u, v in zip(x0, dvec))))
     return curves
+
+
+def _curve_inside_polynomial_test(P, run, g, t_idx, rng, small):
+    """A rational polynomial curve on which the test vanishes identically, or None."""
+    pattern = {h: run.active[h][0] for h in P.branching_groups}
+    syms = tuple(sympy.Symbol(n) for n in P.input_names)
+    exprs = node_expressions(P, pattern, syms)
+    prim = P.ops[g]
+    sub = dict(zip(prim.symbols, [exprs[j] for j in P.args[g]] +
+                   [to_sympy(c) for c in P.params[g]]))
+    test = sympy.expand(prim.tests[t_idx].xreplace(sub))
+    if not test.is_polynomial(*syms):
+        return None
+    for j, xj in enumerate(syms):
+        poly = sympy.Poly(test, xj)
+        if poly.degree() != 1 or not poly.all_coeffs()[0].is_Rational:
+            continue
+        lead, rest = poly.all_coeffs()
+        others = [s for s in syms if s is not xj]
+        start = [small() for _ in others]
+        step = [small() for _ in others]
+        along = {s: to_sympy(a) + to_sympy(d) * T for s, a, d in zip(others, start, step)}
+        solved = sympy.expand((-rest / lead).xreplace(along))
+        coords = [sympy.expand(along[s]) if s is not xj else solved for s in syms]
+        degree = max(0, *(sympy.Poly(cx, T).degree() for cx in coords))  # 0 has degree -oo
+        coeffs = [tuple(exact(sympy.Poly(cx, T).coeff_monomial(T ** i)) for cx in coords)
+                  for i in range(degree + 1)]
+        if all(isinstance(c, (int, Fraction)) for v in coeffs for c in v):
+            return polynomial_curve(coeffs)
+    return None

@@ -36,8 +36,8 @@ import sympy
 import z3
 
 from .errors import Undecided
-from .numbers import (RATIONAL_TYPES, exact, interval_sign, normalize, sign, simplifies_to_zero,
-                      to_sympy)
+from .numbers import (all_rational, dot, exact, interval_sign, normalize, sign,
+                      simplifies_to_zero, to_sympy)
 from .polyhedra import gordan, rank, strictly_positive_combination
 from .smt import NotPolynomial, model_value, rational, solver, to_z3
 
@@ -72,10 +72,6 @@ class Counter:
         self.pruned = 0
 
 
-def _dot(c, d):
-    return sum(exact(a) * exact(b) for a, b in zip(c, d))
-
-
 def open_cone(constraints, hint=None, counter=None, hint_ok=0):
     """Decide whether ``{d : c·d > 0 for all c}`` is nonempty (exact LP).
 
@@ -88,13 +84,14 @@ def open_cone(constraints, hint=None, counter=None, hint_ok=0):
     n = len(constraints[0]) if constraints else 0
     if not constraints:
         return Decision(True, {"kind": "direction", "constraints": [], "direction": ()})
-    rational = all(isinstance(v, RATIONAL_TYPES) for c in constraints for v in c)
+    rational = all_rational(constraints)
     if not rational and n == 1:
         return _open_cone_1d(constraints)
-    if rational and hint is not None and all(_dot(c, hint) > 0
-                                             for c in constraints[hint_ok:]):
-        return Decision(True, {"kind": "direction", "constraints": constraints,
-                               "direction": tuple(hint)})
+    if rational and hint is not None:
+        exact_hint = tuple(exact(v) for v in hint)
+        if all(dot(c, exact_hint) > 0 for c in constraints[hint_ok:]):
+            return Decision(True, {"kind": "direction", "constraints": constraints,
+                                   "direction": tuple(hint)})
     if counter:
         counter.lp += 1
     kind, value = gordan(constraints, None if rational else hint)
@@ -299,7 +296,7 @@ def closed_cone_is_zero(constraints, counter=None):
     constraints = [tuple(exact(v) for v in c) for c in constraints]
     if not constraints:
         return None
-    if not all(isinstance(v, RATIONAL_TYPES) for c in constraints for v in c):
+    if not all_rational(constraints):
         return None  # no exact LP here: the caller goes on to a higher-order decision
     if counter:
         counter.lp += 1

@@ -64,6 +64,14 @@ def ad_outputs(P, x, max_patterns=1 << 16, time_limit=None, progress=None):
     output.  Its hull contains the output of every convention (selection or averaging).
     ``time_limit`` (seconds) and ``progress`` (a callable receiving
     :class:`selcalc.budget.Progress`) as in :func:`clarke`.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> A = ad_outputs(identity, 0)  # each relu at its kink: derivative 0 or 1
+    >>> print(A)
+    [0, 2]
+    >>> A.points
+    ((0,), (1,), (2,))
     """
     run = evaluate(P, x)
     ties = run.ties()
@@ -88,6 +96,11 @@ def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
     consistency.  Exponential in the number of branching nodes; past ``max_patterns``
     raises :class:`selcalc.PatternBudgetExceeded`.  Patterns whose ``f_σ`` is undefined at
     ``x`` (a log or division out of its domain) are skipped.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> print(index_closure(identity, 0))  # every f_σ = (a + b) t vanishes at 0
+    [0, 2]
     """
     P.require_continuity("index_closure")
     S = Selection(P)
@@ -503,6 +516,13 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
     be made, the verdict is unknown.  ``time_limit`` (seconds, shared by both steps) and
     ``progress`` as in :func:`clarke`; a Clarke search stopped by the time limit gives an
     unknown verdict unless its bounds decide.
+
+    >>> import selcalc
+    >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
+    >>> artificial_critical(identity, 0).holds  # AD can return 0, but f(t) = t
+    True
+    >>> artificial_critical(identity, 1).holds
+    False
     """
     if P.q != 1:
         raise SelcalcError("artificial critical points are defined for scalar programs")
@@ -548,28 +568,3 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
     return Verdict(True, claim, {"weights": in_d.certificate["weights"], "field": D,
                                  "w": w, "clarke": C},
                    checked=[f"0 in conv({field})", "<w, v> > 0 for every Clarke vertex v"])
-
-
-def artificial_critical_points(P, lo, hi):
-    """All artificial critical points of a one-input program in ``[lo, hi]``, exactly.
-
-    They lie on the tie set (elsewhere AD returns the derivative), which along the
-    segment is the finite set of breakpoints plus the endpoints; each is checked with
-    :func:`artificial_critical`.  Raises if a test vanishes on a whole sub-interval.
-    """
-    from .curves import breakpoints, segment
-    if P.p != 1:
-        raise SelcalcError("artificial_critical_points needs a one-input program")
-    P.require_continuity("artificial_critical_points")
-    curve = segment((lo,), (hi,))
-    bp = breakpoints(P, curve)
-    if any(len(pats) > 1 for pats in bp.pieces):
-        raise SelcalcError("a test vanishes on a whole sub-interval: the tie set is not "
-                           "finite; use artificial_critical at chosen points")
-    candidates = [0] + list(bp.points) + [1]
-    found = []
-    for t in candidates:
-        x = curve(t)
-        if artificial_critical(P, x).holds is True:
-            found.append(x[0])
-    return found

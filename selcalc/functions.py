@@ -41,44 +41,104 @@ def _unary(name, doc):
     return fn
 
 
-relu = _unary("relu", "relu(x) = max(x, 0); pieces [0 if x <= 0, x if x >= 0].")
-abs = _unary("abs", "|x|; pieces [-x if x <= 0, x if x >= 0].")  # noqa: A001
-exp = _unary("exp", "The exponential.")
-log = _unary("log", "The natural logarithm (DomainError at x <= 0).")
-sqrt = _unary("sqrt", "The square root (DomainError at x < 0; no derivative at 0).")
-sin = _unary("sin", "Sine (analytic, outside the log-exp class).")
-cos = _unary("cos", "Cosine (analytic, outside the log-exp class).")
-tanh = _unary("tanh", "Hyperbolic tangent.")
-sigmoid = _unary("sigmoid", "1 / (1 + exp(-x)).")
-softplus = _unary("softplus", "log(1 + exp(x)).")
+relu = _unary("relu", """relu(x) = max(x, 0); pieces [0 if x <= 0, x if x >= 0].
+
+    >>> relu(-2), relu("1/2")
+    (0, 1/2)
+    """)
+abs = _unary("abs", """|x|; pieces [-x if x <= 0, x if x >= 0].
+
+    >>> abs(-3), abs("1/2")
+    (3, 1/2)
+    """)  # noqa: A001
+exp = _unary("exp", """The exponential.
+
+    >>> exp(0), exp(1)
+    (1, E)
+    """)
+log = _unary("log", """The natural logarithm (DomainError at x <= 0).
+
+    >>> log(1), log(exp(2))
+    (0, 2)
+    """)
+sqrt = _unary("sqrt", """The square root (DomainError at x < 0; no derivative at 0).
+
+    >>> sqrt(8), sqrt("1/4")
+    (2*sqrt(2), 1/2)
+    """)
+sin = _unary("sin", """Sine (analytic, outside the log-exp class).
+
+    >>> sin(0)
+    0
+    """)
+cos = _unary("cos", """Cosine (analytic, outside the log-exp class).
+
+    >>> cos(0)
+    1
+    """)
+tanh = _unary("tanh", """Hyperbolic tangent.
+
+    >>> tanh(0)
+    0
+    """)
+sigmoid = _unary("sigmoid", """1 / (1 + exp(-x)).
+
+    >>> sigmoid(0)
+    1/2
+    """)
+softplus = _unary("softplus", """log(1 + exp(x)).
+
+    >>> softplus(0)
+    log(2)
+    """)
 
 
 def max(*args):  # noqa: A001
-    """Maximum of two or more values (elementwise ``maximum`` for two, a reduction for more)."""
+    """Maximum of two or more values (elementwise ``maximum`` for two, a reduction for more).
+
+    >>> max(1, 2), max([3, "7/2", -1])
+    (2, 7/2)
+    """
     if len(args) == 1 and isinstance(args[0], (list, tuple)):
         args = tuple(args[0])
     return _apply("max", *args)
 
 
 def min(*args):  # noqa: A001
-    """Minimum of two or more values."""
+    """Minimum of two or more values.
+
+    >>> min(1, "1/2", 0)
+    0
+    """
     if len(args) == 1 and isinstance(args[0], (list, tuple)):
         args = tuple(args[0])
     return _apply("min", *args)
 
 
 def clip(x, lo, hi):
-    """``x`` clipped to ``[lo, hi]`` (constant bounds)."""
+    """``x`` clipped to ``[lo, hi]`` (constant bounds).
+
+    >>> clip(5, 0, 1), clip("1/2", 0, 1), clip(-5, 0, 1)
+    (1, 1/2, 0)
+    """
     return _apply("clip", x, lo, hi)
 
 
 def leaky_relu(x, alpha="1/100"):
-    """``x if x >= 0 else alpha * x`` (constant alpha)."""
+    """``x if x >= 0 else alpha * x`` (constant alpha).
+
+    >>> leaky_relu(3), leaky_relu(-2, "1/10")
+    (3, -1/5)
+    """
     return _apply("leaky_relu", x, alpha)
 
 
 def sort(*args):
-    """Ascending sort; returns a tuple whose entries share one piece (a permutation)."""
+    """Ascending sort; returns a tuple whose entries share one piece (a permutation).
+
+    >>> sort(3, 1, 2), sort(["1/2", 0])
+    ((1, 2, 3), (0, 1/2))
+    """
     if len(args) == 1 and isinstance(args[0], (list, tuple)):
         args = tuple(args[0])
     return _apply("sort", *args)

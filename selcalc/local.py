@@ -45,8 +45,7 @@ from .errors import SelcalcError, Undecided
 from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.partials import local_partials
-from .curves import fast_rationals
-from .numbers import RATIONAL_TYPES, canonical, exact, sign
+from .numbers import RATIONAL_TYPES, canonical, exact, fast_rationals, sign
 
 SELECTION = CONVENTIONS["selection"]
 
@@ -186,6 +185,11 @@ def directional_derivative(P, x, d):
 
     One exact forward pass along ``d`` (ties broken by the sign of each tied test along
     ``d``; see the module doc).
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x, y):\\n    return max(x, y)")
+    >>> directional_derivative(P, (0, 0), (1, -1)), directional_derivative(P, (0, 0), (-1, 2))
+    (1, 2)
     """
     d = P.coerce_point(d)
     run = evaluate(P, x)
@@ -195,7 +199,12 @@ def directional_derivative(P, x, d):
 
 
 def directional_derivatives(P, x, D):
-    """``f'(x; d)`` for each direction of ``D`` (a list, in order); one pass each."""
+    """``f'(x; d)`` for each direction of ``D`` (a list, in order); one pass each.
+
+    >>> import selcalc
+    >>> directional_derivatives(selcalc.parse("def f(x):\\n    return abs(x)"), 0, [1, -1])
+    [1, 1]
+    """
     D = [P.coerce_point(d) for d in D]
     run = evaluate(P, x)
     out = []
@@ -225,6 +234,12 @@ def clarke_element(P, x, directions=None, seed=0, attempts=4):
     rational directions, then, if some tied test is flat along both, a spanning set.
     Returns a :class:`ClarkeElement`; re-check it with
     :func:`selcalc.certificates.check_clarke_element`.
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x, y):\\n    return abs(x) + y")
+    >>> v = clarke_element(P, (0, 0)).value  # ∂^c f(0, 0) = [-1, 1] x {1}
+    >>> v in ((-1, 1), (1, 1))
+    True
     """
     run = evaluate(P, x)
     point = tuple(run.values[1:P.p + 1])

@@ -24,6 +24,9 @@ import mpmath
 import sympy
 
 from .errors import SelcalcError, Undecided
+# the reader of exact input is the lowest layer; ``normalize`` (rationals back to int /
+# Fraction) is defined there once and re-exported here for the engine
+from .points import normalize, to_exact
 
 RATIONAL_TYPES = (int, Fraction)
 
@@ -43,19 +46,7 @@ def exact(value):
     >>> exact("sqrt(2)")
     sqrt(2)
     """
-    from .points import to_exact
     return to_exact(value)
-
-
-def normalize(value):
-    """Bring a value back to the fast path when it is rational (sympy Rational -> Fraction)."""
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else value
-    if isinstance(value, sympy.Integer):
-        return int(value)
-    if isinstance(value, sympy.Rational):
-        return Fraction(int(value.p), int(value.q))
-    return value
 
 
 def to_sympy(value):
@@ -87,6 +78,24 @@ def canonical(value):
 
 def is_rational(value) -> bool:
     return isinstance(value, RATIONAL_TYPES)
+
+
+def all_rational(vectors) -> bool:
+    """Whether every entry of every vector is an ``int`` / ``Fraction`` (the fast path).
+
+    >>> all_rational([(1, Fraction(1, 2)), (0, 3)]), all_rational([(1, sympy.sqrt(2))])
+    (True, False)
+    """
+    return all(isinstance(c, RATIONAL_TYPES) for v in vectors for c in v)
+
+
+def dot(u, v):
+    """``Σ u_i v_i`` of two exact vectors, zero terms skipped (no coercion: exact input).
+
+    >>> dot((1, Fraction(1, 2), 0), (2, 3, sympy.pi))
+    Fraction(7, 2)
+    """
+    return sum(a * b for a, b in zip(u, v) if a and b)
 
 
 # ---------------------------------------------------------------- certified signs
@@ -369,3 +378,87 @@ def expression_depth(expr, memo):
         memo[e] = 1 + max((memo.get(a, 0) for a in e.args), default=0)
         stack.pop()
     return memo[expr]
+
+
+# ---------------------------------------------------------------- order and fast rationals
+def rational_between(lo, hi):
+    """A rational strictly between two exact reals ``lo < hi`` (certified by :func:`sign`).
+
+    The midpoint when both are rational; otherwise a decimal midpoint at increasing
+    precision, kept only once both strict inequalities are proved.  Raises
+    :class:`selcalc.Undecided` when none is proved.
+
+    >>> rational_between(0, 1)
+    Fraction(1, 2)
+    >>> r = rational_between(sympy.sqrt(2), sympy.sqrt(2) + sympy.Rational(1, 10**30))
+    >>> compare(r, sympy.sqrt(2)), isinstance(r, Fraction)
+    (1, True)
+    """
+    lo_s, hi_s = to_sympy(lo), to_sympy(hi)
+    if lo_s.is_Rational and hi_s.is_Rational:
+        return normalize((lo_s + hi_s) / 2)
+    for digits in (20, 60, 200):
+        mid = sympy.Rational(str(sympy.N((lo_s + hi_s) / 2, digits)))
+        if sign(mid - lo_s) > 0 and sign(hi_s - mid) > 0:
+            return normalize(mid)
+    raise Undecided(f"could not find a rational between {lo} and {hi}")
+
+
+def sort_unique(values):
+    """Exact reals in increasing order with equal ones merged, the order certified.
+
+    Sorted first by a 60-digit approximation (cheap); every adjacent pair is then compared
+    with :func:`compare`, and a certified comparison sort takes over if the approximation
+    got any pair wrong.  Raises :class:`selcalc.Undecided` when a comparison cannot be
+    proved.
+
+    >>> sort_unique([1, sympy.sqrt(2), Fraction(1, 2), sympy.sqrt(8) / 2])
+    [Fraction(1, 2), 1, sqrt(2)]
+    """
+    from functools import cmp_to_key
+    values = sorted(values, key=lambda r: sympy.N(to_sympy(r), 60))
+    if any(compare(a, b) > 0 for a, b in zip(values, values[1:])):
+        values = sorted(values, key=cmp_to_key(compare))
+    out = []
+    for v in values:
+        if out and compare(v, out[-1]) == 0:
+            continue
+        out.append(v)
+    return out
+
+
+class NotRational(Exception):
+    """A fast rational loop met an irrational number (the caller takes the symbolic route)."""
+
+
+def fast_rationals():
+    """Conversions ``(to_q, from_q)`` to and from python-flint's ``fmpq`` (about 8x faster
+    than ``Fraction`` in the hot loops), or checked identities without python-flint.
+
+    ``to_q`` raises :class:`NotRational` on an irrational value; ``from_q`` returns
+    ``int`` / ``Fraction``.
+
+    >>> to_q, from_q = fast_rationals()
+    >>> from_q(to_q(Fraction(1, 3)) + to_q(Fraction(2, 3)))
+    1
+    """
+    try:
+        from flint import fmpq
+    except ImportError:  # pragma: no cover - python-flint is a declared dependency
+        fmpq = None
+
+    def to_q(v):
+        if not isinstance(v, RATIONAL_TYPES):
+            v = normalize(v)
+            if not isinstance(v, RATIONAL_TYPES):
+                raise NotRational(f"{v} is not rational")
+        if fmpq is None:  # pragma: no cover
+            return v
+        v = Fraction(v)
+        return fmpq(v.numerator, v.denominator)
+
+    def from_q(v):
+        if isinstance(v, RATIONAL_TYPES):
+            return normalize(v)
+        return normalize(Fraction(int(v.p), int(v.q)))
+    return to_q, from_q

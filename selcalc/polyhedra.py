@@ -43,7 +43,7 @@ import sympy
 from flint import fmpq, fmpq_mat
 
 from .errors import Undecided
-from .numbers import RATIONAL_TYPES, exact, normalize, sign
+from .numbers import all_rational, dot, exact, normalize, sign
 
 #: tolerance under which a float LP value counts as zero (only used to *propose*)
 TOL = 1e-9
@@ -107,10 +107,6 @@ def _q(v):
     return fmpq(v.numerator, v.denominator)
 
 
-def _is_rational(rows):
-    return all(isinstance(v, RATIONAL_TYPES) for r in rows for v in r)
-
-
 def _float_rows(rows, rational):
     if rational:
         return np.array([[float(v) for v in r] for r in rows], dtype=float)
@@ -124,10 +120,6 @@ def _rationalize(vec):
     fracs = [Fraction(float(v) / scale).limit_denominator(1 << 16) for v in vec]
     den = lcm(*(f.denominator for f in fracs)) if fracs else 1
     return tuple(int(f * den) for f in fracs)
-
-
-def _dot(c, d):
-    return sum(a * b for a, b in zip(c, d) if a and b)
 
 
 # ---------------------------------------------------------------------- the float LP
@@ -271,7 +263,7 @@ def _check_lambda(rows, lam, rational):
 def _positive_direction(rows, d, rational):
     try:
         if rational:
-            return all(_dot(c, d) > 0 for c in rows)
+            return all(dot(c, d) > 0 for c in rows)
         return all(sign(sympy.expand(sum(sympy.sympify(a) * b for a, b in zip(c, d)))) > 0
                    for c in rows)
     except Undecided:
@@ -314,7 +306,7 @@ def gordan(rows, hint=None):
             lam = [0] * len(rows)
             lam[i] = 1
             return "lambda", tuple(lam)
-    rational = _is_rational(rows)
+    rational = all_rational(rows)
     if hint is not None and len(hint) == n and _positive_direction(rows, hint, rational):
         STATS.hints += 1
         return "direction", tuple(hint)
@@ -352,7 +344,7 @@ def strictly_positive_combination(rows):
     finer decision), so a float "no" is safe here.
     """
     rows = [tuple(exact(v) for v in r) for r in rows]
-    if not rows or not _is_rational(rows):
+    if not rows or not all_rational(rows):
         return None
     if _BACKEND[0] == "z3":
         return _z3_multipliers(rows, strict=True)
@@ -419,7 +411,7 @@ def rank(rows):
     rows = [tuple(exact(v) for v in r) for r in rows]
     if not rows:
         return 0
-    if _is_rational(rows):
+    if all_rational(rows):
         return fmpq_mat([[_q(v) for v in r] for r in rows]).rank()
     return sympy.Matrix([[sympy.sympify(v) for v in r] for r in rows]).rank(
         simplify=True)
@@ -504,7 +496,7 @@ def extreme_points(points, seed=0):
     m = len(points)
     if m == 1:
         return (0,), {0: {"separator": (0,) * len(points[0])}}
-    if not _is_rational(points) or _BACKEND[0] == "z3":
+    if not all_rational(points) or _BACKEND[0] == "z3":
         return _extreme_points_generic(points)
     rows, scales, big = _integer_columns(points)
     n = len(scales)

@@ -106,7 +106,10 @@ def check_report(P, at, conventions=None, certificates=False):
         JSON-serialisable; exact numbers are strings.  Sections: ``program``, ``point``,
         ``value``, ``conventions``, ``ties``, ``ad_outputs``, ``index_closure``, ``clarke``,
         ``criticality``, ``artificial_critical``.  A section that cannot be computed holds
-        ``{"error": message}`` (pattern budget exceeded, undecided sign ...).
+        ``{"error": message}`` (pattern budget exceeded, undecided sign ...).  An exact
+        ``clarke`` section reached with undecided patterns lists them (``undecided``) and
+        says why the set is exact anyway (``settled``); each tie of a program imported
+        from torch / jax names its ``origin`` (library op, function, file, line).
 
     Raises
     ------
@@ -207,8 +210,30 @@ def _ties(P, run):
             "node": g, "operation": _listing_line(P, g), "primitive": prim.name,
             "arguments": {name: str(canonical(run.values[j]))
                           for name, j in zip(args, P.args[g])},
-            "tied_pieces": [{"index": i, "piece": str(prim.pieces[i])} for i in active]})
+            "tied_pieces": [{"index": i, "piece": str(prim.pieces[i])} for i in active],
+            **_origin(P, g)})
     return ties
+
+
+def _origin(P, k):
+    """``{"origin": ...}`` (op and source location) for a node of an imported program.
+
+    Programs from :func:`selcalc.from_torch` / :func:`selcalc.from_jax` remember, for each
+    node, the library op and the user's source line it came from; others give ``{}``.
+    """
+    info = getattr(P, "node_info", None)
+    if info is None:
+        return {}
+    o = info(k)
+    return {"origin": {"op": o.op, "function": o.function, "file": o.file, "line": o.line,
+                       "code": o.code, "text": str(o)}}
+
+
+def _settled(C):
+    """Why a Clarke set with undecided patterns is exact anyway (``{}`` when none is)."""
+    if not getattr(C, "undecided", None):
+        return {}
+    return {"undecided": [_pattern(key) for key in C.undecided], "settled": C.settled}
 
 
 def _clarke_section(report, P, x, certificates):
@@ -231,7 +256,7 @@ def _clarke_section(report, P, x, certificates):
         report["clarke"] = {"exact": False, "error": f"pattern budget exceeded: {exc}"}
         return None
     entry = {"exact": True, **_set(C), "essential_patterns": len(C.patterns),
-             "lp_calls": C.stats.lp, "smt_calls": C.stats.smt}
+             "lp_calls": C.stats.lp, "smt_calls": C.stats.smt, **_settled(C)}
     if certificates:
         entry["decisions"] = [{"pattern": _pattern(key), "essential": dec.holds,
                                "certificate": _js(dec.certificate)}
@@ -336,6 +361,8 @@ def render_report(report):
     for t in report["ties"]:
         args = ", ".join(f"{k} = {v}" for k, v in t["arguments"].items())
         out.append(f"  {t['operation']}   with {args}")
+        if "origin" in t:
+            out.append(f"    from {t['origin']['text']}")
         for p in t["tied_pieces"]:
             out.append(f"    piece {p['index']}: {p['piece']}")
 
@@ -354,6 +381,7 @@ def render_report(report):
         out.append(f"Clarke {'subgradient' if prog['q'] == 1 else 'Jacobian'}: {C['set']}  "
                    f"({C['essential_patterns']} essential pattern(s), {C['lp_calls']} LP, "
                    f"{C['smt_calls']} SMT call(s))")
+        out += _settled_lines(C)
         for d in C.get("decisions", []):
             pattern = ", ".join(f"{k} -> piece {v}" for k, v in d["pattern"].items())
             out.append(f"    {pattern or 'no tie'}: essential = {d['essential']}; "
@@ -391,6 +419,15 @@ def render_report(report):
             if "w" in cert:
                 out.append(f"  and <w, v> > 0 for every Clarke vertex v, w = {_vec(cert['w'])}")
     return "\n".join(out)
+
+
+def _settled_lines(C):
+    if not C.get("undecided"):
+        return []
+    patterns = "; ".join(", ".join(f"{k} -> piece {v}" for k, v in p.items()) or "no tie"
+                         for p in C["undecided"])
+    return [f"  exact although {len(C['undecided'])} pattern(s) stay undecided ({patterns}): "
+            f"{C['settled']}"]
 
 
 def _combination(cert):

@@ -142,5 +142,11 @@ def _proved_thin(conditions, symbols):
 
 
 def selection(P):
-    """The program ``P`` as an elementary selection (see :class:`Selection`)."""
+    """The program ``P`` as an elementary selection (see :class:`Selection`).
+
+    >>> import selcalc
+    >>> S = selection(selcalc.parse("def f(x):\\n    return abs(x)"))
+    >>> len(S), S.piece({2: 0}), S.piece({2: 1})
+    (2, -x, x)
+    """
     return Selection(P)

@@ -36,7 +36,7 @@ import sympy
 
 from . import polyhedra
 from .errors import InputError, Undecided
-from .numbers import RATIONAL_TYPES, canonical, compare, exact, sign, to_sympy
+from .numbers import RATIONAL_TYPES, all_rational, canonical, compare, exact, sign, to_sympy
 from .points import as_point_list, as_vector, same_dimension
 from .verdict import Verdict
 
@@ -60,8 +60,8 @@ class ConvexSet:
         pts = as_point_list(points)  # shapes checked: InputError on misuse
         seen, uniq = set(), []
         for pt in pts:
-            key = pt if _rational((pt,)) else tuple(canonical(c) for c in pt)
-            if key not in seen and (_rational((pt,)) or not _has_equal(uniq, pt)):
+            key = pt if all_rational((pt,)) else tuple(canonical(c) for c in pt)
+            if key not in seen and (all_rational((pt,)) or not _has_equal(uniq, pt)):
                 seen.add(key)
                 uniq.append(pt)
         if not uniq:
@@ -69,7 +69,7 @@ class ConvexSet:
         n = len(uniq[0])
         if any(len(pt) != n for pt in uniq):
             raise ValueError("points of different lengths")
-        if _rational(uniq):
+        if all_rational(uniq):
             self.points = tuple(sorted(uniq))
         else:  # display order only (nothing is decided from it): 30-digit approximations
             self.points = tuple(sorted(uniq, key=_order_key))
@@ -95,7 +95,7 @@ class ConvexSet:
                 return (lo,), {i: ({"separator": (1,)} if i == lo else {"weights": {lo: 1}})
                                for i in range(len(pts))}
             return (lo, hi), _certs_1d(pts, lo, hi)
-        if self.ambient_dim == 2 and _rational(pts) and polyhedra.backend() == "highs":
+        if self.ambient_dim == 2 and all_rational(pts) and polyhedra.backend() == "highs":
             hull = set(_hull2d(pts))
             # certificates of the redundant points are computed when asked for
             return tuple(i for i, p in enumerate(pts) if p in hull), None
@@ -281,10 +281,6 @@ def _has_equal(points, pt, undecided="keep"):
             if undecided == "raise":
                 raise
     return False
-
-
-def _rational(pts):
-    return all(isinstance(c, RATIONAL_TYPES) for p in pts for c in p)
 
 
 def _min_max_1d(pts):

@@ -35,7 +35,7 @@ import z3
 
 from ..errors import PatternBudgetExceeded, SelcalcError, Undecided
 from ..fields import ad_outputs, clarke, index_closure
-from ..numbers import canonical, exact, sign, to_sympy
+from ..numbers import canonical, exact, rational_between, sign, to_sympy
 from ..smt import model_value, rational, solver
 from ..verdict import Verdict
 from . import _algebraic as alg
@@ -235,6 +235,12 @@ def implicit_jacobian(F, x, y, field="clarke"):
     -------
     ImplicitJacobian
         ``.invertible`` (Verdict), ``.vertex_images``, ``.contains(M)``, ``.elements()``.
+
+    >>> import selcalc
+    >>> F = selcalc.parse("def F(u, v, x, y):\\n    return abs(x) + y - u, 2 * x + abs(y) - v")
+    >>> J = implicit_jacobian(F, (0, 0), (0, 0))
+    >>> J.invertible.holds, len(J.vertex_images)
+    (True, 4)
     """
     if field not in FIELDS:
         raise SelcalcError(f"field must be one of {sorted(FIELDS)}, not {field!r}")
@@ -327,18 +333,6 @@ def _as_tuple(v):
     return v if isinstance(v, tuple) else (v,)
 
 
-def _rational_inside(a, b):
-    """A rational strictly between exact reals ``a < b`` (certified by exact signs)."""
-    a, b = to_sympy(a), to_sympy(b)
-    if a.is_Rational and b.is_Rational:
-        return exact((a + b) / 2)
-    for digits in (30, 100, 300):
-        mid = sympy.Rational(str(sympy.N((a + b) / 2, digits)))
-        if sign(mid - a) > 0 and sign(b - mid) > 0:
-            return exact(mid)
-    raise Undecided(f"no rational found between {a} and {b}")
-
-
 def _implicit_symbolic(F, G, curve, field, claim):
     from ..curves import T, breakpoints
     from ..frontends import trace
@@ -358,7 +352,7 @@ def _implicit_symbolic(F, G, curve, field, claim):
     velocity = sympy.Matrix(curve.velocity_exprs())
     checked = []
     for a, b in bp.intervals:
-        t1 = _rational_inside(a, b)
+        t1 = rational_between(a, b)
         x1 = curve(t1)
         g_piece = sympy.Matrix(_as_tuple(SG.piece(SG.index(x1))))
         g_t = g_piece.xreplace(dict(zip(SG.symbols, curve.exprs)))
@@ -385,7 +379,7 @@ def _implicit_symbolic(F, G, curve, field, claim):
             residual = (A * velocity + B * v).applyfunc(sympy.simplify)
             if residual == sympy.zeros(m, 1):
                 continue
-            for t in (t1, _rational_inside(a, t1), _rational_inside(t1, b)):
+            for t in (t1, rational_between(a, t1), rational_between(t1, b)):
                 r_t = residual.subs(T, to_sympy(t)).applyfunc(sympy.simplify)
                 if any(sign(c) != 0 for c in r_t):
                     witness = {"interval": (a, b), "t": t, "pattern": sigma,

@@ -44,7 +44,7 @@ from ..curves import breakpoints, segment
 from ..errors import SelcalcError, Undecided
 from ..fields import ad_outputs, clarke, index_closure
 from ..frontends import trace
-from ..numbers import canonical, exact, sign, to_sympy
+from ..numbers import canonical, exact, rational_between, sign, sort_unique, to_sympy
 from ..selection import Selection
 from ..sets import ConvexSet
 from ..theorems.chain_rule import compose, stack
@@ -263,10 +263,10 @@ def _integrate_envelope(funcs, a, b, T):
         for r in sympy.Poly(diff, T).real_roots() if diff.has(T) else []:
             if sign(r - to_sympy(a)) > 0 and sign(to_sympy(b) - r) > 0:
                 cuts.add(r)
-    ends = [to_sympy(a)] + sorted(cuts, key=lambda r: sympy.N(r, 50)) + [to_sympy(b)]
+    ends = [to_sympy(a)] + [to_sympy(r) for r in sort_unique(cuts)] + [to_sympy(b)]
     lo_total, hi_total = sympy.Integer(0), sympy.Integer(0)
     for u, v in zip(ends[:-1], ends[1:]):
-        mid = sympy.nsimplify((sympy.N(u, 40) + sympy.N(v, 40)) / 2, rational=True)
+        mid = to_sympy(rational_between(u, v))
         ordered = sorted(funcs, key=lambda f: sympy.N(f.subs(T, mid), 40))
         lo_f, hi_f = ordered[0], ordered[-1]
         # certify the order at the midpoint (the order is constant between the cuts)
@@ -295,6 +295,12 @@ def expectation(P, w, distribution, field="clarke"):
     -------
     Expectation
         ``.value``, ``.conservative``, ``.clarke`` (and ``.program_F`` for discrete laws).
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(w, s):\\n    return s * abs(w)")
+    >>> E = expectation(P, 0, {-1: "1/2", 1: "1/2"})  # F = 0, but E[∂^c f] = [-1, 1]
+    >>> str(E.conservative), str(E.clarke)
+    ('[-1, 1]', '{0}')
     """
     return Expectation(P, w, distribution, field)
 

@@ -53,6 +53,11 @@ def check_conservative_jacobian(P, curve, field="clarke"):
     ``"index_closure"``).  Convention names and user fields are not decomposed (the AD
     output of a convention couples the rows through shared weights): use ``"ad_outputs"``,
     whose hull contains them.
+
+    >>> import selcalc
+    >>> S = selcalc.parse("def f(x, y):\\n    return sort(x, y)")
+    >>> check_conservative_jacobian(S, selcalc.segment((-1, 1), (1, -1))).holds
+    True
     """
     if field not in EXACT_ROWS:
         raise SelcalcError(f"field must be one of {sorted(EXACT_ROWS)}, not {field!r}")

@@ -130,6 +130,12 @@ def check_projection_formula(P, x, field="clarke"):
     non-conservativity from :func:`selcalc.check_conservative` along a segment of ``M``
     through ``x`` when it finds one (a failure at a single point alone does not refute
     conservativity, which only constrains ``D`` almost everywhere along curves).
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x1, x2):\\n    return abs(x1) + abs(x2)")
+    >>> c = check_projection_formula(P, (0, 1)).certificate  # on the stratum x1 = 0
+    >>> c["tangent_basis"], c["riemannian_gradient"]
+    ([(0, 1)], (0, 1))
     """
     if P.q != 1:
         raise SelcalcError("check_projection_formula is for scalar programs")
@@ -175,6 +181,11 @@ def check_closed_graph(P, x, field="clarke"):
     Limits along lower-dimensional neighbouring strata are not examined.  (A user Field
     with closed conditions and continuous vectors always has a closed graph; the check
     matters for fields whose vectors are given by expressions with singularities.)
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x1, x2):\\n    return abs(x1) + abs(x2)")
+    >>> check_closed_graph(P, (0, 0)).holds  # the Clarke field has a closed graph
+    True
     """
     if not P.piecewise_linear:
         raise SelcalcError("check_closed_graph is for piecewise-linear programs")

@@ -149,6 +149,12 @@ def unroll(F, theta, x0, k, field="clarke", max_elements=4096):
     Returns
     -------
     Unrolled
+
+    >>> import selcalc
+    >>> F = selcalc.parse("def F(theta, x):\\n    return x / 2 + relu(theta)")
+    >>> U = unroll(F, 0, 0, 3)  # D_k tends to the implicit [0, 2]
+    >>> [str(D) for D in U.sets], str(U.implicit_hull)
+    (['{0}', '[0, 1]', '[0, 3/2]', '[0, 7/4]'], '[0, 2]')
     """
     if field not in FIELDS:
         raise SelcalcError(f"field must be one of {sorted(FIELDS)}, not {field!r}")

@@ -61,6 +61,10 @@ def parse(source: str, name: str | None = None):
     -------
     Program
         Inputs are the parameters, outputs the returned value(s).
+
+    >>> P = parse("def f(x, y):\\n    if x > y:\\n        return x\\n    return y")
+    >>> P.p, P.q, P(1, 3), P(4, 3)
+    (2, 1, 3, 4)
     """
     if not isinstance(source, str):
         raise ParseError(f"the source must be a str, not {type(source).__name__}")

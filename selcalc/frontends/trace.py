@@ -163,6 +163,11 @@ def trace(fn, nargs=None):
         Takes ``nargs`` scalar arguments and returns a scalar or a tuple / list of scalars.
     nargs : int, optional
         Number of inputs; default: the number of positional parameters of ``fn``.
+
+    >>> from selcalc import relu
+    >>> P = trace(lambda x, y: relu(x - y))
+    >>> P.input_names, P(3, 1), P(1, 3)
+    (('x', 'y'), 2, 0)
     """
     if nargs is None:
         sig = inspect.signature(fn)

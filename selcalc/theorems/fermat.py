@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import sympy
 
-from ..curves import T, _inside, _roots_in, breakpoints, segment
+from ..curves import T, _roots_in, breakpoints, segment
 from ..fields import ad_outputs, clarke
 from ..interpreters.symbolic import node_expressions
-from ..numbers import exact, sign, to_sympy
+from ..numbers import exact, rational_between, sign, to_sympy
 from ..errors import Undecided
 from ..verdict import Verdict
 from ._common import guarded, not_applicable
@@ -79,7 +79,7 @@ def candidates(P, lo, hi):
             raise Undecided(f"the derivative of the piece {f} (t in ({a}, {b})) is not "
                             f"polynomial: its zeros cannot be isolated exactly") from None
         if roots is None:
-            found.append((_inside(a, b), f, f, "constant piece"))
+            found.append((rational_between(a, b), f, f, "constant piece"))
             continue
         found.extend((r, f, f, "critical point of a piece") for r in roots)
     return curve, found
