@@ -479,8 +479,7 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
     if field_spec == "index_closure":
         from .selection import Selection
         S = Selection(P)
-        if len(S) > 4096:
-            raise PatternBudgetExceeded(len(S), 4096)
+        S.check_budget(4096)
         out = []
         for sigma in S.patterns():
             f_sigma = node_expressions(P, sigma, curve.exprs)[P.outputs[0]]
