@@ -32,7 +32,6 @@ from .conventions import CONVENTIONS, get_convention
 from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
 from .interpreters.symbolic import node_expressions
 from .numbers import canonical, exact, normalize, sign, to_sympy
-from .points import as_expression
 from .verdict import Verdict
 
 T = sympy.Symbol("t", real=True)
@@ -524,8 +523,8 @@ def _user_field_vectors(P, curve, J, pats, fld):
                        for p in pats)
         else:
             for v in vectors:
-                out.append((f"{tuple(v)}", tuple(as_expression(c, syms, "a field vector")
-                                                 .xreplace(sub) for c in v)))
+                out.append((f"{tuple(v)}", tuple(sympy.sympify(c).xreplace(sub)
+                                                 for c in v)))
     return out
 
 

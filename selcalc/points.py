@@ -302,26 +302,6 @@ def parse_expression(text, symbols):
     return to_sympy_number(_Reader(text, names).read())
 
 
-def as_expression(value, symbols, what="an expression"):
-    """An exact sympy expression from user data: a sympy expression (checked finite), a
-    number (:func:`to_exact`), or text (:func:`parse_expression`).  Never ``sympify``
-    of a string.
-
-    >>> x = sympy.Symbol("x1")
-    >>> as_expression("2*x1", [x]), as_expression(0.5, [x]), as_expression(x + 1, [x])
-    (2*x1, 1/2, x1 + 1)
-    """
-    if isinstance(value, str):
-        return parse_expression(value, symbols)
-    if isinstance(value, sympy.Expr) and value.free_symbols:
-        if value.has(sympy.nan, sympy.oo, -sympy.oo, sympy.zoo):
-            raise _nonfinite(_short(value))
-        return value
-    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.Expr):
-        raise InputError(f"{what} must be an expression or a number, not {_short(value)}")
-    return to_sympy_number(to_exact(value))
-
-
 def _check_text(text):
     if not isinstance(text, str):
         raise InputError(f"expected text, got {type(text).__name__}")

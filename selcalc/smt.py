@@ -21,7 +21,6 @@ import sympy
 import z3
 
 from .numbers import RATIONAL_TYPES, normalize
-from .points import parse_expression
 
 
 class NotPolynomial(Exception):
@@ -172,8 +171,8 @@ def model_value(val):
         if isinstance(raw, (list, tuple, z3.AstVector)):  # coefficients, constant first
             poly = sympy.Poly(sum(int(str(c)) * x ** i for i, c in enumerate(raw)), x)
         else:
-            poly = sympy.Poly(parse_expression(str(raw), [x]), x)  # never eval'd text
-        approx = sympy.Rational(val.approx(40).as_fraction())
+            poly = sympy.Poly(sympy.sympify(str(raw).replace("^", "**")), x)
+        approx = sympy.Rational(str(val.approx(40).as_fraction()))
         for root in poly.real_roots():
             if abs(sympy.N(root - approx, 50)) < sympy.Rational(1, 10**20):
                 return root
