@@ -537,6 +537,8 @@ def read_source_file(path, limit=None):
             data = fh.read(limit + 1)
     except OSError as exc:
         raise SelcalcError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL character in the path, and the like
+        raise SelcalcError(f"cannot read the file {path!r}: {exc}") from None
     if len(data) > limit:
         raise SelcalcError(f"cannot read {path}: it is larger than {limit} bytes, the limit "
                            f"for a program file (a program that large is beyond what selcalc "
