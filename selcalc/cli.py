@@ -25,6 +25,7 @@ import sys
 
 from . import __version__
 from .errors import SelcalcError
+from .points import long_integers
 
 EPILOG = """examples:
   selcalc check --example identity            the paper's identity program at 0
@@ -51,20 +52,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
-def _read_source(path):
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise SelcalcError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise SelcalcError(f"cannot read {path}: it is not UTF-8 text (byte "
-                           f"{exc.start}); save the program as UTF-8") from None
-
-
 def _load(args):
     from .examples import EXAMPLES
     from .frontends import parse
+    from .points import read_source_file
     if args.example:
         if args.example not in EXAMPLES:
             raise SelcalcError(f"unknown example {args.example!r}; choose from "
@@ -73,7 +64,7 @@ def _load(args):
         return parse(source, name), args.at or at
     if not args.file:
         raise SelcalcError("give a Python file to check, or --example NAME")
-    source = _read_source(args.file)
+    source = read_source_file(args.file)
     if args.at is None:
         raise SelcalcError("give the point with --at, e.g. --at \"0, 1/2\"")
     try:
@@ -261,6 +252,11 @@ def main(argv=None):
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in argv
+    with long_integers():  # exact results may have more digits than str() allows
+        return _main(argv, as_json)
+
+
+def _main(argv, as_json):
     try:
         try:
             code = _run(argv, as_json)

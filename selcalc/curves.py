@@ -435,8 +435,7 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
         return [(f"∇f_σ for σ = {p}", _pattern_gradient_exprs(P, p, curve)) for p in pats]
     if field_spec == "index_closure":
         S = Selection(P)
-        if len(S) > 4096:
-            raise PatternBudgetExceeded(len(S), 4096)
+        S.check_budget(4096)
         out = []
         for sigma in S.patterns():
             f_sigma = node_expressions(P, sigma, curve.exprs)[P.outputs[0]]

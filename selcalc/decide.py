@@ -38,6 +38,7 @@ import z3
 from .errors import Undecided
 from .numbers import (all_rational, dot, exact, interval_sign, normalize, sign,
                       simplifies_to_zero, to_sympy)
+from .points import parse_expression
 from .polyhedra import gordan, rank, strictly_positive_combination
 from .smt import NotPolynomial, model_value, rational, solver, to_z3
 
@@ -350,9 +351,10 @@ def _local_interior_z3(tests, symbols, x, tactic=None, rlimit=SMT_RLIMIT):
 def recheck_smt(cert):
     """Re-decide an ``"smt"`` certificate's formula with a different z3 procedure (the nlqsat tactic)."""
     symbols = [sympy.Symbol(v) for v in cert["symbols"]]
-    tests = [(sympy.sympify(t, locals={str(v): v for v in symbols}), s)
-             for t, s in cert["tests"]]
-    x = [sympy.sympify(v) for v in cert["point"]]
+    # a certificate may come from elsewhere: its text is read by the number grammar, with
+    # the certificate's symbols as the only names, and never evaluated as Python
+    tests = [(parse_expression(t, symbols), s) for t, s in cert["tests"]]
+    x = [parse_expression(v, []) for v in cert["point"]]
     again = _local_interior_z3(tests, symbols, x, tactic="nlqsat", rlimit=4 * SMT_RLIMIT)
     assert again is not None, "the re-check was inconclusive"
     return again

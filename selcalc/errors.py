@@ -47,18 +47,38 @@ class DomainError(SelcalcError, ArithmeticError):
         super().__init__(message)
 
 
+#: an enumeration of more items than this is out of reach whatever the budget: past it,
+#: :class:`PatternBudgetExceeded` advises another question instead of a larger budget
+OUT_OF_REACH = 1 << 32
+
+
 class PatternBudgetExceeded(SelcalcError):
     """An enumeration over patterns would exceed its budget.
 
-    ``count`` is the number of patterns needed, ``budget`` the limit in force.
+    ``count`` is the number of patterns needed, ``budget`` the limit in force.  Past
+    :data:`OUT_OF_REACH` items the message says so and names questions that need no
+    enumeration, rather than advising a budget no machine could spend.
+
+    >>> print(PatternBudgetExceeded(5000, 4096))
+    5000 patterns exceed the budget of 4096; pass max_patterns=5000 (or larger) to enumerate them all
+    >>> print(PatternBudgetExceeded(2 ** 70, 4096))  # doctest: +NORMALIZE_WHITESPACE
+    1180591620717411303424 patterns exceed the budget of 4096: a count this large is out of
+    reach of any enumeration, so a larger max_patterns will not help; ask for one element
+    instead (selcalc.clarke_element, selcalc.directional_derivative), or ask about a smaller
+    program or region
     """
 
     def __init__(self, count: int, budget: int, what: str = "patterns",
                  how: str = "max_patterns"):
         self.count, self.budget = count, budget
-        super().__init__(
-            f"{count} {what} exceed the budget of {budget}; pass {how}={count} "
-            f"(or larger) to enumerate them all")
+        if count > OUT_OF_REACH:
+            advice = (f": a count this large is out of reach of any enumeration, so a larger "
+                      f"{how} will not help; ask for one element instead "
+                      f"(selcalc.clarke_element, selcalc.directional_derivative), or ask "
+                      f"about a smaller program or region")
+        else:
+            advice = f"; pass {how}={count} (or larger) to enumerate them all"
+        super().__init__(f"{count} {what} exceed the budget of {budget}{advice}")
 
 
 class Undecided(SelcalcError):

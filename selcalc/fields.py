@@ -104,13 +104,12 @@ def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
     """
     P.require_continuity("index_closure")
     S = Selection(P)
-    if len(S) > max_patterns:
-        raise PatternBudgetExceeded(len(S), max_patterns)
+    S.check_budget(max_patterns)
     x = P.coerce_point(x)
     base = evaluate(P, x)
     fx = [base.values[k] for k in P.outputs]
     points = {}
-    b = budget("index_closure", time_limit, None, progress, total=len(S), unit="patterns")
+    b = budget("index_closure", time_limit, None, progress, total=S.count, unit="patterns")
     for sigma in S.patterns():
         b.tick()
         try:

@@ -80,8 +80,8 @@ def _nonfinite(what):
 class _Reader:
     """Recursive descent over the token list (depth bounded by :data:`MAX_DEPTH`)."""
 
-    def __init__(self, text):
-        self.text = text
+    def __init__(self, text, names=None):
+        self.text, self.names = text, names or {}
         self.tokens = []
         pos = 0
         n = len(text)
@@ -189,6 +189,8 @@ class _Reader:
             self.depth -= 1
             return inner
         if kind == "name":
+            if value in self.names:  # the caller's symbols take precedence
+                return self.names[value]
             low = value.lower()
             if low in _NONFINITE or low == "i":
                 raise _nonfinite(repr(self.text))
@@ -202,8 +204,9 @@ class _Reader:
                 self.depth -= 1
                 out = _FUNCTIONS[value](to_sympy_number(arg))
                 return _checked(out, self, pos)
+            allowed = ", ".join(list(self.names) + [_ALLOWED])
             raise InputError(f"cannot read {self.text!r} as a number: unknown name "
-                             f"{value!r} at column {pos + 1} (allowed: {_ALLOWED})")
+                             f"{value!r} at column {pos + 1} (allowed: {allowed})")
         raise self.error(f"unexpected {value!r}", pos)
 
 
@@ -274,6 +277,32 @@ def parse_number(text):
     ...
     selcalc.errors.InputError: cannot read '10**10**10' as a number: the exponent 10000000000 exceeds the bound of 10000 at column 3
     """
+    _check_text(text)
+    return _Reader(text).read()
+
+
+def parse_expression(text, symbols):
+    """Read an exact expression in the given symbols from text, by the number grammar.
+
+    ``symbols`` are sympy Symbols (or names); their names are the only names allowed
+    besides the grammar's constants and functions (a symbol named like a constant hides
+    it).  Nothing is evaluated as Python.
+
+    >>> x, y = sympy.symbols("x y")
+    >>> parse_expression("x**2 - 1/2*y", [x, y]) == x**2 - y / 2
+    True
+    >>> parse_expression("__import__('os')", [x])
+    Traceback (most recent call last):
+    ...
+    selcalc.errors.InputError: cannot read "__import__('os')" as a number: unexpected character "'" at column 12
+    """
+    syms = [sympy.Symbol(v) if isinstance(v, str) else v for v in symbols]
+    names = {str(v): v for v in syms}
+    _check_text(text)
+    return to_sympy_number(_Reader(text, names).read())
+
+
+def _check_text(text):
     if not isinstance(text, str):
         raise InputError(f"expected text, got {type(text).__name__}")
     if len(text) > MAX_TEXT:
@@ -281,7 +310,6 @@ def parse_number(text):
                          f"limit of {MAX_TEXT}")
     if not text.strip():
         raise InputError("an empty string is not a number")
-    return _Reader(text).read()
 
 
 def decimal(value):
@@ -483,22 +511,43 @@ def long_integers():
         sys.set_int_max_str_digits(old)
 
 
-def read_source_file(path):
+#: largest program file :func:`read_source_file` reads (bytes)
+MAX_SOURCE_BYTES = 8 << 20
+
+
+def read_source_file(path, limit=None):
     """The text of a program file: UTF-8 (a byte-order mark is accepted), else an error.
 
     Raises :class:`SelcalcError` with the reason when the file cannot be read, is binary,
-    or is not UTF-8.
+    is not UTF-8, or is larger than ``limit`` bytes (default :data:`MAX_SOURCE_BYTES`).
+
+    >>> import os, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:  # doctest: +ELLIPSIS
+    ...     path = os.path.join(d, "latin.py")
+    ...     with open(path, "wb") as fh:
+    ...         _ = fh.write(b"def f(x):\\n    return x  # caf\\xe9\\n")
+    ...     read_source_file(path)
+    Traceback (most recent call last):
+    ...
+    selcalc.errors.SelcalcError: cannot read ...latin.py: it is not UTF-8 text (byte 29 cannot be decoded); save the program as UTF-8
     """
+    limit = MAX_SOURCE_BYTES if limit is None else limit
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise SelcalcError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL character in the path, and the like
+        raise SelcalcError(f"cannot read the file {path!r}: {exc}") from None
+    if len(data) > limit:
+        raise SelcalcError(f"cannot read {path}: it is larger than {limit} bytes, the limit "
+                           f"for a program file (a program that large is beyond what selcalc "
+                           f"analyses exactly; build it with selcalc.Program or trace it)")
     if b"\x00" in data:
-        raise SelcalcError(f"{path} is a binary file, not Python source")
+        raise SelcalcError(f"cannot read {path}: it is a binary file, not Python source")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SelcalcError(f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); "
-                           f"save it as UTF-8") from None
+        raise SelcalcError(f"cannot read {path}: it is not UTF-8 text (byte {exc.start} "
+                           f"cannot be decoded); save the program as UTF-8") from None
     return text

@@ -18,12 +18,13 @@ x
 from __future__ import annotations
 
 import itertools
+import sys
 from math import prod
 
 import sympy
 
 from .conventions import get_convention
-from .errors import SelcalcError
+from .errors import PatternBudgetExceeded, SelcalcError
 from .interpreters.evaluate import evaluate
 from .interpreters.symbolic import condition_expressions, input_symbols, node_expressions
 
@@ -37,9 +38,36 @@ class Selection:
         self.sizes = tuple(len(P.ops[g].pieces) for g in self.groups)
         self.symbols = input_symbols(P)
 
-    def __len__(self):
-        """The number ``N`` of patterns (product of the pieces counts)."""
+    @property
+    def count(self):
+        """The number ``N`` of patterns (product of the pieces counts), as an exact int.
+
+        ``len(S)`` gives the same number while it fits Python's ``len`` (below 2^63);
+        ``count`` has no such limit.
+
+        >>> import selcalc
+        >>> src = "def f(x):\\n    return " + " + ".join(f"relu(x - {i})" for i in range(70))
+        >>> selcalc.selection(selcalc.parse(src)).count == 2 ** 70
+        True
+        """
         return prod(self.sizes)
+
+    def __len__(self):
+        """``N`` when it fits ``len``; past ``sys.maxsize`` a :class:`PatternBudgetExceeded`
+        that points to :attr:`count` (Python's ``len`` cannot return a larger int)."""
+        n = self.count
+        if n > sys.maxsize:
+            exc = PatternBudgetExceeded(n, sys.maxsize)
+            exc.args = (f"{n} patterns are too many for len(), which stops at "
+                        f"{sys.maxsize}: read selection(P).count for the exact number",)
+            raise exc
+        return n
+
+    def check_budget(self, max_patterns, how="max_patterns"):
+        """Raise :class:`PatternBudgetExceeded` when there are more than ``max_patterns``
+        patterns (the count itself may be far past ``len``'s limit)."""
+        if self.count > max_patterns:
+            raise PatternBudgetExceeded(self.count, max_patterns, how=how)
 
     def patterns(self):
         """All patterns, in lexicographic order of piece indices (group order = node order)."""
@@ -96,8 +124,7 @@ class Selection:
         P = self.program
         if P.q != 1:
             raise SelcalcError("piecewise() is for scalar programs")
-        if len(self) > max_patterns:
-            raise SelcalcError(f"{len(self)} patterns exceed max_patterns={max_patterns}")
+        self.check_budget(max_patterns)
         rels = {">=": sympy.Ge, "<=": sympy.Le, "==": sympy.Eq}
         branches = []
         for sigma, f in self:

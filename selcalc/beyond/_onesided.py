@@ -21,7 +21,7 @@ from fractions import Fraction
 import sympy
 from flint import fmpq_poly
 
-from ..errors import PatternBudgetExceeded, SelcalcError, Undecided
+from ..errors import SelcalcError, Undecided
 from ..numbers import exact
 from ..selection import Selection
 from . import _algebraic as alg
@@ -64,8 +64,7 @@ def one_sided_partials(P, w0, lo, hi, max_patterns=4096):
     if P.p != 2 or P.q != 1:
         raise SelcalcError("one-sided partials need a scalar program f(w, s) of two inputs")
     S = Selection(P)
-    if len(S) > max_patterns:
-        raise PatternBudgetExceeded(len(S), max_patterns)
+    S.check_budget(max_patterns)
     w, s = S.symbols
     w0, lo, hi = (sympy.Rational(exact(v)) for v in (w0, lo, hi))
     sub = {w: w0 + H, s: lo + T * (hi - lo)}

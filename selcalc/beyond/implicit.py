@@ -346,8 +346,8 @@ def _implicit_symbolic(F, G, curve, field, claim):
     except (Undecided, PatternBudgetExceeded) as exc:
         return Verdict(None, claim, reason=f"breakpoints along the curve: {exc}")
     SF, SG = Selection(F), Selection(G)
-    if len(SF) > 4096:
-        return Verdict(None, claim, reason=f"F has {len(SF)} patterns (budget 4096)")
+    if SF.count > 4096:
+        return Verdict(None, claim, reason=f"F has {SF.count} patterns (budget 4096)")
     gamma = sympy.Matrix(curve.exprs)
     velocity = sympy.Matrix(curve.velocity_exprs())
     checked = []

@@ -22,6 +22,9 @@ from ..primitives import (PRIMITIVES, clip_primitive, const_primitive, max_primi
 #: (numerator or denominator; about 2,466 decimal digits).
 MAX_EXPONENT = 4096
 MAX_POWER_BITS = 8192
+#: Largest number of nodes a program may have (a front end that would build more is
+#: stopped with :class:`~selcalc.errors.ProgramError` instead of exhausting memory).
+MAX_NODES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,11 @@ class Builder:
 
     def _push(self, prim, args, params, group, out):
         k = len(self.ops)
+        if k > MAX_NODES:
+            raise ProgramError(f"the program grows past {MAX_NODES} nodes (the limit "
+                               f"selcalc.frontends.builder.MAX_NODES): unrolled loops or "
+                               f"long expressions build one node per operation; shrink the "
+                               f"loop bounds, or raise the limit if the memory allows")
         self.ops.append(prim)
         self.args.append(tuple(args))
         self.params.append(tuple(params))

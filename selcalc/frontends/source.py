@@ -39,6 +39,8 @@ from .builder import CALLABLE, Builder, CallError, Const, constant_integer
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _CMPOPS = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "=="}
 _MAX_UNROLL = 100_000
+#: statements executed while unrolling (nested loops multiply): past it, a ParseError
+MAX_STATEMENTS = 1_000_000
 
 
 class _Return(Exception):
@@ -120,6 +122,7 @@ class _Parser:
         self.source, self.defs = source, defs
         self.builder = Builder()
         self.stack = []
+        self.steps = 0
 
     def program(self, name):
         fn = self.defs[name]
@@ -159,6 +162,11 @@ class _Parser:
     def _block(self, stmts, env):
         """Run statements; raises _Return when a return is reached."""
         for i, stmt in enumerate(stmts):
+            self.steps += 1
+            if self.steps > MAX_STATEMENTS:
+                raise _error(stmt, f"unrolling executes more than {MAX_STATEMENTS} statements "
+                                   f"(nested loops multiply their bounds); shrink the loops",
+                             "loop bound")
             if isinstance(stmt, ast.If) and _returns(stmt):
                 self._if_with_return(stmt, stmts[i + 1:], env)
             self._stmt(stmt, env)
