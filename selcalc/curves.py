@@ -19,6 +19,7 @@ analytic on the piece.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -31,7 +32,8 @@ from .budget import budget
 from .conventions import CONVENTIONS, get_convention
 from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
 from .interpreters.symbolic import node_expressions
-from .numbers import canonical, exact, normalize, sign, to_sympy
+from .numbers import canonical, compare, exact, normalize, sign, to_sympy
+from .user_fields import Field
 from .verdict import Verdict
 
 T = sympy.Symbol("t", real=True)
@@ -149,9 +151,10 @@ def _inside(lo, hi):
 
 
 def _sort_unique(values):
+    """Sorted distinct exact reals, ordered by certified comparisons (never by floats)."""
     uniq = []
-    for v in sorted(values, key=lambda r: sympy.N(to_sympy(r), 60)):
-        if uniq and sign(to_sympy(v) - to_sympy(uniq[-1])) == 0:
+    for v in sorted(values, key=functools.cmp_to_key(compare)):
+        if uniq and compare(v, uniq[-1]) == 0:
             continue
         uniq.append(v)
     return uniq
@@ -412,28 +415,6 @@ def _complete(P, pattern):
 
 
 # ---------------------------------------------------------------------- fields
-class Field:
-    """A user-defined set-valued field, given piecewise by exact conditions.
-
-    Parameters
-    ----------
-    pieces : list of (conditions, vectors)
-        ``conditions``: list of sympy relations in the input symbols (``Eq``, ``Ge``,
-        ``Le``; an empty list means everywhere); ``vectors``: list of vectors (sympy
-        expressions in the inputs) or the string ``"gradient"`` (the AD gradient under
-        the selection convention).  ``D(x)`` is the hull of the vectors of every piece
-        whose conditions hold at ``x``.
-    symbols : names of the inputs (default: the program's).
-
-    >>> x1, x2 = sympy.symbols("x1 x2")
-    >>> D = Field([([], "gradient"), ([sympy.Eq(x2, 0), x1 >= 0, x1 <= 1], [(0, 0)])])
-    """
-
-    def __init__(self, pieces, symbols=None):
-        self.pieces = list(pieces)
-        self.symbols = symbols
-
-
 def _piece_identity(lhs, rhs, J, label):
     """Prove lhs == rhs on the open interval J, or refute at a rational t in J."""
     diff = sympy.simplify(lhs - rhs)
@@ -504,40 +485,57 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
 
 
 def _user_field_vectors(P, curve, J, pats, fld):
-    syms = [sympy.Symbol(n) for n in (fld.symbols or P.input_names)]
-    sub = dict(zip(syms, curve.exprs))
-    mid = to_sympy(_inside(*J))
+    """The vectors of a user :class:`Field` on the open piece J (between two cuts)."""
     out = []
-    for conds, vectors in fld.pieces:
-        holds = True
-        for c in conds:
-            expr = sympy.expand((c.lhs - c.rhs).xreplace(sub))
-            if isinstance(c, sympy.Eq):
-                holds &= expr == 0
-            else:
-                s = sign(expr.subs(T, mid))
-                holds &= (s >= 0) if isinstance(c, sympy.GreaterThan) else (s <= 0)
-        if not holds:
-            continue
-        if vectors == "gradient":
+    mid = to_sympy(_inside(*J))
+    for k in fld.holding_along(P.input_names, curve.exprs, T, mid):
+        if fld.pieces[k][1] == "gradient":
             out.extend((f"∇f_σ for σ = {p}", _pattern_gradient_exprs(P, p, curve))
                        for p in pats)
         else:
-            for v in vectors:
-                out.append((f"{tuple(v)}", tuple(sympy.sympify(c).xreplace(sub)
-                                                 for c in v)))
+            out.extend((f"{tuple(v)}", v) for v in fld.vectors_along(P.input_names,
+                                                                      curve.exprs, k))
+    if not out:
+        raise SelcalcError(f"the user field has no vector on the piece t in ({J[0]}, {J[1]}) "
+                           f"of {curve!r}: no piece's conditions hold there (a field needs "
+                           f"at least one vector at every point)")
     return out
 
 
 def _user_field_cuts(P, curve, fld):
-    syms = [sympy.Symbol(n) for n in (fld.symbols or P.input_names)]
-    sub = dict(zip(syms, curve.exprs))
-    cuts = []
-    for conds, _ in fld.pieces:
-        for c in conds:
-            roots = _roots_in((c.lhs - c.rhs).xreplace(sub), 0, 1)
-            cuts.extend(roots or [])
-    return cuts
+    return fld.cuts(P.input_names, curve.exprs, T)
+
+
+def _user_witness_holds(P, curve, fld, pats, w):
+    """Re-check a non-conservativity witness of a user field independently and exactly:
+    at ``x = γ(t)`` the derivative of ``f∘γ`` is ``<∇f_σ(x), γ'(t)>`` by forward/backward
+    AD on a consistent pattern, and some vector of a piece whose conditions hold near ``t``
+    (re-evaluated from the user's relations) gives a different, certified value."""
+    from .autodiff import jacobian_rows
+    t = w["t"]
+    lo, hi = w["interval"]
+    if not (compare(t, lo) > 0 and compare(hi, t) > 0):
+        return False
+    x, velocity = curve(t), curve.derivative(t)
+
+    def along(v):
+        return sympy.expand(sum(to_sympy(a) * to_sympy(b) for a, b in zip(v, velocity)))
+
+    lhs = along(jacobian_rows(P, x, pattern=_complete(P, pats[0]))[0])
+    if compare(lhs, w["lhs"]) != 0:
+        return False
+    for k in range(len(fld.pieces)):
+        if not fld.holds_near(P.input_names, curve.exprs, T, t, k):
+            continue
+        if fld.pieces[k][1] == "gradient":
+            vectors = [jacobian_rows(P, x, pattern=_complete(P, p))[0] for p in pats]
+        else:
+            vectors = fld.vectors_at(P.input_names, x, k)
+        for v in vectors:
+            rhs = along(v)
+            if compare(rhs, lhs) != 0 and compare(rhs, w["rhs"]) == 0:
+                return True
+    return False
 
 
 def check_conservative(P, curve, field="index_closure", time_limit=None, progress=None):
@@ -571,7 +569,10 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
         return Verdict(None, claim, reason=str(exc))
     intervals, pieces, actives = bp.intervals, bp.pieces, bp.active
     if isinstance(field, Field):
-        extra = _user_field_cuts(P, curve, field)
+        try:
+            extra = _user_field_cuts(P, curve, field)
+        except Undecided as exc:
+            return Verdict(None, claim, reason=str(exc))
         if extra:
             pts = _sort_unique(list(bp.points) + extra)
             ends = [0] + pts + [1]
@@ -597,6 +598,11 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
             for label, v in vectors:
                 rhs = sum(a * b for a, b in zip(v, velocity))
                 ok, witness = _piece_identity(lhs, rhs, J, label)
+                if not ok and isinstance(field, Field) and \
+                        not _user_witness_holds(P, curve, field, pats, witness):
+                    return Verdict(None, claim, checked=checked,
+                                   reason=f"a witness of non-conservativity ({witness}) did not "
+                                          f"survive the exact re-check; the answer is unknown")
                 if not ok:
                     return Verdict(False, claim, witness,
                                    checked=checked, reason="identity fails on an open piece")
