@@ -321,7 +321,9 @@ class Field:
                 return False
             s = sign(value)
             if s == 0:
-                if not (c.closed and sympy.cancel(sympy.expand(along)) == 0):
+                num = sympy.fraction(sympy.cancel(along))[0]
+                if not (c.closed and all(sign(k) == 0 for k in
+                                         sympy.Poly(sympy.expand(num), var).all_coeffs())):
                     return False
             elif not c.holds(s):
                 return False
