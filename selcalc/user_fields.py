@@ -45,6 +45,22 @@ _HOLDS = {"==": lambda s: s == 0, "!=": lambda s: s != 0, ">=": lambda s: s >= 0
           ">": lambda s: s > 0, "<=": lambda s: s <= 0, "<": lambda s: s < 0}
 
 
+_SIGN_ASSUMPTIONS = ("positive", "negative", "nonnegative", "nonpositive", "zero", "nonzero",
+                     "integer", "rational")
+
+
+def _check_assumptions(exprs):
+    """Symbols must not carry sign assumptions the inputs need not satisfy (sympy would
+    simplify with them: ``Symbol("x", positive=True) > 0`` is already ``True``)."""
+    for e in exprs:
+        for sym in e.free_symbols:
+            bad = [a for a in _SIGN_ASSUMPTIONS if getattr(sym, f"is_{a}") is not None]
+            if bad:
+                raise InputError(f"the Field's symbol {sym} carries the assumption {bad[0]}="
+                                 f"{getattr(sym, 'is_' + bad[0])}, which the inputs need not "
+                                 f"satisfy: use sympy.Symbol({sym.name!r}) (or real=True)")
+
+
 def _refuse_text(value, what):
     if isinstance(value, str):
         raise InputError(f"{what} must be a sympy relation such as sympy.Symbol('x') > 0 or "
@@ -213,6 +229,8 @@ class Field:
                                  for c in (v if isinstance(v, (tuple, list)) else (v,)))
                            for v in vectors]
             self.pieces.append((norm, vectors))
+            _check_assumptions([e for c in norm for e in (c.num, c.den)] +
+                               ([] if vectors == "gradient" else [e for v in vectors for e in v]))
         self.symbols = None if symbols is None else tuple(str(s) for s in symbols)
 
     @property

@@ -89,6 +89,13 @@ def test_symbols_are_matched_by_name():
                                    selcalc.Field([([y > 0], [(1,)])]))
 
 
+def test_sign_assumptions_on_symbols_are_refused():
+    # sympy would simplify with them (sqrt(x**2) is x for x > 0), although the input is real
+    xp = sympy.Symbol("x", positive=True)
+    with pytest.raises(InputError, match="assumption"):
+        selcalc.Field([([], [(sympy.sqrt(xp**2),)])])
+
+
 def test_text_is_refused():
     with pytest.raises(InputError, match="never evaluates text"):
         selcalc.Field([(["x > 0"], [(1,)])])
