@@ -506,36 +506,58 @@ def _user_field_cuts(P, curve, fld):
     return fld.cuts(P.input_names, curve.exprs, T)
 
 
-def _user_witness_holds(P, curve, fld, pats, w):
-    """Re-check a non-conservativity witness of a user field independently and exactly:
-    at ``x = γ(t)`` the derivative of ``f∘γ`` is ``<∇f_σ(x), γ'(t)>`` by forward/backward
-    AD on a consistent pattern, and some vector of a piece whose conditions hold near ``t``
-    (re-evaluated from the user's relations) gives a different, certified value."""
-    from .autodiff import jacobian_rows
-    t = w["t"]
-    lo, hi = w["interval"]
-    if not (compare(t, lo) > 0 and compare(hi, t) > 0):
-        return False
-    x, velocity = curve(t), curve.derivative(t)
+def _witness_holds(P, curve, fld, pats, w):
+    """Re-check a witness of non-conservativity independently and exactly, at ``x = γ(t)``.
 
-    def along(v):
-        return sympy.expand(sum(to_sympy(a) * to_sympy(b) for a, b in zip(v, velocity)))
+    The derivative of ``f∘γ`` at ``t`` is recomputed as ``<∇f_σ(x), γ'(t)>`` by AD on a
+    consistent pattern ``σ`` of the piece.  The field at ``x`` is recomputed by the
+    pointwise functions (``ad_outputs``, ``index_closure``, ``clarke``, ``grad``), or for a
+    user :class:`Field` from the user's relations re-evaluated near ``t``.  The witness
+    stands when some vector of it (a vertex, for a convex set: a linear functional that
+    is constant on the vertices is constant on the hull) gives a certified different value.
+    Any error or undecided sign on the way means it does not stand.
+    """
+    from .autodiff import grad, jacobian_rows
+    from .fields import ad_outputs, clarke, index_closure
+    try:
+        t = w["t"]
+        lo, hi = w["interval"]
+        if not (compare(t, lo) > 0 and compare(hi, t) > 0):
+            return False
+        x, velocity = curve(t), curve.derivative(t)
 
-    lhs = along(jacobian_rows(P, x, pattern=_complete(P, pats[0]))[0])
-    if compare(lhs, w["lhs"]) != 0:
+        def along(v):
+            return sympy.expand(sum(to_sympy(a) * to_sympy(b) for a, b in zip(v, velocity)))
+
+        lhs = along(jacobian_rows(P, x, pattern=_complete(P, pats[0]))[0])
+        if compare(lhs, w["lhs"]) != 0:
+            return False
+        if not isinstance(fld, Field):
+            pointwise = {"ad_outputs": ad_outputs, "index_closure": index_closure,
+                         "clarke": clarke}
+            vectors = pointwise[fld](P, x)._vertex_vectors \
+                if isinstance(fld, str) and fld in pointwise else [grad(P, x, get_convention(fld))]
+            return any(compare(along(v), lhs) != 0 for v in vectors)
+        for k in range(len(fld.pieces)):
+            if not fld.holds_near(P.input_names, curve.exprs, T, t, k):
+                continue
+            if fld.pieces[k][1] == "gradient":
+                vectors = [jacobian_rows(P, x, pattern=_complete(P, p))[0] for p in pats]
+            else:
+                vectors = fld.vectors_at(P.input_names, x, k)
+            for v in vectors:
+                rhs = along(v)
+                if compare(rhs, lhs) != 0 and compare(rhs, w["rhs"]) == 0:
+                    return True
         return False
-    for k in range(len(fld.pieces)):
-        if not fld.holds_near(P.input_names, curve.exprs, T, t, k):
-            continue
-        if fld.pieces[k][1] == "gradient":
-            vectors = [jacobian_rows(P, x, pattern=_complete(P, p))[0] for p in pats]
-        else:
-            vectors = fld.vectors_at(P.input_names, x, k)
-        for v in vectors:
-            rhs = along(v)
-            if compare(rhs, lhs) != 0 and compare(rhs, w["rhs"]) == 0:
-                return True
-    return False
+    except SelcalcError:
+        return False
+
+
+def _unconfirmed(claim, witness, checked):
+    return Verdict(None, claim, checked=checked,
+                   reason=f"a witness of non-conservativity ({witness}) did not survive the "
+                          f"exact re-check; the answer is unknown")
 
 
 def check_conservative(P, curve, field="index_closure", time_limit=None, progress=None):
@@ -598,11 +620,8 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
             for label, v in vectors:
                 rhs = sum(a * b for a, b in zip(v, velocity))
                 ok, witness = _piece_identity(lhs, rhs, J, label)
-                if not ok and isinstance(field, Field) and \
-                        not _user_witness_holds(P, curve, field, pats, witness):
-                    return Verdict(None, claim, checked=checked,
-                                   reason=f"a witness of non-conservativity ({witness}) did not "
-                                          f"survive the exact re-check; the answer is unknown")
+                if not ok and not _witness_holds(P, curve, field, pats, witness):
+                    return _unconfirmed(claim, witness, checked)
                 if not ok:
                     return Verdict(False, claim, witness,
                                    checked=checked, reason="identity fails on an open piece")
@@ -658,8 +677,11 @@ def _conservative_affine(P, curve, field, budget_):
                                       for vi, ci in zip(v, velocity))) for label, v in vectors]
         for label, rhs in rhs_values:
             if to_sympy(rhs) != slope:
-                return Verdict(False, claim, {"interval": (a, b), "t": a + Fraction(b - a) / 3,
-                                              "vector": label, "lhs": slope, "rhs": rhs},
+                witness = {"interval": (a, b), "t": a + Fraction(b - a) / 3, "vector": label,
+                           "lhs": slope, "rhs": rhs}
+                if not _witness_holds(P, curve, field, pats, witness):
+                    return _unconfirmed(claim, witness, checked)
+                return Verdict(False, claim, witness,
                                checked=checked, reason="identity fails on an open piece")
         checked.append({"interval": (a, b), "vectors": len(rhs_values)})
     return Verdict(True, claim, {"breakpoints": bp.points, "pieces": checked},

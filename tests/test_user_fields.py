@@ -143,3 +143,29 @@ def test_closed_graph_with_a_rational_condition():
     moving = selcalc.Field([([(X1**2 + X1) / (X1 + 1) >= 0], [(1 + X1, 1)]),
                             ([X1 <= 0], "gradient")])
     assert selcalc.check_closed_graph(L1, (0, 1), field=moving).holds is True
+
+
+@pytest.mark.parametrize("field", ["ad_outputs", "index_closure", "clarke", "pytorch",
+                                   "selection"])
+def test_builtin_field_witnesses_are_rechecked_too(monkeypatch, field):
+    # the built-in fields are conservative (Bolte & Pauwels, NeurIPS 2020, Theorem 3), so a
+    # forged failing identity must come back unknown
+    P = selcalc.parse("def f(x):\n    return relu(x*x - 1) + abs(x)\n")
+
+    def forged(lhs, rhs, J, label):
+        return False, {"interval": J, "t": curves._inside(*J), "vector": label,
+                       "lhs": 0, "rhs": 1}
+
+    monkeypatch.setattr(curves, "_piece_identity", forged)
+    v = selcalc.check_conservative(P, selcalc.segment((-2,), (2,)), field)
+    assert v.holds is None and "re-check" in v.reason
+    # the affine route's witnesses go through the same re-check.  Along γ(t) = 2t - 1,
+    # f = relu(x) + |x - 1| is x + (1 - x) = 1 for t in (1/2, 1): slope 0, and every vector
+    # of every built-in field there is the gradient 0, so no witness can stand
+    L = selcalc.parse("def f(x):\n    return relu(x) + abs(x - 1)\n")
+    seg = selcalc.segment((-1,), (1,))
+    pats = selcalc.breakpoints(L, seg).pieces[1]
+    w = {"interval": (Fraction(1, 2), 1), "t": Fraction(3, 4), "vector": "v", "lhs": 0,
+         "rhs": 1}
+    assert curves._witness_holds(L, seg, field, pats, w) is False
+    assert curves._witness_holds(L, seg, field, pats, {**w, "lhs": 5}) is False
