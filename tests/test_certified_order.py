@@ -39,3 +39,18 @@ def test_model_value_picks_the_root_z3_chose():
     v = model_value(s.model().eval(x))
     assert compare(v ** 2, 2) > 0
     assert compare((v ** 2 - 2) ** 2, sympy.Rational(2, 10**60)) == 0
+
+
+def test_envelope_integral_with_cuts_closer_than_fifty_digits():
+    # min / max of 0, t - r1, t - r2 with r1 < r2 = r1 + 10^-60: by hand,
+    # ∫_0^1 min = ∫_0^{r2} (t - r2) dt = -r2²/2 and ∫_0^1 max = ∫_{r1}^1 (t - r1) dt = (1 - r1)²/2
+    from selcalc.beyond.integral import _integrate_envelope
+    t = sympy.Symbol("t")
+    h = sympy.Rational(1, 10**60)
+    for r1 in (sympy.Rational(1, 2), sympy.Rational(1, 3), sympy.Rational(2, 7)):
+        r2 = r1 + h
+        for funcs in ([sympy.Integer(0), t - r1, t - r2], [t - r2, t - r1, sympy.Integer(0)],
+                      [t - r1, sympy.Integer(0), t - r2]):
+            lo, hi = _integrate_envelope(funcs, 0, 1, t)
+            assert sympy.simplify(lo + r2**2 / 2) == 0
+            assert sympy.simplify(hi - (1 - r1) ** 2 / 2) == 0
