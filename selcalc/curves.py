@@ -19,6 +19,7 @@ analytic on the piece.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -36,9 +37,10 @@ from .interpreters.evaluate import evaluate
 from .interpreters.forward import forward_tangents
 from .interpreters.partials import local_partials
 from .interpreters.symbolic import node_expressions
-from .numbers import (NotRational, canonical, exact, fast_rationals, normalize,
+from .numbers import (NotRational, canonical, compare, exact, fast_rationals, normalize,
                       rational_between, sign, sort_unique, to_sympy)
 from .selection import Selection
+from .user_fields import Field
 from .verdict import Verdict
 
 T = sympy.Symbol("t", real=True)
@@ -353,28 +355,6 @@ def _complete(P, pattern):
 
 
 # ---------------------------------------------------------------------- fields
-class Field:
-    """A user-defined set-valued field, given piecewise by exact conditions.
-
-    Parameters
-    ----------
-    pieces : list of (conditions, vectors)
-        ``conditions``: list of sympy relations in the input symbols (``Eq``, ``Ge``,
-        ``Le``; an empty list means everywhere); ``vectors``: list of vectors (sympy
-        expressions in the inputs) or the string ``"gradient"`` (the AD gradient under
-        the selection convention).  ``D(x)`` is the hull of the vectors of every piece
-        whose conditions hold at ``x``.
-    symbols : names of the inputs (default: the program's).
-
-    >>> x1, x2 = sympy.symbols("x1 x2")
-    >>> D = Field([([], "gradient"), ([sympy.Eq(x2, 0), x1 >= 0, x1 <= 1], [(0, 0)])])
-    """
-
-    def __init__(self, pieces, symbols=None):
-        self.pieces = list(pieces)
-        self.symbols = symbols
-
-
 _BUILTIN_FIELDS = ("ad_outputs", "index_closure", "clarke")
 
 
@@ -459,40 +439,79 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
 
 
 def _user_field_vectors(P, curve, J, pats, fld):
-    syms = [sympy.Symbol(n) for n in (fld.symbols or P.input_names)]
-    sub = dict(zip(syms, curve.exprs))
-    mid = to_sympy(rational_between(*J))
+    """The vectors of a user :class:`Field` on the open piece J (between two cuts)."""
     out = []
-    for conds, vectors in fld.pieces:
-        holds = True
-        for c in conds:
-            expr = sympy.expand((c.lhs - c.rhs).xreplace(sub))
-            if isinstance(c, sympy.Eq):
-                holds &= expr == 0
-            else:
-                s = sign(expr.subs(T, mid))
-                holds &= (s >= 0) if isinstance(c, sympy.GreaterThan) else (s <= 0)
-        if not holds:
-            continue
-        if vectors == "gradient":
+    mid = to_sympy(rational_between(*J))
+    for k in fld.holding_along(P.input_names, curve.exprs, T, mid):
+        if fld.pieces[k][1] == "gradient":
             out.extend((f"∇f_σ for σ = {p}", _pattern_gradient_exprs(P, p, curve))
                        for p in pats)
         else:
-            for v in vectors:
-                out.append((f"{tuple(v)}", tuple(sympy.sympify(c).xreplace(sub)
-                                                 for c in v)))
+            out.extend((f"{tuple(v)}", v) for v in fld.vectors_along(P.input_names,
+                                                                      curve.exprs, k))
+    if not out:
+        raise SelcalcError(f"the user field has no vector on the piece t in ({J[0]}, {J[1]}) "
+                           f"of {curve!r}: no piece's conditions hold there (a field needs "
+                           f"at least one vector at every point)")
     return out
 
 
 def _user_field_cuts(P, curve, fld):
-    syms = [sympy.Symbol(n) for n in (fld.symbols or P.input_names)]
-    sub = dict(zip(syms, curve.exprs))
-    cuts = []
-    for conds, _ in fld.pieces:
-        for c in conds:
-            roots = _roots_in((c.lhs - c.rhs).xreplace(sub), 0, 1)
-            cuts.extend(roots or [])
-    return cuts
+    return fld.cuts(P.input_names, curve.exprs, T)
+
+
+def _witness_holds(P, curve, fld, pats, w):
+    """Re-check a witness of non-conservativity independently and exactly, at ``x = γ(t)``.
+
+    The derivative of ``f∘γ`` at ``t`` is recomputed as ``<∇f_σ(x), γ'(t)>`` by AD on a
+    consistent pattern ``σ`` of the piece.  The field at ``x`` is recomputed by the
+    pointwise functions (``ad_outputs``, ``index_closure``, ``clarke``, ``grad``), or for a
+    user :class:`Field` from the user's relations re-evaluated near ``t``.  The witness
+    stands when some vector of it (a vertex, for a convex set: a linear functional that
+    is constant on the vertices is constant on the hull) gives a certified different value.
+    Any error or undecided sign on the way means it does not stand.
+    """
+    from .autodiff import grad, jacobian_rows
+    from .fields import ad_outputs, clarke, index_closure
+    try:
+        t = w["t"]
+        lo, hi = w["interval"]
+        if not (compare(t, lo) > 0 and compare(hi, t) > 0):
+            return False
+        x, velocity = curve(t), curve.derivative(t)
+
+        def along(v):
+            return sympy.expand(sum(to_sympy(a) * to_sympy(b) for a, b in zip(v, velocity)))
+
+        lhs = along(jacobian_rows(P, x, pattern=_complete(P, pats[0]))[0])
+        if compare(lhs, w["lhs"]) != 0:
+            return False
+        if not isinstance(fld, Field):
+            pointwise = {"ad_outputs": ad_outputs, "index_closure": index_closure,
+                         "clarke": clarke}
+            vectors = pointwise[fld](P, x)._vertex_vectors \
+                if isinstance(fld, str) and fld in pointwise else [grad(P, x, get_convention(fld))]
+            return any(compare(along(v), lhs) != 0 for v in vectors)
+        for k in range(len(fld.pieces)):
+            if not fld.holds_near(P.input_names, curve.exprs, T, t, k):
+                continue
+            if fld.pieces[k][1] == "gradient":
+                vectors = [jacobian_rows(P, x, pattern=_complete(P, p))[0] for p in pats]
+            else:
+                vectors = fld.vectors_at(P.input_names, x, k)
+            for v in vectors:
+                rhs = along(v)
+                if compare(rhs, lhs) != 0 and compare(rhs, w["rhs"]) == 0:
+                    return True
+        return False
+    except SelcalcError:
+        return False
+
+
+def _unconfirmed(claim, witness, checked):
+    return Verdict(None, claim, checked=checked,
+                   reason=f"a witness of non-conservativity ({witness}) did not survive the "
+                          f"exact re-check; the answer is unknown")
 
 
 def check_conservative(P, curve, field="index_closure", time_limit=None, progress=None):
@@ -534,7 +553,10 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
         return Verdict(None, claim, reason=str(exc))
     intervals, pieces, actives = bp.intervals, bp.pieces, bp.active
     if isinstance(field, Field):
-        extra = _user_field_cuts(P, curve, field)
+        try:
+            extra = _user_field_cuts(P, curve, field)
+        except Undecided as exc:
+            return Verdict(None, claim, reason=str(exc))
         if extra:
             pts = sort_unique(list(bp.points) + extra)
             ends = [0] + pts + [1]
@@ -560,6 +582,8 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
             for label, v in vectors:
                 rhs = sum(a * b for a, b in zip(v, velocity))
                 ok, witness = _piece_identity(lhs, rhs, J, label)
+                if not ok and not _witness_holds(P, curve, field, pats, witness):
+                    return _unconfirmed(claim, witness, checked)
                 if not ok:
                     return Verdict(False, claim, witness,
                                    checked=checked, reason="identity fails on an open piece")
@@ -612,8 +636,11 @@ def _conservative_affine(P, curve, field, budget_):
                                       for vi, ci in zip(v, velocity))) for label, v in vectors]
         for label, rhs in rhs_values:
             if to_sympy(rhs) != slope:
-                return Verdict(False, claim, {"interval": (a, b), "t": a + Fraction(b - a) / 3,
-                                              "vector": label, "lhs": slope, "rhs": rhs},
+                witness = {"interval": (a, b), "t": a + Fraction(b - a) / 3, "vector": label,
+                           "lhs": slope, "rhs": rhs}
+                if not _witness_holds(P, curve, field, pats, witness):
+                    return _unconfirmed(claim, witness, checked)
+                return Verdict(False, claim, witness,
                                checked=checked, reason="identity fails on an open piece")
         checked.append({"interval": (a, b), "vectors": len(rhs_values)})
     return Verdict(True, claim, {"breakpoints": bp.points, "pieces": checked},

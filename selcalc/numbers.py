@@ -343,6 +343,29 @@ def is_zero(value) -> bool:
     return sign(value) == 0
 
 
+def rational_between(a, b):
+    """A rational strictly between two exact reals ``a < b``, certified by :func:`sign`.
+
+    Raises :class:`selcalc.Undecided` when none is found (or ``a < b`` is not certified).
+
+    >>> import sympy
+    >>> r = sympy.sqrt(2)
+    >>> q = rational_between(r, r + sympy.Rational(1, 10**80))
+    >>> rational_between(0, 1), compare(q, r), compare(q, r + sympy.Rational(1, 10**80))
+    (Fraction(1, 2), 1, -1)
+    """
+    lo, hi = to_sympy(a), to_sympy(b)
+    if lo.is_Rational and hi.is_Rational and lo < hi:
+        return normalize((lo + hi) / 2)
+    width = sympy.Abs(hi - lo)
+    for digits in (30, 120, 500):
+        mid = sympy.Rational(str(sympy.N((lo + hi) / 2, digits)))
+        if sign(mid - lo) > 0 and sign(hi - mid) > 0:
+            return normalize(mid)
+    raise Undecided(f"could not find a rational strictly between {a} and {b} "
+                    f"(|b - a| = {sympy.N(width, 5)})")
+
+
 # ---------------------------------------------------------------- size of exact values
 #: deepest exact value / symbolic expression the interpreters build (nested functions such
 #: as ``sin(sin(...(1/3)))``); past it sympy's own recursion and run time explode, so

@@ -20,7 +20,7 @@ from fractions import Fraction
 import sympy
 import z3
 
-from .numbers import RATIONAL_TYPES, normalize
+from .numbers import RATIONAL_TYPES, compare, normalize
 
 
 class NotPolynomial(Exception):
@@ -172,9 +172,16 @@ def model_value(val):
             poly = sympy.Poly(sum(int(str(c)) * x ** i for i, c in enumerate(raw)), x)
         else:
             poly = sympy.Poly(sympy.sympify(str(raw).replace("^", "**")), x)
-        approx = sympy.Rational(str(val.approx(40).as_fraction()))
-        for root in poly.real_roots():
-            if abs(sympy.N(root - approx, 50)) < sympy.Rational(1, 10**20):
-                return root
+        # z3 promises |approx(k) - val| <= 10^-k; the root is the one real root of the
+        # polynomial inside that window, found by certified comparisons (never floats)
+        for digits in (40, 120, 400):
+            approx = sympy.Rational(str(val.approx(digits).as_fraction()))
+            eps = sympy.Rational(1, 10 ** digits)
+            inside = [root for root in dict.fromkeys(poly.real_roots())
+                      if compare(root, approx - eps) >= 0 and compare(approx + eps, root) >= 0]
+            if len(inside) == 1:
+                return inside[0]
+            if not inside:
+                break
         raise NotPolynomial(f"could not convert the algebraic number {val}")
     raise NotPolynomial(f"unexpected model value {val}")

@@ -44,7 +44,7 @@ from ..curves import breakpoints, segment
 from ..errors import SelcalcError, Undecided
 from ..fields import ad_outputs, clarke, index_closure
 from ..frontends import trace
-from ..numbers import canonical, exact, rational_between, sign, sort_unique, to_sympy
+from ..numbers import canonical, compare, exact, rational_between, sign, sort_unique, to_sympy
 from ..selection import Selection
 from ..sets import ConvexSet
 from ..theorems.chain_rule import compose, stack
@@ -263,16 +263,15 @@ def _integrate_envelope(funcs, a, b, T):
         for r in sympy.Poly(diff, T).real_roots() if diff.has(T) else []:
             if sign(r - to_sympy(a)) > 0 and sign(to_sympy(b) - r) > 0:
                 cuts.add(r)
+    # certified order of the cuts (sort_unique) and of the functions (never floats: two
+    # values may agree to any number of digits)
     ends = [to_sympy(a)] + [to_sympy(r) for r in sort_unique(cuts)] + [to_sympy(b)]
     lo_total, hi_total = sympy.Integer(0), sympy.Integer(0)
     for u, v in zip(ends[:-1], ends[1:]):
         mid = to_sympy(rational_between(u, v))
-        ordered = sorted(funcs, key=lambda f: sympy.N(f.subs(T, mid), 40))
-        lo_f, hi_f = ordered[0], ordered[-1]
-        # certify the order at the midpoint (the order is constant between the cuts)
-        if any(sign(f.subs(T, mid) - lo_f.subs(T, mid)) < 0 or
-               sign(hi_f.subs(T, mid) - f.subs(T, mid)) < 0 for f in funcs):
-            raise Undecided("could not order the field's vectors exactly")
+        ordered = sorted(funcs, key=functools.cmp_to_key(
+            lambda f, g: compare(f.subs(T, mid), g.subs(T, mid))))
+        lo_f, hi_f = ordered[0], ordered[-1]  # the order is constant between the cuts
         lo_total += sympy.integrate(lo_f, (T, u, v))
         hi_total += sympy.integrate(hi_f, (T, u, v))
     return lo_total, hi_total

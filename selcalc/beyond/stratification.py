@@ -81,31 +81,22 @@ def _gradients(P, x):
     return out
 
 
-def _holds(c, s):
-    """Whether a closed relation ``c`` (Eq, Ge, Le) holds given the sign ``s`` of lhs − rhs."""
-    if isinstance(c, sympy.Eq):
-        return s == 0
-    if isinstance(c, sympy.GreaterThan):
-        return s >= 0
-    if isinstance(c, sympy.LessThan):
-        return s <= 0
-    raise SelcalcError(f"a Field condition must be Eq, >= or <= (closed), not {c}")
+def _require_closed(fld):
+    if not fld.closed:
+        bad = next(c for conds, _ in fld.pieces for c in conds if not c.closed)
+        raise SelcalcError(f"a Field condition must be Eq, >= or <= (closed) for the checks "
+                           f"at a point, not {bad.relation}")
 
 
 def _user_field_at(P, x, fld):
-    syms = [sympy.Symbol(n) for n in (fld.symbols or P.input_names)]
-    point = dict(zip(syms, (to_sympy(v) for v in x)))
+    """The vectors of a user :class:`selcalc.Field` at ``x`` (conditions decided exactly)."""
+    _require_closed(fld)
     vectors = []
-    for conds, vecs in fld.pieces:
-        ok = True
-        for c in conds:
-            ok &= _holds(c, sign(sympy.expand((c.lhs - c.rhs).xreplace(point))))
-        if not ok:
-            continue
-        if vecs == "gradient":
+    for k in fld.holding_at(P.input_names, x):
+        if fld.pieces[k][1] == "gradient":
             vectors.extend(ad_outputs(P, x).points)
         else:
-            vectors.extend(tuple(sympy.sympify(c).xreplace(point) for c in v) for v in vecs)
+            vectors.extend(fld.vectors_at(P.input_names, x, k))
     if not vectors:
         raise SelcalcError(f"the user field has no vector at {x}")
     return vectors
@@ -221,22 +212,15 @@ def _hull(vectors):
 def _user_limits(x, d, fld, t, grad, names):
     """Limits of a user field's vectors along ``x + t d``, ``t → 0+``; inside the cell of a
     pattern ``σ`` its "gradient" vectors are ``∇f_σ`` (piecewise-linear programs)."""
-    syms = [sympy.Symbol(n) for n in (fld.symbols or names)]
-    along = {s: to_sympy(a) + to_sympy(b) * t for s, a, b in zip(syms, x, d)}
+    _require_closed(fld)
+    along = [to_sympy(a) + to_sympy(b) * t for a, b in zip(x, d)]
     out = []
-    for conds, vecs in fld.pieces:
-        ok = True
-        for c in conds:
-            expr = sympy.Poly(sympy.expand((c.lhs - c.rhs).xreplace(along)), t)
-            coeffs = [cf for cf in reversed(expr.all_coeffs()) if cf != 0]
-            ok &= _holds(c, sign(coeffs[0]) if coeffs else 0)  # the sign for small t > 0
-        if not ok:
-            continue
-        if vecs == "gradient":
+    for k in fld.holding_near_start(names, along, t):
+        if fld.pieces[k][1] == "gradient":
             out.append(tuple(grad))
         else:
-            out.extend(tuple(sympy.limit(sympy.sympify(c).xreplace(along), t, 0, "+")
-                             for c in v) for v in vecs)
+            out.extend(tuple(sympy.limit(c, t, 0, "+") for c in v)
+                       for v in fld.vectors_along(names, along, k))
     return out
 
 
