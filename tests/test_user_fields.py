@@ -11,6 +11,7 @@ import sympy
 
 import selcalc
 from selcalc import curves
+from selcalc.numbers import rational_between
 from selcalc.errors import InputError, SelcalcError
 
 X, X1, X2 = sympy.symbols("x x1 x2")
@@ -129,7 +130,7 @@ def test_a_witness_that_fails_the_recheck_is_never_returned(monkeypatch):
 
     def forged(lhs, rhs, J, label):
         a, b = J
-        t = curves._inside(a, b)
+        t = rational_between(a, b)
         return False, {"interval": J, "t": t, "vector": label, "lhs": 0, "rhs": 1}
 
     monkeypatch.setattr(curves, "_piece_identity", forged)
@@ -153,7 +154,7 @@ def test_builtin_field_witnesses_are_rechecked_too(monkeypatch, field):
     P = selcalc.parse("def f(x):\n    return relu(x*x - 1) + abs(x)\n")
 
     def forged(lhs, rhs, J, label):
-        return False, {"interval": J, "t": curves._inside(*J), "vector": label,
+        return False, {"interval": J, "t": rational_between(*J), "vector": label,
                        "lhs": 0, "rhs": 1}
 
     monkeypatch.setattr(curves, "_piece_identity", forged)
