@@ -20,6 +20,7 @@ the ``custom_jvp`` functions of ``jax.nn`` whose rule selcalc has measured (``re
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -38,6 +39,21 @@ def _logaddexp(L, a, b):
     return L.map_fn(lambda u, v: L.b.call("log", [L.dot([L.b.call("exp", [u]),
                                                          L.b.call("exp", [v])],
                                                         [Const(1), Const(1)])]), a, b)
+
+
+_PRIMAL_OF_CUSTOM = [False]
+
+
+@contextlib.contextmanager
+def primal_of_custom_rules():
+    """Within this block, ``from_jax`` imports a ``custom_jvp`` / ``custom_vjp`` function
+    as its primal computation (the rule itself is what :func:`selcalc.audit` then checks).
+    """
+    _PRIMAL_OF_CUSTOM[0] = True
+    try:
+        yield
+    finally:
+        _PRIMAL_OF_CUSTOM[0] = False
 
 
 def _is_logaddexp(jaxpr):
@@ -308,6 +324,9 @@ def from_jax(fn, *example_args):
         if name in ("pjit", "jit", "closed_call", "core_call"):
             sub = params.get("jaxpr") or params.get("call_jaxpr")
             return run(sub.jaxpr, sub.consts, ins, here)
+        if name.startswith(("custom_jvp_call", "custom_vjp_call")) and _PRIMAL_OF_CUSTOM[0]:
+            inner = params.get("call_jaxpr") or params.get("fun_jaxpr")
+            return run(inner.jaxpr, inner.consts, ins, here)
         if name == "custom_jvp_call":
             inner = params["call_jaxpr"]
             label = next((e.params.get("name") for e in inner.jaxpr.eqns

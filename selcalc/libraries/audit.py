@@ -279,13 +279,22 @@ def _verdict(value, points, hull):
     return "outside the conservative field"
 
 
-def audit(library, preset=None):
+def audit(library, preset=None, points=None):
     """Measure the installed ``library`` ("torch", "jax" or "tensorflow") at every kink.
 
     Returns a list of :class:`AuditRow` (one per op, point and mode).  ``preset``
     (default: the preset for the installed version, see
     :func:`selcalc.libraries.preset_for`) is the convention compared with.
+
+    ``library`` may instead be a user function with its own derivative rule (a
+    ``torch.autograd.Function`` subclass, a function of a tensor, a ``jax.custom_jvp`` /
+    ``custom_vjp`` function) and ``points`` its kinks: the rule is then audited against
+    the Clarke set and along curves through the kinks
+    (:func:`selcalc.libraries.custom.audit_rule`, which returns a ``RuleAudit``).
     """
+    if not isinstance(library, str):
+        from .custom import audit_rule
+        return audit_rule(library, points)
     from ..autodiff import grad
     from ..fields import ad_outputs, clarke
     from . import preset_for
