@@ -605,12 +605,32 @@ def from_torch(fn, *example_args, wrt="inputs"):
             raise unsupported("torch", f"{name} with these arguments ({exc})", origin,
                               sorted(ops)) from None
     builder.note = None
+    lowered = {n.name: env[n] for n in gm.graph.nodes
+               if isinstance(env.get(n), np.ndarray) and env[n].dtype == object}
     outputs = [v for arr in _leaves(result) for v in np.ravel(arr)]
     version = torch.__version__.split("+")[0]
     preset, warning = preset_for("torch", version)
     shapes = [tuple(t.shape) for t, v in zip(tensors, variable) if v]
-    return finish_program(builder, outputs, "torch", version, preset, warning,
+    prog = finish_program(builder, outputs, "torch", version, preset, warning,
                           getattr(fn, "__name__", type(fn).__name__), shapes)
+    # for selcalc.float_ties: the captured graph, what each of its nodes lowered to, and
+    # the example tensors (their dtypes; the constants of wrt="parameters")
+    prog.capture = TorchCapture(gm, lowered, tensors, variable)
+    return prog
+
+
+class TorchCapture:
+    """What :func:`selcalc.float_ties` needs to rerun the captured graph in floats."""
+
+    def __init__(self, graph_module, lowered, tensors, variable):
+        self.graph_module, self.lowered = graph_module, lowered
+        self.tensors, self.variable = tensors, variable
+
+    def __getstate__(self):  # programs are pickled for worker processes: drop the graph
+        return {}
+
+    def __setstate__(self, state):
+        self.graph_module, self.lowered, self.tensors, self.variable = None, {}, [], []
 
 
 def _same_values(a, b):

@@ -171,6 +171,30 @@ _MEANING = {  # (op, rule) -> what the derivative is, where the generic words ar
     ("max_pool", "first"): "first maximal entry of the window",
     ("reduce_window_max", "first"): "first maximal entry of the window",
     ("max_dim", "first"): "first maximal index", ("min_dim", "first"): "first minimal index",
+    ("elu", "first"): "the left piece at 0 (scale * alpha)",
+    ("celu", "first"): "the left piece at 0 (both pieces have slope 1)",
+    ("prelu", "first"): "the slope at 0", ("prelu", "last"): "1 at 0",
+    ("hardsigmoid", CONSTANT_FIRST): "0 at -3 and at 3",
+    ("hardswish", CONSTANT_FIRST): "0 at -3, 1 at 3",
+    ("softshrink", ("prefer", (1, 0, 2))): "0 at -lambda and at lambda",
+    ("smooth_l1_loss", "first"): "C1 at the joints (one value)",
+    ("huber_loss", "first"): "C1 at the joints (one value)",
+    ("clamp_tensor", ("prefer", (1, 0, 2, 3))): "x at every tie with x (lo at lo == hi)",
+    ("clamp_min_tensor", SECOND_FIRST): "x", ("clamp_min_tensor", ("prefer", (0, 1))): "the bound",
+    ("clamp_max_tensor", ("prefer", (0, 1))): "x", ("clamp_max_tensor", SECOND_FIRST): "the bound",
+    ("clamp_min_tensor", "mean"): "even split (x, bound)",
+    ("clamp_max_tensor", "mean"): "even split (x, bound)",
+    ("median", "mean"): "even split over the entries equal to the median",
+    ("sort", "first"): "tied entries keep their order", ("topk", "first"): "tied entries keep their order",
+    ("top_k", "first"): "tied entries keep their order",
+    ("adaptive_max_pool", "first"): "first maximal entry of the window",
+    ("argmax_gather", "first"): "first maximal index",
+}
+
+
+_CALLABLE_MEANING = {
+    "clip_of_two_means": "1/2 at a bound, 1/4 when lo == hi",
+    "clamp_tensor_split": "even split of x with a bound; x when x == lo == hi",
 }
 
 
@@ -189,7 +213,7 @@ def describe_rule(rule, op=None):
              IDENTITY_FIRST: "1 at a bound", CONSTANT_FIRST: "0 at a bound",
              SECOND_FIRST: "right piece", ("prefer", (0, 1)): "left piece"}
     if callable(rule):
-        return "1/2 at a bound, 1/4 when lo == hi"
+        return _CALLABLE_MEANING[rule.__name__]
     return words.get(rule, str(rule))
 
 
