@@ -145,7 +145,7 @@ class _TorchLowering(TensorLowering):
 
     def softshrink(self, x, lambd=0.5):
         lam = exact(lambd)
-        return self.band("softshrink", x, -lam, lam, f"a1 + {lam}", "0", f"a1 - {lam}")
+        return self.band("softshrink", x, -lam, lam, f"a1 + ({lam})", "0", f"a1 - ({lam})")
 
     def _reduced(self, v, reduction):
         return v if reduction == 0 else self.mean(v) if reduction == 1 else self.sum(v)
@@ -156,13 +156,13 @@ class _TorchLowering(TensorLowering):
             d = self.map(relabel("abs", _fam("abs")), self.binop("-", a, b))
         else:
             d = self.band("smooth_l1_loss", self.binop("-", a, b), -beta, beta,
-                          f"-a1 - {beta}/2", f"a1**2/(2*{beta})", f"a1 - {beta}/2")
+                          f"-a1 - ({beta})/2", f"a1**2/(2*({beta}))", f"a1 - ({beta})/2")
         return self._reduced(d, reduction)
 
     def huber_loss(self, a, b, reduction=1, delta=1.0):
         dl = exact(delta)
         d = self.band("huber_loss", self.binop("-", a, b), -dl, dl,
-                      f"-{dl}*a1 - {dl}**2/2", "a1**2/2", f"{dl}*a1 - {dl}**2/2")
+                      f"-({dl})*a1 - ({dl})**2/2", "a1**2/2", f"({dl})*a1 - ({dl})**2/2")
         return self._reduced(d, reduction)
 
     # --------------------------------------------------------------- order statistics
