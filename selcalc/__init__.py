@@ -30,6 +30,7 @@ from .frontends.torch import from_torch
 from .frontends.library import LibraryProgram, Origin
 from .libraries.audit import audit
 from .libraries.scan import scan
+from .libraries.floats import float_ties
 from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
 from .interpreters.opcount import cost, cost_backward
@@ -63,4 +64,5 @@ __all__ = [
     "TimeLimitExceeded", "ClarkeElement", "clarke_element",
     "directional_derivative", "directional_derivatives",
     "LibraryProgram", "Origin", "audit", "from_jax", "from_torch", "scan",
+    "float_ties",
 ]

@@ -295,6 +295,7 @@ class Builder:
         prog = (cls or Program)(p, q, ops, args, params, groups, outs,
                                 input_names=self.input_names, name=name, source=source)
         prog.node_notes = notes
+        prog.builder_ids = [None] + order  # final node -> the builder's number for it
         check_branches(prog)
         return prog
 

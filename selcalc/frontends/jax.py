@@ -20,31 +20,50 @@ the ``custom_jvp`` functions of ``jax.nn`` whose rule selcalc has measured (``re
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
 
 from ..errors import SelcalcError
 from ..libraries import preset_for
-from ..libraries.ops import extremum, interval, relabel
+from ..libraries.ops import extremum, interval, relabel, sorting
 from ..libraries.table import family
 from ..primitives import PRIMITIVES
 from .builder import Builder, Const
 from .library import Origin, finish_program, unsupported
-from .tensors import TensorLowering, is_const, keep_arrays
+from .tensors import COMPARISONS, TensorLowering, Test, is_const, keep_arrays
 
-_CMP = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "=="}
+def _logaddexp(L, a, b):
+    """``log(exp(a) + exp(b))``: smooth (jnp.logaddexp, hence jax.nn.softplus)."""
+    return L.map_fn(lambda u, v: L.b.call("log", [L.dot([L.b.call("exp", [u]),
+                                                         L.b.call("exp", [v])],
+                                                        [Const(1), Const(1)])]), a, b)
+
+
+_PRIMAL_OF_CUSTOM = [False]
+
+
+@contextlib.contextmanager
+def primal_of_custom_rules():
+    """Within this block, ``from_jax`` imports a ``custom_jvp`` / ``custom_vjp`` function
+    as its primal computation (the rule itself is what :func:`selcalc.audit` then checks).
+    """
+    _PRIMAL_OF_CUSTOM[0] = True
+    try:
+        yield
+    finally:
+        _PRIMAL_OF_CUSTOM[0] = False
+
+
+def _is_logaddexp(jaxpr):
+    """jnp.logaddexp's custom_jvp body (its primal: max, sub, ..., log1p, select_n)."""
+    names = [e.primitive.name for e in jaxpr.eqns]
+    return "log1p" in names and "exp" in names and names[0] == "max" and len(names) <= 12
+
+
 _CUSTOM = {"relu": lambda L, x: L.map(relabel("relu", family("jax", "relu")), x),
            "relu6": lambda L, x: L.map(interval(0, 6, family("jax", "relu6")), x)}
-
-
-class _Test:
-    """One entry of a comparison: only usable as the predicate of ``select_n``."""
-
-    __slots__ = ("lhs", "op", "rhs")
-
-    def __init__(self, lhs, op, rhs):
-        self.lhs, self.op, self.rhs = lhs, op, rhs
 
 
 class _JaxLowering(TensorLowering):
@@ -57,32 +76,33 @@ class _JaxLowering(TensorLowering):
             return self.b.apply(extremum(len(vs), largest, family("jax", op)), vs)
         return self.reduce(x, list(axes), False, fn)
 
-    def compare(self, op, a, b):
-        a, b = np.broadcast_arrays(_arr(a), _arr(b))
-        out = np.empty(a.shape, dtype=object)
-        for idx in np.ndindex(*a.shape):
-            u, v = a[idx], b[idx]
-            if is_const(u) and is_const(v):
-                out[idx] = bool(eval(f"u.value {_CMP[op]} v.value"))  # noqa: S307 - fixed ops
-            else:
-                out[idx] = _Test(u, _CMP[op], v)
+    def map_fn(self, fn, *arrays):
+        """``fn`` (builder values -> value) entrywise, with numpy broadcasting."""
+        arrays = np.broadcast_arrays(*[a if isinstance(a, np.ndarray) else np.asarray(a)
+                                       for a in arrays])
+        out = np.empty(arrays[0].shape, dtype=object)
+        for idx in np.ndindex(*out.shape):
+            out[idx] = fn(*[a[idx] for a in arrays])
         return out
 
-    def select(self, pred, *cases):
-        if len(cases) != 2:
-            raise SelcalcError("select_n with more than two cases")
-        arrays = np.broadcast_arrays(_arr(pred), *[_arr(c) for c in cases])
-        pred, false, true = arrays
-        out = np.empty(pred.shape, dtype=object)
-        for idx in np.ndindex(*pred.shape):
-            t = pred[idx]
-            if isinstance(t, (bool, np.bool_)):
-                out[idx] = true[idx] if t else false[idx]
-            elif isinstance(t, _Test):
-                out[idx] = self.b.where(t.lhs, t.op, t.rhs, true[idx], false[idx])
-            else:
-                raise SelcalcError("select_n on a predicate that is not a comparison")
-        return out
+    def sort(self, x, dimension, descending=False, k=None, op="sort"):
+        arr = np.moveaxis(x, dimension, -1)
+        r = arr.shape[-1]
+        if r > 6:
+            raise SelcalcError(f"{op} over {r} entries (a sort of r entries has r! pieces; "
+                               f"selcalc models at most 6)")
+        prim = sorting(r, family("jax", op)) if r > 1 else None
+        out = np.empty(arr.shape, dtype=object)
+
+        def flip(vs):
+            return [Const(-v.value) if is_const(v) else self.b.neg(v) for v in vs]
+
+        for idx in np.ndindex(*arr.shape[:-1]):
+            row = flip(list(arr[idx])) if descending else list(arr[idx])
+            vals = [row[0]] if prim is None else list(self.b.apply(prim, row))
+            out[idx] = flip(vals) if descending else vals
+        out = np.moveaxis(out, -1, dimension)
+        return out if k is None else np.take(out, range(k), axis=dimension)
 
     def dot_general(self, a, b, dimension_numbers, **_):
         (lc, rc), (lb, rb) = dimension_numbers
@@ -142,12 +162,15 @@ class _JaxLowering(TensorLowering):
         return self.windows(x, list(k), list(s), [lo for lo, _ in padding], list(d), sizes, fn)
 
 
-def _arr(a):
-    if isinstance(a, np.ndarray):
-        return a
-    out = np.empty((), dtype=object)
-    out[()] = a
-    return out
+def _refuse(what):
+    raise SelcalcError(what)
+
+
+class _refuse_value:
+    """An output that may not be used (integer indices)."""
+
+    def __init__(self, what):
+        self.what = what
 
 
 def _rules(L):
@@ -199,8 +222,18 @@ def _rules(L):
         "concatenate": lambda xs, p: np.concatenate(xs, axis=p["dimension"]),
         "slice": slice_, "rev": lambda xs, p: np.flip(xs[0], axis=tuple(p["dimensions"])),
         "select_n": lambda xs, p: L.select(*xs),
+        "iota": lambda xs, p: L.constant(np.moveaxis(np.broadcast_to(
+            np.arange(p["shape"][p["dimension"]]),
+            tuple(p["shape"][:p["dimension"]]) + tuple(p["shape"][p["dimension"] + 1:])
+            + (p["shape"][p["dimension"]],)), -1, p["dimension"])),
+        "expm1": lambda xs, p: L.binop("-", L.map(PRIMITIVES["exp"], xs[0]), Const(1)),
+        "log1p": lambda xs, p: L.map(PRIMITIVES["log"], L.binop("+", xs[0], Const(1))),
+        "sort": lambda xs, p: ([L.sort(xs[0], p["dimension"])] if p.get("num_keys", 1) == 1
+                               and len(xs) == 1 else _refuse("sort with several operands")),
+        "top_k": lambda xs, p: (L.sort(xs[0], p.get("axis", -1), True, p["k"], "top_k"),
+                                _refuse_value("the indices returned by top_k")),
         "convert_element_type": same, "copy": same, "copy_p": same,
-        **{op: cmp(op) for op in _CMP},
+        **{op: cmp(op) for op in COMPARISONS},
     }
 
 
@@ -261,6 +294,8 @@ def from_jax(fn, *example_args):
     def read(env, v):
         if isinstance(v, Literal):
             return L.constant(np.asarray(v.val))
+        if isinstance(env[v], _refuse_value):
+            raise SelcalcError(f"{env[v].what} are not a differentiable value")
         return env[v]
 
     def run(jaxpr, consts, args, outer=None):
@@ -289,10 +324,15 @@ def from_jax(fn, *example_args):
         if name in ("pjit", "jit", "closed_call", "core_call"):
             sub = params.get("jaxpr") or params.get("call_jaxpr")
             return run(sub.jaxpr, sub.consts, ins, here)
+        if name.startswith(("custom_jvp_call", "custom_vjp_call")) and _PRIMAL_OF_CUSTOM[0]:
+            inner = params.get("call_jaxpr") or params.get("fun_jaxpr")
+            return run(inner.jaxpr, inner.consts, ins, here)
         if name == "custom_jvp_call":
             inner = params["call_jaxpr"]
             label = next((e.params.get("name") for e in inner.jaxpr.eqns
                           if e.params.get("name")), None)
+            if label is None and _is_logaddexp(inner.jaxpr) and len(ins) == 2:
+                return [_logaddexp(L, *ins)]
             if label in _CUSTOM:
                 builder.note = Origin(f"jax.nn.{label}", here.function, here.file, here.line)
                 return [_CUSTOM[label](L, ins[0])]
@@ -302,7 +342,7 @@ def from_jax(fn, *example_args):
         if rule is None:
             raise unsupported("jax", name, here, sorted(rules))
         try:
-            return keep_arrays(rule(ins, params))
+            return keep_arrays(rule(ins, params), _refuse_value)
         except SelcalcError as exc:
             if getattr(exc, "origin", None) is not None:
                 raise
@@ -316,7 +356,7 @@ def from_jax(fn, *example_args):
     flat = []
     for o in outs:
         for v in np.ravel(o):
-            if isinstance(v, (bool, np.bool_, _Test)):
+            if isinstance(v, (bool, np.bool_, Test)):
                 raise SelcalcError("from_jax: the function returns a boolean array")
             flat.append(v)
     version = jax.__version__

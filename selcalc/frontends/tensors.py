@@ -23,10 +23,12 @@ selection of the paper); only the granularity of the smooth nodes changes.
 from __future__ import annotations
 
 import itertools
+import operator
 from fractions import Fraction
 
 import numpy as np
 
+from ..errors import SelcalcError
 from ..numbers import exact
 from ..primitives import PRIMITIVES, affine_primitive, pow_primitive
 from .builder import Const
@@ -223,6 +225,54 @@ class TensorLowering:
                     patch = chans[(slice(None),) + sl]
                     out[(n, oc) + o] = self.dot(list(patch.ravel()), kernel_flat[oc], bias[oc])
         return out
+
+
+    # ------------------------------------------------------------------ branching
+    def compare(self, op, a, b):
+        """``a OP b`` entrywise (``op`` in :data:`COMPARISONS`): booleans where both sides
+        are constants, else :class:`Test` entries (usable only as a ``select`` predicate)."""
+        a, b = np.broadcast_arrays(_as_array(a), _as_array(b))
+        out = np.empty(a.shape, dtype=object)
+        for idx in np.ndindex(*a.shape):
+            u, v = a[idx], b[idx]
+            if is_const(u) and is_const(v):
+                out[idx] = bool(COMPARISONS[op](u.value, v.value))
+            elif op == "ne":
+                raise SelcalcError("a != test on values that depend on the inputs")
+            else:
+                out[idx] = Test(u, _SYMBOL[op], v)
+        return out
+
+    def select(self, pred, *cases):
+        """``cases[1] if pred else cases[0]`` entrywise; a :class:`Test` entry becomes one
+        branching ``where`` node (at a tie, the branch the library executes)."""
+        if len(cases) != 2:
+            raise SelcalcError("select with more than two cases")
+        pred, false, true = np.broadcast_arrays(*[_as_array(c) for c in (pred, *cases)])
+        out = np.empty(pred.shape, dtype=object)
+        for idx in np.ndindex(*pred.shape):
+            t = pred[idx]
+            if isinstance(t, (bool, np.bool_)):
+                out[idx] = true[idx] if t else false[idx]
+            elif isinstance(t, Test):
+                out[idx] = self.b.where(t.lhs, t.op, t.rhs, _value(true[idx]), _value(false[idx]))
+            else:
+                raise SelcalcError("select on a predicate that is not a comparison")
+        return out
+
+
+class Test:
+    """One entry of a comparison: only usable as the predicate of a select / where."""
+
+    __slots__ = ("lhs", "op", "rhs")
+
+    def __init__(self, lhs, op, rhs):
+        self.lhs, self.op, self.rhs = lhs, op, rhs
+
+
+COMPARISONS = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt,
+               "eq": operator.eq, "ne": operator.ne}
+_SYMBOL = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "eq": "=="}
 
 
 def pool_output_size(n, k, s, p, d, ceil_mode):

@@ -29,6 +29,7 @@ Every node remembers its op and source line (:meth:`LibraryProgram.node_info`).
 from __future__ import annotations
 
 import inspect
+import itertools
 import operator
 import os
 import traceback
@@ -37,7 +38,7 @@ import numpy as np
 
 from ..errors import SelcalcError
 from ..libraries import preset_for
-from ..libraries.ops import extremum, interval, relabel
+from ..libraries.ops import banded, elu, extremum, interval, relabel, sorting, tensor_clamp
 from ..libraries.table import family
 from ..numbers import exact
 from ..primitives import PRIMITIVES
@@ -50,6 +51,18 @@ WRT = ("inputs", "parameters", "both")
 
 def _fam(op):
     return family("torch", op)
+
+
+class _ArgIndex:
+    """``x.argmax(dim)``: integer indices, usable only to gather the maximum of ``x``."""
+
+    def __init__(self, source, dim, keepdim):
+        self.source, self.dim, self.keepdim = source, dim, keepdim
+        self.op = "argmax"
+
+
+def _as_obj(x):
+    return x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
 
 
 class _Indices:
@@ -99,7 +112,11 @@ class _TorchLowering(TensorLowering):
 
     def clamp(self, x, lo=None, hi=None):
         if any(isinstance(v, np.ndarray) for v in (lo, hi)):
-            raise self.refuse("clamp with tensor bounds")
+            bounds = [v for v in (lo, hi) if v is not None]
+            name = "clamp_tensor" if len(bounds) == 2 else \
+                "clamp_min_tensor" if lo is not None else "clamp_max_tensor"
+            prim = tensor_clamp(_fam(name), lo is not None, hi is not None)
+            return self.map(prim, x, *bounds)
         lo = None if lo is None else exact(lo)
         hi = None if hi is None else exact(hi)
         if lo is None and hi is None:
@@ -110,6 +127,113 @@ class _TorchLowering(TensorLowering):
 
     def leaky_relu(self, x, slope=0.01):
         return self.map(relabel("leaky_relu", _fam("leaky_relu")), x, _scalar(slope))
+
+    def elu(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
+        return self.map(elu(_fam("elu"), exact(alpha), exact(scale), exact(input_scale)), x)
+
+    def celu(self, x, alpha=1.0):
+        a = exact(alpha)
+        return self.map(elu(_fam("celu"), a, 1, 1 / a), x)
+
+    def prelu(self, x, w):
+        if w.ndim == 1 and x.ndim >= 2 and w.shape[0] > 1:  # one slope per channel (dim 1)
+            w = w.reshape((w.shape[0],) + (1,) * (x.ndim - 2))
+        return self.map(relabel("leaky_relu", _fam("prelu")), x, w)
+
+    def band(self, op, x, lo, hi, left, middle, right, label=""):
+        return self.map(banded(_fam(op), exact(lo), exact(hi), left, middle, right, label), x)
+
+    def softshrink(self, x, lambd=0.5):
+        lam = exact(lambd)
+        return self.band("softshrink", x, -lam, lam, f"a1 + ({lam})", "0", f"a1 - ({lam})")
+
+    def _reduced(self, v, reduction):
+        return v if reduction == 0 else self.mean(v) if reduction == 1 else self.sum(v)
+
+    def smooth_l1_loss(self, a, b, reduction=1, beta=1.0):
+        beta = exact(beta)
+        if beta == 0:
+            d = self.map(relabel("abs", _fam("abs")), self.binop("-", a, b))
+        else:
+            d = self.band("smooth_l1_loss", self.binop("-", a, b), -beta, beta,
+                          f"-a1 - ({beta})/2", f"a1**2/(2*({beta}))", f"a1 - ({beta})/2")
+        return self._reduced(d, reduction)
+
+    def huber_loss(self, a, b, reduction=1, delta=1.0):
+        dl = exact(delta)
+        d = self.band("huber_loss", self.binop("-", a, b), -dl, dl,
+                      f"-({dl})*a1 - ({dl})**2/2", "a1**2/2", f"({dl})*a1 - ({dl})**2/2")
+        return self._reduced(d, reduction)
+
+    # --------------------------------------------------------------- order statistics
+    def _sorted_rows(self, x, dim, descending, op):
+        """``x`` sorted along ``dim`` (ties keep index order), as one sort node per row."""
+        arr = np.moveaxis(_as_obj(x), dim, -1)
+        r = arr.shape[-1]
+        if r > 6:
+            raise self.refuse(f"{op} over {r} entries (selcalc models a sort of r entries "
+                              f"with r! pieces; at most 6)")
+        out = np.empty(arr.shape, dtype=object)
+        prim = sorting(r, _fam(op)) if r > 1 else None
+        for idx in np.ndindex(*arr.shape[:-1]):
+            row = list(arr[idx])
+            if descending:
+                row = [self.b.neg(v) if not is_const(v) else Const(-v.value) for v in row]
+            vals = [row[0]] if prim is None else list(self.b.apply(prim, row))
+            if descending:
+                vals = [self.b.neg(v) if not is_const(v) else Const(-v.value) for v in vals]
+            out[idx] = vals
+        return np.moveaxis(out, -1, dim)
+
+    def sort(self, x, dim=-1, descending=False, stable=None):
+        return self._sorted_rows(x, dim, descending, "sort"), _Indices("sort")
+
+    def topk(self, x, k, dim=-1, largest=True, sorted=True):
+        s = self._sorted_rows(x, dim, largest, "topk")
+        return np.take(s, range(k), axis=dim), _Indices("topk")
+
+    def median(self, x, dim=None, keepdim=False):
+        if dim is not None:
+            raise self.refuse("median along a dimension (it returns the index its selection "
+                              "algorithm meets first, not a fixed tie rule; use "
+                              "torch.median(x) of a whole tensor, whose ties split evenly)")
+        flat = list(np.ravel(_as_obj(x)))
+        row = np.empty(len(flat), dtype=object)
+        row[:] = flat
+        s = self._sorted_rows(row, 0, False, "median")
+        return self._scalar_array(s[(len(flat) - 1) // 2])
+
+    def adaptive_max_pool(self, x, size):
+        n = len(size)
+        base = self.origin
+        fam = _fam("adaptive_max_pool")
+        spatial = x.shape[x.ndim - n:]
+        out = np.empty(x.shape[:x.ndim - n] + tuple(size), dtype=object)
+        for o in np.ndindex(*size):
+            ranges = [range((o[i] * spatial[i]) // size[i],
+                            -(-((o[i] + 1) * spatial[i]) // size[i])) for i in range(n)]
+            positions = list(itertools.product(*ranges))
+            self.b.note = Origin(base.op, base.function, base.file, base.line, base.code,
+                                 f"window {o}")
+            for lead in np.ndindex(*x.shape[:x.ndim - n]):
+                vs = [x[lead + pos] for pos in positions]
+                out[lead + o] = vs[0] if len(vs) == 1 else \
+                    self.b.apply(extremum(len(vs), True, fam), vs)
+        self.b.note = base
+        return out, _Indices("adaptive_max_pool2d")
+
+    def argmax(self, x, dim=None, keepdim=False):
+        return _ArgIndex(x, dim, keepdim)
+
+    def gather(self, x, dim, index, sparse_grad=False):
+        if not (isinstance(index, _ArgIndex) and _same_values(index.source, x) and index.dim is not None
+                and index.keepdim and dim % x.ndim == index.dim % x.ndim):
+            raise self.refuse("gather with indices other than x.argmax(dim, keepdim=True) "
+                              "of the same tensor")
+        return self.extreme("argmax_gather", True, x, dim, True)
+
+    def where(self, cond, a, b):
+        return self.select(cond, b, a)
 
     def softplus(self, x, beta=1, threshold=20):
         if beta != 1:
@@ -326,6 +450,17 @@ def _ops(L):
         "dot": lambda a, b: L._scalar_array(L.dot(list(a), list(b))),
         "convolution": L.convolution,
         "max_pool2d_with_indices": L.max_pool, "max_pool1d_with_indices": L.max_pool,
+        "elu": L.elu, "celu": L.celu, "_prelu_kernel": L.prelu, "prelu": L.prelu,
+        "hardsigmoid": lambda x: L.band("hardsigmoid", x, -3, 3, "0", "a1/6 + 1/2", "1"),
+        "hardswish": lambda x: L.band("hardswish", x, -3, 3, "0", "a1*(a1 + 3)/6", "a1"),
+        "softshrink": L.softshrink, "smooth_l1_loss": L.smooth_l1_loss,
+        "huber_loss": L.huber_loss,
+        "sort": L.sort, "topk": L.topk, "median": L.median,
+        "adaptive_max_pool2d": L.adaptive_max_pool, "adaptive_max_pool1d": L.adaptive_max_pool,
+        "argmax": L.argmax, "gather": L.gather, "where": L.where,
+        **{op: (lambda o: lambda a, b: L.compare(o, a, b))(op)
+           for op in ("gt", "ge", "lt", "le", "eq", "ne")},
+        "fill": lambda x, v: L.constant(np.full(np.shape(x), _fill_value(v), dtype=object)),
     }
     ops.update(unary)
     ops.update(_shape_ops())
@@ -432,6 +567,9 @@ def from_torch(fn, *example_args, wrt="inputs"):
             env[node] = env[seq][idx]
             continue
         name = getattr(getattr(target, "overloadpacket", None), "__name__", str(target))
+        in_place = name.endswith("_") and not name.startswith("_") and name[:-1] in ops
+        if in_place:  # x.clamp_min_(0) and friends: the result replaces x for later uses
+            name = name[:-1]
         origin = origin_from_stack(name, node.meta.get("stack_trace"), skip)
         L.origin = builder.note = origin
         args = torch.fx.node.map_arg(node.args, lambda n: env[n])
@@ -448,7 +586,7 @@ def from_torch(fn, *example_args, wrt="inputs"):
                               f"selcalc decides; write sqrt(sum(x*x)) for points away from "
                               f"0, or the squared norm)", origin, sorted(ops))
         lower = ops.get(name)
-        used = _uses_indices(args)
+        used = _uses_indices(args) if name != "gather" else None
         if used and name in SHAPE_OPS:  # reshaping integer indices: still not a value
             env[node] = _Indices(used)
             continue
@@ -456,7 +594,9 @@ def from_torch(fn, *example_args, wrt="inputs"):
             what = f"the indices returned by {_uses_indices(args)}" if lower else name
             raise unsupported("torch", what, origin, sorted(ops))
         try:
-            env[node] = keep_arrays(lower(*args, **kwargs), _Indices)
+            env[node] = keep_arrays(lower(*args, **kwargs), _Indices, _ArgIndex)
+            if in_place and isinstance(node.args[0], torch.fx.Node):
+                env[node.args[0]] = env[node]
         except SelcalcError as exc:
             if getattr(exc, "origin", None) is not None:
                 raise
@@ -465,17 +605,52 @@ def from_torch(fn, *example_args, wrt="inputs"):
             raise unsupported("torch", f"{name} with these arguments ({exc})", origin,
                               sorted(ops)) from None
     builder.note = None
+    lowered = {n.name: env[n] for n in gm.graph.nodes
+               if isinstance(env.get(n), np.ndarray) and env[n].dtype == object}
     outputs = [v for arr in _leaves(result) for v in np.ravel(arr)]
     version = torch.__version__.split("+")[0]
     preset, warning = preset_for("torch", version)
     shapes = [tuple(t.shape) for t, v in zip(tensors, variable) if v]
-    return finish_program(builder, outputs, "torch", version, preset, warning,
+    prog = finish_program(builder, outputs, "torch", version, preset, warning,
                           getattr(fn, "__name__", type(fn).__name__), shapes)
+    # for selcalc.float_ties: the captured graph, what each of its nodes lowered to, and
+    # the example tensors (their dtypes; the constants of wrt="parameters")
+    prog.capture = TorchCapture(gm, lowered, tensors, variable)
+    return prog
+
+
+class TorchCapture:
+    """What :func:`selcalc.float_ties` needs to rerun the captured graph in floats."""
+
+    def __init__(self, graph_module, lowered, tensors, variable):
+        self.graph_module, self.lowered = graph_module, lowered
+        self.tensors, self.variable = tensors, variable
+
+    def __getstate__(self):  # programs are pickled for worker processes: drop the graph
+        return {}
+
+    def __setstate__(self, state):
+        self.graph_module, self.lowered, self.tensors, self.variable = None, {}, [], []
+
+
+def _same_values(a, b):
+    """The same builder values in the same shape (two views of one tensor)."""
+    return a.shape == b.shape and all(u == v for u, v in zip(a.ravel(), b.ravel()))
+
+
+def _fill_value(v):
+    if isinstance(v, np.ndarray):
+        v = v.reshape(-1)[0]
+    if isinstance(v, Const):
+        return v.value
+    if isinstance(v, (int, float)):
+        return exact(v)
+    raise SelcalcError("fill with a value that depends on the inputs")
 
 
 def _uses_indices(args):
     for a in args if isinstance(args, (list, tuple)) else [args]:
-        if isinstance(a, _Indices):
+        if isinstance(a, (_Indices, _ArgIndex)):
             return a.op
         if isinstance(a, (list, tuple)):
             inner = _uses_indices(a)

@@ -63,3 +63,83 @@ def interval(lo, hi, family):
         pieces.append(piece(hi_s, ge=[a1 - hi_s]))
     bounds = f"[{'' if lo is None else lo},{'' if hi is None else hi}]"
     return Primitive(f"{family}{bounds}", 1, pieces, family=family)
+
+
+@lru_cache(maxsize=None)
+def banded(family, lo, hi, left, middle, right, label=""):
+    """Three smooth pieces of one argument split at ``lo <= hi`` (constants).
+
+    ``left``, ``middle`` and ``right`` are sympy expressions in ``a1`` (strings are
+    sympified): ``[left if a1 <= lo, middle if lo <= a1 <= hi, right if a1 >= hi]``.
+    :func:`interval` is the case ``(lo, a1, hi)``; hardsigmoid, hardswish, softshrink,
+    smooth L1 and Huber are the others.
+
+    >>> p = banded("torch.softshrink", -1, 1, "a1 + 1", "0", "a1 - 1")
+    >>> p.active((1,)), p.value(0, (-3,))
+    ((1, 2), (-2,))
+    """
+    import sympy
+    (a1,) = arg_symbols(1)
+    lo_s, hi_s = to_sympy(lo), to_sympy(hi)
+    exprs = [sympy.sympify(e, locals={"a1": a1}) for e in (left, middle, right)]
+    pieces = [piece(exprs[0], le=[a1 - lo_s]),
+              piece(exprs[1], ge=[a1 - lo_s], le=[a1 - hi_s]),
+              piece(exprs[2], ge=[a1 - hi_s])]
+    return Primitive(f"{family}[{label or f'{lo},{hi}'}]", 1, pieces, family=family)
+
+
+@lru_cache(maxsize=None)
+def elu(family, alpha, scale, input_scale):
+    """``scale * (alpha * (exp(input_scale * a1) - 1) if a1 <= 0 else a1)`` (ATen's elu).
+
+    ``F.elu``, ``F.selu`` (``scale``, ``alpha`` its fixed constants) and ``F.celu``
+    (``input_scale = 1/alpha``) are this op; constants are exact rationals.
+
+    >>> p = elu("torch.elu", 2, 1, 1)
+    >>> p.active((0,)), p.partials(0, (0,)), p.partials(1, (0,))
+    ((0, 1), ((2,),), ((1,),))
+    """
+    import sympy
+    (a1,) = arg_symbols(1)
+    al, sc, ins = (to_sympy(v) for v in (alpha, scale, input_scale))
+    pieces = [piece(sc * al * (sympy.exp(ins * a1) - 1), le=[a1]), piece(sc * a1, ge=[a1])]
+    # the pieces overlap only at a1 = 0, where both are exactly 0: continuous (the z3
+    # check of overlaps cannot read exp, so the proof is this substitution)
+    assert all(p.values[0].subs(a1, 0) == 0 for p in pieces)
+    return Primitive(f"{family}[{alpha},{scale},{input_scale}]", 1, pieces, family=family,
+                     logexp=True, continuity="proved")
+
+
+@lru_cache(maxsize=None)
+def tensor_clamp(family, lower, upper):
+    """``min(max(x, lo), hi)`` with bounds that are program values (tensor bounds).
+
+    Arguments ``(x, lo, hi)`` (or ``(x, lo)`` / ``(x, hi)`` for a missing side).  Pieces
+    of the two-sided form: ``[lo if x <= lo <= hi, x if lo <= x <= hi,
+    hi if x >= hi and x >= lo, hi if lo >= hi and lo >= x]`` (the last one: crossed
+    bounds, where torch returns ``hi``).  One-sided: ``[lo, x]`` and ``[x, hi]``.
+
+    >>> tensor_clamp("torch.clamp_tensor", True, True).active((0, 0, 1))
+    (0, 1)
+    """
+    args = arg_symbols(1 + lower + upper)
+    x = args[0]
+    if lower and upper:
+        lo, hi = args[1], args[2]
+        pieces = [piece(lo, le=[x - lo, lo - hi]), piece(x, ge=[x - lo], le=[x - hi]),
+                  piece(hi, ge=[x - hi, x - lo]), piece(hi, ge=[lo - hi, lo - x])]
+    elif lower:
+        lo = args[1]
+        pieces = [piece(lo, le=[x - lo]), piece(x, ge=[x - lo])]
+    else:
+        hi = args[1]
+        pieces = [piece(x, le=[x - hi]), piece(hi, ge=[x - hi])]
+    return Primitive(family, len(args), pieces, family=family)
+
+
+@lru_cache(maxsize=None)
+def sorting(r, family):
+    """Ascending sort of ``r`` arguments (``r!`` pieces, identity first) under ``family``."""
+    from ..primitives import sort_primitive
+    base = sort_primitive(r)
+    return Primitive(f"{family}{r}", r, base.pieces, family=family, n_out=r)

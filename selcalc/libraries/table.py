@@ -45,6 +45,19 @@ def clip_of_two_means(active):
     return {i: Fraction(1, 2) for i in active}
 
 
+def clamp_tensor_split(active):
+    """torch >= 2.14 ``clamp`` with tensor bounds: a tie of ``x`` with one bound splits
+    1/2-1/2; ``x == lo == hi`` sends everything to ``x``; ``lo == hi`` (away from ``x``)
+    to ``lo``.  Pieces: ``[lo, x, hi, hi (crossed bounds)]``.
+
+    >>> clamp_tensor_split((0, 1)), clamp_tensor_split((0, 1, 2, 3)), clamp_tensor_split((0, 3))
+    ({0: Fraction(1, 2), 1: Fraction(1, 2)}, {1: 1}, {0: 1})
+    """
+    if 1 in active and len(active) == 2:
+        return {i: Fraction(1, 2) for i in active}
+    return {next(i for i in (1, 0, 2, 3) if i in active): 1}
+
+
 PRESET_NAMES = {"torch": "pytorch", "jax": "jax", "tensorflow": "tensorflow"}
 
 _TORCH_2_13 = {
@@ -60,6 +73,21 @@ _TORCH_2_13 = {
     "fmax": {"backward": "first", "forward": "last"},  # the modes disagree
     "fmin": "first",
     "sort": "first",
+    "elu": "first",                        # F.elu / F.selu: the left piece at 0
+    "celu": "first",
+    "prelu": {"backward": "first", "forward": "last"},  # slope in reverse, 1 in forward
+    "hardsigmoid": CONSTANT_FIRST, "hardswish": CONSTANT_FIRST,  # 0 at -3; 0 / 1 at 3
+    "softshrink": ("prefer", (1, 0, 2)),   # the zero piece at +-lambda
+    "smooth_l1_loss": "first", "huber_loss": "first",  # C1 at the joints
+    # clamp(x, lo_t, hi_t), pieces [lo, x, hi, hi]: x at every tie with it (at lo == hi > x
+    # torch 2.13 reverse mode returns 0, which no rule over the tied pieces gives)
+    "clamp_tensor": ("prefer", (1, 0, 2, 3)),
+    "clamp_min_tensor": {"backward": SECOND_FIRST, "forward": ("prefer", (0, 1))},
+    "clamp_max_tensor": {"backward": ("prefer", (0, 1)), "forward": SECOND_FIRST},
+    "median": "mean",                      # torch.median(x): even split over equal entries
+    "topk": "first",                       # ties keep index order
+    "adaptive_max_pool": "first",          # first maximal entry of the window
+    "argmax_gather": "first",              # x.gather(d, x.argmax(d)): the first index
 }
 
 RULES = {
@@ -67,7 +95,9 @@ RULES = {
         "2.13": _TORCH_2_13,
         # measured on torch 2.14.1: clamp at a bound now gives 0, fmax / fmin split ties
         "2.14": {**_TORCH_2_13, "clamp": CONSTANT_FIRST, "clamp_min": "first",
-                 "clamp_max": SECOND_FIRST, "fmax": "mean", "fmin": "mean"},
+                 "clamp_max": SECOND_FIRST, "fmax": "mean", "fmin": "mean",
+                 "clamp_tensor": clamp_tensor_split, "clamp_min_tensor": "mean",
+                 "clamp_max_tensor": "mean"},
     },
     "jax": {
         "0.10": {
@@ -77,6 +107,7 @@ RULES = {
             "reduce_max": "mean", "reduce_min": "mean",
             "reduce_window_max": "first",          # lax.reduce_window max pooling
             "clip": clip_of_two_means, "sort": "first",
+            "top_k": "first",                      # ties keep index order
         },
     },
     "tensorflow": {
@@ -140,6 +171,30 @@ _MEANING = {  # (op, rule) -> what the derivative is, where the generic words ar
     ("max_pool", "first"): "first maximal entry of the window",
     ("reduce_window_max", "first"): "first maximal entry of the window",
     ("max_dim", "first"): "first maximal index", ("min_dim", "first"): "first minimal index",
+    ("elu", "first"): "the left piece at 0 (scale * alpha)",
+    ("celu", "first"): "the left piece at 0 (both pieces have slope 1)",
+    ("prelu", "first"): "the slope at 0", ("prelu", "last"): "1 at 0",
+    ("hardsigmoid", CONSTANT_FIRST): "0 at -3 and at 3",
+    ("hardswish", CONSTANT_FIRST): "0 at -3, 1 at 3",
+    ("softshrink", ("prefer", (1, 0, 2))): "0 at -lambda and at lambda",
+    ("smooth_l1_loss", "first"): "C1 at the joints (one value)",
+    ("huber_loss", "first"): "C1 at the joints (one value)",
+    ("clamp_tensor", ("prefer", (1, 0, 2, 3))): "x at every tie with x (lo at lo == hi)",
+    ("clamp_min_tensor", SECOND_FIRST): "x", ("clamp_min_tensor", ("prefer", (0, 1))): "the bound",
+    ("clamp_max_tensor", ("prefer", (0, 1))): "x", ("clamp_max_tensor", SECOND_FIRST): "the bound",
+    ("clamp_min_tensor", "mean"): "even split (x, bound)",
+    ("clamp_max_tensor", "mean"): "even split (x, bound)",
+    ("median", "mean"): "even split over the entries equal to the median",
+    ("sort", "first"): "tied entries keep their order", ("topk", "first"): "tied entries keep their order",
+    ("top_k", "first"): "tied entries keep their order",
+    ("adaptive_max_pool", "first"): "first maximal entry of the window",
+    ("argmax_gather", "first"): "first maximal index",
+}
+
+
+_CALLABLE_MEANING = {
+    "clip_of_two_means": "1/2 at a bound, 1/4 when lo == hi",
+    "clamp_tensor_split": "even split of x with a bound; x when x == lo == hi",
 }
 
 
@@ -158,7 +213,7 @@ def describe_rule(rule, op=None):
              IDENTITY_FIRST: "1 at a bound", CONSTANT_FIRST: "0 at a bound",
              SECOND_FIRST: "right piece", ("prefer", (0, 1)): "left piece"}
     if callable(rule):
-        return "1/2 at a bound, 1/4 when lo == hi"
+        return _CALLABLE_MEANING[rule.__name__]
     return words.get(rule, str(rule))
 
 
