@@ -97,7 +97,7 @@ def test_the_private_pattern_matches_what_it_should():
 
 #: public functions whose examples need an AD library (torch / jax) and live in their
 #: module's docstring and in docs/models.md instead
-_EXAMPLES_ELSEWHERE = {"from_torch", "from_jax", "audit", "scan"}
+_EXAMPLES_ELSEWHERE = {"from_torch", "from_jax", "audit", "scan", "float_ties"}
 
 
 def test_every_public_function_has_a_runnable_example():

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 
 from ..errors import SelcalcError
+from .verdicts import fmt as _fmt, read_float as _read, rounds_to as _rounds_to, verdict as _verdict
 
 MODES = ("backward", "forward")
 
@@ -252,33 +253,6 @@ BACKENDS = {"torch": _torch_backend, "jax": _jax_backend, "tensorflow": _tf_back
 
 
 # ---------------------------------------------------------------------------- measuring
-def _read(v):
-    """A library float as the exact value it stands for (1/3 is printed as 0.333…)."""
-    f = Fraction(v)
-    near = f.limit_denominator(64)
-    return near if abs(float(near) - v) <= 1e-12 * max(1, abs(v)) else f
-
-
-def _rounds_to(lib_floats, candidates):
-    """The candidate (an exact vector) whose float64 rounding is the library's value, up to
-    a few units in the last place (constants such as selu's scale * alpha are products of
-    rounded floats in the library), or None."""
-    import math
-    for cand in candidates:
-        if len(cand) == len(lib_floats) and all(
-                abs(float(c) - v) <= 4 * math.ulp(v) for c, v in zip(cand, lib_floats)):
-            return cand
-    return None
-
-
-def _verdict(value, points, hull):
-    if value in points:
-        return "selection"
-    if hull.contains(value).holds is True:
-        return "average of tied pieces"
-    return "outside the conservative field"
-
-
 def audit(library, preset=None, points=None):
     """Measure the installed ``library`` ("torch", "jax" or "tensorflow") at every kink.
 
@@ -344,12 +318,6 @@ def disagreements(rows):
         by.setdefault((r.op, r.case, r.point), {})[r.mode] = r.library_value
     return [(op, case, pt, m["backward"], m["forward"]) for (op, case, pt), m in by.items()
             if m.get("backward") != m.get("forward")]
-
-
-def _fmt(v):
-    if isinstance(v, tuple):
-        return "(" + ", ".join(_fmt(u) for u in v) + ")"
-    return str(v)
 
 
 def render(rows, library=None):

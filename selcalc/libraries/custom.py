@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import SelcalcError
+from .verdicts import fmt as _fmt, read_float as _read, rounds_to as _rounds_to, verdict as _verdict
 
 #: small exact steps t (powers of two, so that x + t*d stays dyadic) along each direction
 STEPS = (Fraction(1, 2 ** 10), Fraction(-1, 2 ** 10), Fraction(1, 2 ** 20),
@@ -86,7 +87,6 @@ class RuleAudit:
         return all(c.agrees for c in self.curves)
 
     def render(self):
-        from .audit import _fmt
         lines = [f"custom rule {self.name} ({self.library})"]
         for r in self.rows:
             val = "not available" if r.rule_value is None else _fmt(r.rule_value)
@@ -173,7 +173,6 @@ def _jax_backend(fn):
 def _exact(floats, candidates):
     """The library floats as exact values: a candidate they are the rounding of, or the
     floats themselves (every float is a dyadic rational)."""
-    from .audit import _read, _rounds_to
     near = _rounds_to(floats, candidates)
     return near if near is not None else tuple(_read(v) for v in floats)
 
@@ -234,7 +233,6 @@ def audit_rule(fn, points, modes=("backward", "forward")):
                                            f"{str(exc).splitlines()[0] if str(exc) else ''}"))
                 continue
             value = _exact(floats, pts)
-            from .audit import _verdict
             result.rows.append(RuleRow(tuple(point), mode, value, tuple(pts), hull,
                                        C.contains(value).holds, _verdict(value, set(pts), ad)))
         for d in _directions(len(x)):
