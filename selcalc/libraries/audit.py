@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 
 from ..errors import SelcalcError
-from .verdicts import fmt as _fmt, read_float as _read, rounds_to as _rounds_to, verdict as _verdict
+from .measure import (fmt as _fmt, read_float as _read, rounds_to as _rounds_to,
+                      torch_gradient, verdict as _verdict)
 
 MODES = ("backward", "forward")
 
@@ -176,17 +177,7 @@ def _torch_backend():
     from ..frontends.torch import from_torch
     cases, _ = _torch_cases()
 
-    def grad(fn, point, mode):
-        x = torch.tensor([float(v) for v in point], dtype=torch.float64)
-        if mode == "backward":
-            x.requires_grad_(True)
-            return torch.autograd.grad(fn(x), x)[0].tolist()
-        out = []
-        for j in range(len(point)):
-            t = torch.zeros_like(x)
-            t[j] = 1.0
-            out.append(float(torch.func.jvp(fn, (x,), (t,))[1]))
-        return out
+    grad = torch_gradient
 
     def program(fn, point):
         return from_torch(fn, torch.tensor([float(v) for v in point], dtype=torch.float64))

@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import SelcalcError
-from .verdicts import fmt as _fmt, read_float as _read, rounds_to as _rounds_to, verdict as _verdict
+from .measure import (fmt as _fmt, read_float as _read, rounds_to as _rounds_to,
+                      torch_gradient, verdict as _verdict)
 
 #: small exact steps t (powers of two, so that x + t*d stays dyadic) along each direction
 STEPS = (Fraction(1, 2 ** 10), Fraction(-1, 2 ** 10), Fraction(1, 2 ** 20),
@@ -130,16 +131,7 @@ def _torch_backend(fn):
         return torch.tensor([float(v) for v in point], dtype=torch.float64)
 
     def grad(point, mode):
-        x = vec(point)
-        if mode == "backward":
-            x.requires_grad_(True)
-            return torch.autograd.grad(f(x), x)[0].tolist()
-        out = []
-        for j in range(len(point)):
-            t = torch.zeros_like(x)
-            t[j] = 1.0
-            out.append(float(torch.func.jvp(f, (x,), (t,))[1]))
-        return out
+        return torch_gradient(f, point, mode)
 
     return "torch", (lambda point: from_torch(f, vec(point))), grad
 

@@ -1,4 +1,5 @@
-"""What an AD library's derivative at a kink is, compared with the exact sets there."""
+"""Measuring an AD library at a kink: its derivative in both modes, its floats read as
+exact values, and the verdict against the exact sets there."""
 
 from fractions import Fraction
 
@@ -46,3 +47,20 @@ def fmt(v):
     if isinstance(v, tuple):
         return "(" + ", ".join(fmt(u) for u in v) + ")"
     return str(v)
+
+
+def torch_gradient(fn, point, mode):
+    """The derivative torch computes for ``fn`` (a function of one float64 vector) at
+    ``point``: reverse mode (``"backward"``) or one forward-mode pass per coordinate."""
+    import torch
+    x = torch.tensor([float(v) for v in point], dtype=torch.float64)
+    if mode == "backward":
+        x.requires_grad_(True)
+        return torch.autograd.grad(fn(x), x)[0].tolist()
+    out = []
+    for j in range(len(point)):
+        t = torch.zeros_like(x)
+        t[j] = 1.0
+        out.append(float(torch.func.jvp(fn, (x,), (t,))[1]))
+    return out
+
