@@ -31,7 +31,7 @@ from .frontends.library import LibraryProgram, Origin
 from .libraries.audit import audit
 from .libraries.scan import scan
 from .libraries.floats import float_ties
-from .functions import (abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
+from .functions import (Real, abs, clip, cos, exp, leaky_relu, log, max, min, relu, sigmoid, sin,
                         softplus, sort, sqrt, tanh, where)
 from .interpreters.opcount import cost, cost_backward
 from .ir import Program
@@ -52,7 +52,7 @@ __all__ = [
     "sample_curves", "segment",
     "CONVENTIONS", "Convention", "DomainError", "NotContinuous", "ParseError",
     "PatternBudgetExceeded", "Program", "ProgramError", "SelcalcError", "Selection",
-    "TracerBoolError", "Undecided", "Verdict", "abs", "clip", "cos", "exp", "grad",
+    "Real", "TracerBoolError", "Undecided", "Verdict", "abs", "clip", "cos", "exp", "grad",
     "is_selection_convention", "jacobian", "leaky_relu", "log", "max", "min", "parse", "relu",
     "selection", "sigmoid", "sin", "softplus", "sort", "sqrt", "tanh", "trace", "where",
     "cost", "cost_backward",

@@ -8,10 +8,160 @@ numbers.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import sympy
+
 from .errors import SelcalcError
 from .frontends.builder import Builder, CallError, Const
 from .frontends.trace import Comparison, Tracer, wrap
-from .numbers import exact, to_sympy
+from .numbers import RATIONAL_TYPES, compare, exact, settle, sign, to_sympy
+
+
+class Real:
+    """An exact real number whose comparisons are certified: what ``selcalc.relu(2)``,
+    ``selcalc.log(2)`` ... return when called on numbers.
+
+    A sympy number compares *expressions* with ``==`` (in sympy ``log(2) + log(3) - log(6)
+    == 0`` is False), so a Python ``if`` on such constants inside a function given to
+    ``selcalc.trace`` would take the wrong branch.  ``Real`` keeps the exact value
+    (``.value``: an int, a ``Fraction`` or a sympy number) and sends ``==``, ``<`` ... and
+    ``bool()`` through the certified sign of :mod:`selcalc.numbers`: the answer is proved,
+    or :class:`selcalc.Undecided` is raised.  Arithmetic with ints, ``Fraction``, number
+    strings and other ``Real`` stays ``Real`` (with the front end's size limits); with a
+    traced value it records nodes.
+
+    >>> from selcalc import log, exp
+    >>> c = log(2) + log(3) - log(6)
+    >>> c == 0, c, bool(c), exp(1) > Fraction(27, 10)
+    (True, 0, False, True)
+    >>> sqrt(2) ** 2 == 2, float(exp(1)), relu("1/2") + 1
+    (True, 2.718281828459045, 3/2)
+
+    A rational value hashes like the int or ``Fraction`` it equals; an irrational one is
+    not hashable (equal values can have different expressions).
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        value = exact(value)
+        self.value = value if isinstance(value, RATIONAL_TYPES) else settle(value)
+
+    def __selcalc_exact__(self):
+        return self.value
+
+    def _sympy_(self):
+        return to_sympy(self.value)
+
+    @staticmethod
+    def _other(other):
+        if isinstance(other, Real):
+            return other.value
+        if isinstance(other, (int, Fraction, str, sympy.Basic)):
+            try:
+                return exact(other)
+            except SelcalcError:
+                return None
+        return None
+
+    def _arith(self, other, op, reverse=False):
+        b = self._other(other)
+        if b is None:
+            return NotImplemented
+        a, b = (Const(b), Const(self.value)) if reverse else (Const(self.value), Const(b))
+        try:
+            out = Builder().binop(op, a, b)
+        except CallError as exc:
+            raise SelcalcError(f"{op}: {exc}") from None
+        return Real(out.value)
+
+    def __add__(self, o):
+        return self._arith(o, "+")
+
+    def __radd__(self, o):
+        return self._arith(o, "+", True)
+
+    def __sub__(self, o):
+        return self._arith(o, "-")
+
+    def __rsub__(self, o):
+        return self._arith(o, "-", True)
+
+    def __mul__(self, o):
+        return self._arith(o, "*")
+
+    def __rmul__(self, o):
+        return self._arith(o, "*", True)
+
+    def __truediv__(self, o):
+        return self._arith(o, "/")
+
+    def __rtruediv__(self, o):
+        return self._arith(o, "/", True)
+
+    def __pow__(self, o):
+        return self._arith(o, "**")
+
+    def __rpow__(self, o):
+        return self._arith(o, "**", True)
+
+    def __neg__(self):
+        return self._arith(-1, "*")
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return -self if sign(self.value) < 0 else self
+
+    def _cmp(self, other):
+        b = self._other(other)
+        return None if b is None else compare(self.value, b)
+
+    def __eq__(self, o):
+        c = self._cmp(o)
+        return NotImplemented if c is None else c == 0
+
+    def __ne__(self, o):
+        c = self._cmp(o)
+        return NotImplemented if c is None else c != 0
+
+    def __lt__(self, o):
+        c = self._cmp(o)
+        return NotImplemented if c is None else c < 0
+
+    def __le__(self, o):
+        c = self._cmp(o)
+        return NotImplemented if c is None else c <= 0
+
+    def __gt__(self, o):
+        c = self._cmp(o)
+        return NotImplemented if c is None else c > 0
+
+    def __ge__(self, o):
+        c = self._cmp(o)
+        return NotImplemented if c is None else c >= 0
+
+    def __bool__(self):
+        return sign(self.value) != 0
+
+    def __hash__(self):
+        if isinstance(self.value, RATIONAL_TYPES):
+            return hash(self.value)
+        raise TypeError(f"the irrational exact real {self} is not hashable: equal values "
+                        f"can have different expressions (use .value, a sympy number, for "
+                        f"a key compared structurally)")
+
+    def __float__(self):
+        if isinstance(self.value, RATIONAL_TYPES):
+            return float(Fraction(self.value))
+        return float(sympy.N(to_sympy(self.value), 20))
+
+    def __repr__(self):
+        return str(to_sympy(self.value))
+
+    __str__ = __repr__
 
 
 def _apply(name, *args):
@@ -24,8 +174,8 @@ def _apply(name, *args):
         except ArithmeticError as exc:
             raise SelcalcError(f"{name}: {exc}") from None
         if isinstance(out, tuple):
-            return tuple(to_sympy(c.value) for c in out)
-        return to_sympy(out.value)
+            return tuple(Real(c.value) for c in out)
+        return Real(out.value)
     values = [a.value if isinstance(a, Tracer) else Const(exact(a)) for a in args]
     try:
         return wrap(builder, builder.call(name, values))
@@ -177,5 +327,5 @@ def where(cond, a, b):
     raise SelcalcError("where(cond, a, b) needs a comparison of traced values (x > 0) or a bool")
 
 
-__all__ = ["abs", "clip", "cos", "exp", "leaky_relu", "log", "max", "min", "relu", "sigmoid",
+__all__ = ["Real", "abs", "clip", "cos", "exp", "leaky_relu", "log", "max", "min", "relu", "sigmoid",
            "sin", "softplus", "sort", "sqrt", "tanh", "where"]

@@ -404,29 +404,6 @@ def expression_depth(expr, memo):
 
 
 # ---------------------------------------------------------------- order and fast rationals
-def rational_between(lo, hi):
-    """A rational strictly between two exact reals ``lo < hi`` (certified by :func:`sign`).
-
-    The midpoint when both are rational; otherwise a decimal midpoint at increasing
-    precision, kept only once both strict inequalities are proved.  Raises
-    :class:`selcalc.Undecided` when none is proved.
-
-    >>> rational_between(0, 1)
-    Fraction(1, 2)
-    >>> r = rational_between(sympy.sqrt(2), sympy.sqrt(2) + sympy.Rational(1, 10**30))
-    >>> compare(r, sympy.sqrt(2)), isinstance(r, Fraction)
-    (1, True)
-    """
-    lo_s, hi_s = to_sympy(lo), to_sympy(hi)
-    if lo_s.is_Rational and hi_s.is_Rational:
-        return normalize((lo_s + hi_s) / 2)
-    for digits in (20, 60, 200):
-        mid = sympy.Rational(str(sympy.N((lo_s + hi_s) / 2, digits)))
-        if sign(mid - lo_s) > 0 and sign(hi_s - mid) > 0:
-            return normalize(mid)
-    raise Undecided(f"could not find a rational between {lo} and {hi}")
-
-
 def sort_unique(values):
     """Exact reals in increasing order with equal ones merged, the order certified.
 
@@ -485,3 +462,4 @@ def fast_rationals():
             return normalize(v)
         return normalize(Fraction(int(v.p), int(v.q)))
     return to_q, from_q
+

@@ -347,6 +347,9 @@ def to_exact(value):
         return parse_number(value)
     if isinstance(value, sympy.Basic):
         return _sympy_exact(value)
+    hook = getattr(type(value), "__selcalc_exact__", None)
+    if hook is not None:  # selcalc.Real and other exact numbers that say what they hold
+        return to_exact(hook(value))
     if isinstance(value, complex) or isinstance(value, _pynumbers.Complex) and not \
             isinstance(value, _pynumbers.Real):
         if value.imag == 0:

@@ -269,3 +269,57 @@ def test_affine_tests_refute_exactly_inside_a_smooth_program():
     _, results = essential_patterns(P, (0, 0))
     refuted = [d for _, d in results if d.holds is False and "affine_tests" in d.certificate]
     assert refuted and all(check_decision(d) for d in refuted)
+
+
+# ---------------------------------------------------------------- numbers computed in trace
+def test_traced_python_if_on_a_disguised_zero_takes_the_right_branch():
+    # sympy's == on log(2) + log(3) - log(6) and 0 compares expressions and says False
+    c = selcalc.log(2) + selcalc.log(3) - selcalc.log(6)
+    assert (sympy.log(2) + sympy.log(3) - sympy.log(6) == 0) is False
+    assert c == 0 and not c and 0 == c and not (c != 0)
+    P = selcalc.trace(lambda x: x if c == 0 else -x)
+    assert P(3) == 3 and selcalc.grad(P, 0) == (1,)
+    # irrationals ordered by certified signs, not floats
+    e = selcalc.exp(1)
+    assert e + Fraction(1, 10**40) > e and not (e + Fraction(1, 10**40) <= e)
+    assert selcalc.max(e, e + Fraction(1, 10**40)) == e + Fraction(1, 10**40)
+    assert selcalc.sqrt(2) ** 2 == 2 and selcalc.sqrt(8) == 2 * selcalc.sqrt(2)
+
+
+def test_real_undecided_comparison_raises_instead_of_guessing():
+    flat = selcalc.exp(Fraction(1, 10**600)) - 1 - Fraction(1, 10**600)  # > 0, ~1e-1200
+    try:
+        answer = flat > 0
+    except selcalc.Undecided:
+        answer = "unknown"
+    assert answer in (True, "unknown")
+
+
+def test_real_arithmetic_agrees_with_fractions():
+    from hypothesis import given, settings, strategies as st
+    fr = st.fractions(max_denominator=50).filter(lambda q: abs(q) < 100)
+
+    @settings(max_examples=60, deadline=None)
+    @given(fr, fr)
+    def check(a, b):
+        A, B = selcalc.relu(a) - selcalc.relu(-a), selcalc.abs(b) * (1 if b >= 0 else -1)
+        assert (A == B) == (a == b) and (A < B) == (a < b) and (A >= b) == (a >= b)
+        assert A + B == a + b and A * B == a * b and A - b == a - b
+        assert hash(A) == hash(a)
+        if b:
+            assert A / B == a / b
+    check()
+
+
+def test_real_limits_and_types():
+    with pytest.raises(selcalc.SelcalcError):
+        selcalc.relu(2) ** (10**10)
+    with pytest.raises(selcalc.SelcalcError):
+        selcalc.relu(1) / 0
+    with pytest.raises(TypeError):
+        hash(selcalc.exp(1))
+    x = sympy.Symbol("x")
+    assert (selcalc.exp(1) == x) is False  # not a number: not equal, no exception
+    from selcalc.numbers import exact
+    assert exact(selcalc.sqrt(2)) == sympy.sqrt(2)
+    assert selcalc.parse("def f(x):\n    return x\n", "f")(selcalc.sqrt(4)) == 2
