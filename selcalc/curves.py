@@ -39,6 +39,7 @@ from .interpreters.partials import local_partials
 from .interpreters.symbolic import node_expressions
 from .numbers import (NotRational, canonical, compare, exact, fast_rationals, normalize,
                       rational_between, sign, sort_unique, to_sympy)
+from .points import long_printing
 from .selection import Selection
 from .user_fields import Field
 from .verdict import Verdict
@@ -46,6 +47,7 @@ from .verdict import Verdict
 T = sympy.Symbol("t", real=True)
 
 
+@long_printing
 class Curve:
     """``γ(t) = Σ_i c_i t^i`` for ``t`` in [0, 1] with exact rational coefficients."""
 
@@ -108,6 +110,7 @@ def polynomial_curve(coeffs):
 
 
 # ---------------------------------------------------------------------- breakpoints
+@long_printing
 @dataclass
 class Breakpoints:
     """Exact decomposition of [0, 1] along a curve.

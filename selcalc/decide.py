@@ -38,7 +38,7 @@ import z3
 from .errors import Undecided
 from .numbers import (all_rational, dot, exact, interval_sign, normalize, sign,
                       simplifies_to_zero, to_sympy)
-from .points import parse_expression
+from .points import long_printing, parse_expression
 from .polyhedra import gordan, rank, strictly_positive_combination
 from .smt import NotPolynomial, model_value, rational, solver, to_z3
 
@@ -56,6 +56,7 @@ def _solver(rlimit=SMT_RLIMIT, tactic=None):
     return solver(rlimit, tactic=tactic)
 
 
+@long_printing
 @dataclass
 class Decision:
     """A three-valued local answer with its certificate (see :mod:`selcalc.certificates`)."""

@@ -46,10 +46,12 @@ from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.partials import local_partials
 from .numbers import RATIONAL_TYPES, canonical, exact, fast_rationals, sign
+from .points import long_printing
 
 SELECTION = CONVENTIONS["selection"]
 
 
+@long_printing
 @dataclass
 class ClarkeElement:
     """One element of the Clarke subgradient / Jacobian with its certificate.

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import ast
 import copy
-from fractions import Fraction
+import re
 
-from ..errors import ParseError, SelcalcError
+from ..errors import InputError, ParseError, SelcalcError
 from ..numbers import exact
+from ..points import MAX_TEXT, long_integers, read_decimal
 from .builder import CALLABLE, Builder, CallError, Const, constant_integer
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -70,8 +71,10 @@ def parse(source: str, name: str | None = None):
     """
     if not isinstance(source, str):
         raise ParseError(f"the source must be a str, not {type(source).__name__}")
+    _check_literal_lengths(source)
     try:
-        tree = ast.parse(source)
+        with long_integers():  # integer literals up to MAX_TEXT digits (checked above)
+            tree = ast.parse(source)
     except SyntaxError as exc:
         raise ParseError(f"invalid Python: {exc.msg}", exc.lineno, exc.offset,
                          "syntax") from None
@@ -109,6 +112,30 @@ _TOO_DEEP = ("the source is nested too deeply for Python's own parser (e.g. one 
 def _is_docstring(stmt):
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and \
         isinstance(stmt.value.value, str)
+
+
+def _check_literal_lengths(source):
+    """Refuse a run of digits longer than ``MAX_TEXT`` before Python converts it."""
+    m = re.search(r"[0-9_]{%d,}" % (MAX_TEXT + 1), source)
+    if m is not None:
+        line = source.count("\n", 0, m.start()) + 1
+        column = m.start() - source.rfind("\n", 0, m.start())
+        raise ParseError(f"a number written with {len(m.group())} characters is longer than "
+                         f"the limit of {MAX_TEXT} (selcalc.points.MAX_TEXT)", line, column,
+                         "literal")
+
+
+def _literal(e, source):
+    """A numeric literal, read exactly from its text (a float literal is its decimal)."""
+    if isinstance(e.value, int):
+        return Const(e.value)
+    text = ast.get_source_segment(source, e)
+    if text is None:
+        raise _error(e, "cannot locate the text of this literal in the source")
+    try:
+        return Const(exact(read_decimal(text)))
+    except InputError as exc:
+        raise _error(e, f"literal: {exc}", "literal") from None
 
 
 def _error(node, message, construct=None):
@@ -320,11 +347,7 @@ class _Parser:
         if isinstance(e, ast.Constant):
             if isinstance(e.value, bool) or not isinstance(e.value, (int, float)):
                 raise _error(e, f"literal {e.value!r} is not a number")
-            text = ast.get_source_segment(self.source, e)
-            try:
-                return Const(exact(Fraction(text.replace("_", ""))))
-            except (ValueError, TypeError, AttributeError):
-                return Const(exact(e.value))
+            return _literal(e, self.source)
         if isinstance(e, ast.Name):
             return self._name(e, env)
         if isinstance(e, ast.BinOp):
