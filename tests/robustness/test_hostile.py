@@ -12,8 +12,8 @@ from hypothesis import given, settings, strategies as st
 
 import selcalc
 from selcalc import InputError, SelcalcError
+from tests.robustness.caps import EXAMPLES
 
-EXAMPLES = int(os.environ.get("SELCALC_FUZZ_EXAMPLES", "60"))
 P2 = selcalc.parse("def f(x, y):\n    return relu(x * y)")
 P1 = selcalc.parse("def f(x):\n    return relu(x)")
 
