@@ -529,6 +529,9 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
     """
     if P.q != 1:
         raise SelcalcError("artificial critical points are defined for scalar programs")
+    if not (isinstance(field, str) and field in ("ad_outputs", "index_closure")):
+        raise SelcalcError(f"unknown field {field!r} for artificial_critical: use "
+                           f"'ad_outputs' or 'index_closure'")
     if P.continuity_gap() is not None:
         return P.continuity_verdict(f"{exact_str(x)} is an artificial critical point")
     b = Budget("artificial_critical", time_limit, None, progress)

@@ -11,8 +11,10 @@ defined in the same source (inlined; recursion is refused).  Anything else raise
 One ``if`` statement is one selection: all the variables and list items it may change go
 through one vector ``where`` sharing one piece index, and each branch works on its own
 copy of the lists (``docs/branches.md``).  Limits: ``|n| <= 4096`` in ``** n``, folded
-constant powers of at most 8192 bits, loops of at most 100,000 iterations; an expression
-too deep for Python's own parser is refused.
+constant powers of at most 8192 bits, loops of at most 100,000 iterations; numeric
+literals of at most ``selcalc.points.MAX_TEXT`` characters (read exactly, any number of
+digits below that); one expression of up to about 16,000 terms (past that, or nested
+deeper than Python's own parser allows, it is refused: split it into statements).
 
 >>> P = parse('''
 ... def relu2(t):
@@ -29,8 +31,10 @@ selcalc.errors.ParseError: line 2, column 5: while loops are not supported (unro
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import re
+import sys
 
 from ..errors import InputError, ParseError, SelcalcError
 from ..numbers import exact
@@ -73,7 +77,8 @@ def parse(source: str, name: str | None = None):
         raise ParseError(f"the source must be a str, not {type(source).__name__}")
     _check_literal_lengths(source)
     try:
-        with long_integers():  # integer literals up to MAX_TEXT digits (checked above)
+        # integer literals up to MAX_TEXT digits (checked above); a sum of ~10^4 terms
+        with long_integers(), _parser_depth():
             tree = ast.parse(source)
     except SyntaxError as exc:
         raise ParseError(f"invalid Python: {exc.msg}", exc.lineno, exc.offset,
@@ -105,13 +110,28 @@ def parse(source: str, name: str | None = None):
 
 
 _TOO_DEEP = ("the source is nested too deeply for Python's own parser (e.g. one expression "
-             "of thousands of terms, or deeply nested calls); split it into statements "
+             "of more than about 16,000 terms, or deeply nested calls); split it into statements "
              "(s = s + term, or a for loop) or build the program with selcalc.trace")
 
 
 def _is_docstring(stmt):
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and \
         isinstance(stmt.value.value, str)
+
+
+#: Python recursion limit while ``ast.parse`` builds the tree (Python 3.11 bounds the tree
+#: depth by three times the limit): one expression of up to about 16,000 terms
+PARSER_RECURSION = 5500
+
+
+@contextlib.contextmanager
+def _parser_depth():
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, PARSER_RECURSION))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def _check_literal_lengths(source):
