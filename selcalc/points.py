@@ -644,6 +644,9 @@ def read_source_file(path, limit=None):
         raise SelcalcError(f"cannot read {path}: it is larger than {limit} bytes, the limit "
                            f"for a program file (a program that large is beyond what selcalc "
                            f"analyses exactly; build it with selcalc.Program or trace it)")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SelcalcError(f"cannot read {path}: it is UTF-16 text (a binary file for "
+                           f"Python source); save the program as UTF-8")
     if b"\x00" in data:
         raise SelcalcError(f"cannot read {path}: it is a binary file, not Python source")
     try:

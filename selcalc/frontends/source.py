@@ -110,8 +110,9 @@ def parse(source: str, name: str | None = None):
 
 
 _TOO_DEEP = ("the source is nested too deeply for Python's own parser (e.g. one expression "
-             "of more than about 16,000 terms, or deeply nested calls); split it into statements "
-             "(s = s + term, or a for loop) or build the program with selcalc.trace")
+             "of more than about 16,000 terms, or deeply nested calls); split it into "
+             "statements (s = s + term, or a for loop) or build the program with "
+             "selcalc.trace")
 
 
 def _is_docstring(stmt):

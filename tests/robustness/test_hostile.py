@@ -83,6 +83,30 @@ def test_unknown_field_and_irrational_weight():
     assert selcalc.check_conservative(P, selcalc.segment(-1, 1)).holds is True
     # f(1) - f(-1) = sqrt(2) - 1 equals the integral of the derivative
     assert selcalc.check_integration(P, -1, 1).holds is True
+    for field in ["no-such-field", "clarke", None, ["ad_outputs"]]:
+        # an unknown field used to fall back to the index closure silently
+        with pytest.raises(SelcalcError, match="unknown field"):
+            selcalc.artificial_critical(P, 0, field=field)
+
+
+def test_artificial_critical_at_an_irrational_tie():
+    # relu(a) - relu(-a) = a with a = sqrt(2) x - 1: f' = sqrt(2), but AD (relu'(0) = 0)
+    # returns 0 at x = sqrt(2)/2, the only artificial critical point in [-1, 1]
+    P = selcalc.parse("def f(x):\n    return relu(sqrt(2)*x - 1) - relu(1 - sqrt(2)*x)")
+    found = selcalc.artificial_critical_points(P, -1, 1)
+    assert len(found) == 1 and sympy.simplify(found[0] - sympy.sqrt(2) / 2) == 0
+    assert selcalc.artificial_critical(P, "sqrt(2)/2").holds is True
+    assert selcalc.check_integration(P, -1, 1).holds is True
+
+
+def test_one_expression_of_ten_thousand_terms():
+    n = 10_000
+    P = selcalc.parse("def f(x):\n    return " + " + ".join(f"relu(x - {i})" for i in range(n)))
+    assert P(n) == n * (n + 1) // 2 and selcalc.grad(P, "1/2") == (1,)
+    before = sys.getrecursionlimit()
+    with pytest.raises(selcalc.ParseError, match="split it into statements"):
+        selcalc.parse("def f(x):\n    return " + " + ".join(["x"] * 40_000))
+    assert sys.getrecursionlimit() == before
 
 
 def test_deep_chains():
