@@ -593,7 +593,15 @@ _PRINTERS = ("__str__", "__repr__", "_repr_html_", "_repr_latex_")
 
 def long_printing(cls):
     """Class decorator: the class's own printers (``__str__``, ``__repr__``, and the
-    notebook ``_repr_html_`` / ``_repr_latex_``) run under :func:`long_integers`."""
+    notebook ``_repr_html_`` / ``_repr_latex_``) run under :func:`long_integers`.
+
+    >>> @long_printing
+    ... class Big:
+    ...     def __repr__(self):
+    ...         return repr(10 ** 5000)
+    >>> len(repr(Big()))
+    5001
+    """
     for name in _PRINTERS:
         method = cls.__dict__.get(name)
         if method is not None:

@@ -137,7 +137,7 @@ def _parser_depth():
 
 def _check_literal_lengths(source):
     """Refuse a run of digits longer than ``MAX_TEXT`` before Python converts it."""
-    m = re.search(r"[0-9_]{%d,}" % (MAX_TEXT + 1), source)
+    m = re.search(r"(?<![A-Za-z_0-9])[0-9][0-9_]{%d,}" % MAX_TEXT, source)
     if m is not None:
         line = source.count("\n", 0, m.start()) + 1
         column = m.start() - source.rfind("\n", 0, m.start())

@@ -136,3 +136,26 @@ def test_cli_prints_long_gradient(tmp_path, capsys):
     out = capsys.readouterr().out
     with long_integers():
         assert str(BIG) in out
+
+
+def test_messages_with_long_numbers_are_selcalc_errors():
+    with long_integers():
+        big = str(BIG)
+    cases = [
+        (lambda: selcalc.parse("def f(x):\n    return sqrt(x)")(-BIG), selcalc.DomainError),
+        (lambda: selcalc.parse("def f(x, y):\n    return x / y")(BIG, 0), selcalc.DomainError),
+        (lambda: selcalc.check_conservative(selcalc.parse("def f(x):\n    return log(relu(x))"),
+                                            selcalc.segment(-BIG, BIG)), selcalc.DomainError),
+        (lambda: selcalc.check_integration(selcalc.parse("def f(x):\n    return 1 / x"),
+                                           -BIG, BIG), selcalc.DomainError),
+    ]
+    for call, error in cases:
+        with pytest.raises(error) as info:
+            call()
+        assert big in str(info.value)
+    P = selcalc.parse("def f(x):\n    return relu(x - 1/3) * 7")
+    assert selcalc.check_integration(P, -BIG, BIG).holds is True
+    assert selcalc.check_conservative(P, selcalc.segment(-BIG, BIG)).holds is True
+    huge_field = selcalc.Field([([], [(BIG,)])], symbols=["x1"])
+    v = selcalc.check_conservative(P, selcalc.segment(-1, 1), field=huge_field)
+    assert v.holds is False and big in repr(v)
