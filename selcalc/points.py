@@ -420,6 +420,13 @@ def to_exact(value):
     if isinstance(value, _pynumbers.Rational):
         return normalize(Fraction(int(value.numerator), int(value.denominator)))
     if isinstance(value, _pynumbers.Real):  # numpy floats and the like
+        ratio = getattr(value, "as_integer_ratio", None)
+        if ratio is not None:  # the exact binary value (np.longdouble has 64 bits)
+            try:
+                n, d = ratio()
+            except (OverflowError, ValueError):
+                raise _nonfinite(repr(value)) from None
+            return normalize(Fraction(int(n), int(d)))
         return to_exact(float(value))
     shape = _shape(value)
     if shape == ():  # numpy / torch scalars and 0-d arrays
@@ -444,7 +451,13 @@ def _sympy_exact(value):
         raise InputError(f"{_short(value)} is not a real number")
     if value.has(sympy.Float):
         # a sympy Float is a runtime value: its exact binary value (the float rule)
-        value = value.xreplace({f: sympy.Rational(f) for f in value.atoms(sympy.Float)})
+        floats = value.atoms(sympy.Float)
+        for f in floats:
+            _, _, exp, bits = f._mpf_
+            if abs(exp) + bits > MAX_BITS:
+                raise InputError(f"the sympy Float {_short(f)} is exactly a rational of more "
+                                 f"than {MAX_BITS} bits (selcalc.points.MAX_BITS)")
+        value = value.xreplace({f: sympy.Rational(f) for f in floats})
     return normalize(value)
 
 

@@ -159,3 +159,21 @@ def test_messages_with_long_numbers_are_selcalc_errors():
     huge_field = selcalc.Field([([], [(BIG,)])], symbols=["x1"])
     v = selcalc.check_conservative(P, selcalc.segment(-1, 1), field=huge_field)
     assert v.holds is False and big in repr(v)
+
+
+def test_extended_and_sympy_floats_are_their_exact_binary_values():
+    import numpy as np
+    P = selcalc.parse("def f(x):\n    return x")
+    n, d = np.longdouble("0.1").as_integer_ratio()
+    assert P(np.longdouble("0.1")) == Fraction(int(n), int(d))  # not rounded to a double
+    big = np.longdouble("1e4000")  # finite, though past the double range
+    assert P(big) == Fraction(*(int(v) for v in big.as_integer_ratio()))
+    assert P(np.float32(0.1)) == Fraction(float(np.float32(0.1)))
+    for bad in [np.longdouble("inf"), np.longdouble("nan"), np.float32("nan")]:
+        with pytest.raises(InputError, match="not a finite real number"):
+            P(bad)
+    huge = sympy.Float._new((0, 1, 10 ** 8, 1), 53)  # 2**(10**8): refused, not expanded
+    start = time.perf_counter()
+    with pytest.raises(InputError, match="MAX_BITS"):
+        P(huge)
+    assert time.perf_counter() - start < 5
