@@ -577,7 +577,8 @@ def long_integers():
 
     Every printer of exact numbers uses it (directly, as a decorator, or through
     :func:`exact_str`): reports, sets, verdict claims, messages and the command line.
-    Nested and concurrent blocks are safe (one counter under a lock).
+    Nested and concurrent blocks are safe (one counter under a lock).  The limit is
+    process-wide: while a block runs, other threads convert without a limit too.
 
     >>> with long_integers():
     ...     len(str(10 ** 5000))
