@@ -38,7 +38,7 @@ import sympy
 
 from .errors import InputError, SelcalcError, Undecided
 from .numbers import compare, settle, sign, to_sympy
-from .points import exact_str
+from .points import exact_str, long_printing
 
 _RELATIONS = {sympy.Eq: "==", sympy.Ne: "!=", sympy.GreaterThan: ">=",
               sympy.StrictGreaterThan: ">", sympy.LessThan: "<=", sympy.StrictLessThan: "<"}
@@ -87,6 +87,7 @@ def _expression(value, what):
     return expr
 
 
+@long_printing
 class Condition:
     """One exact condition ``num / den  rel  0`` (``rel`` one of ``== != >= > <= <``)."""
 
