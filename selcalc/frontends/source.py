@@ -81,7 +81,9 @@ def parse(source: str, name: str | None = None):
         with long_integers(), _parser_depth():
             tree = ast.parse(source)
     except SyntaxError as exc:
-        raise ParseError(f"invalid Python: {exc.msg}", exc.lineno, exc.offset,
+        hint = " (Python's parser allows 200 levels: nest through statements, y = sin(x); " \
+            "z = sin(y), or a for loop)" if "too many nested parentheses" in exc.msg else ""
+        raise ParseError(f"invalid Python: {exc.msg}{hint}", exc.lineno, exc.offset,
                          "syntax") from None
     except (RecursionError, MemoryError):
         raise ParseError(_TOO_DEEP, construct="size") from None

@@ -99,6 +99,16 @@ def test_artificial_critical_at_an_irrational_tie():
     assert selcalc.check_integration(P, -1, 1).holds is True
 
 
+def test_three_hundred_nested_calls():
+    for fn in ["sin", "tanh", "exp"]:
+        with pytest.raises(selcalc.ParseError, match="nest through statements"):
+            selcalc.parse("def f(x):\n    return " + f"{fn}(" * 300 + "x" + ")" * 300)
+        body = "".join(f"    x = {fn}(x)\n" for _ in range(300))
+        assert selcalc.parse(f"def f(x):\n{body}    return x").m == 301
+    chain = selcalc.trace(lambda x: [x := selcalc.tanh(x) for _ in range(300)][-1], 1)
+    assert chain(0) == 0 and selcalc.grad(chain, 0) == (1,)
+
+
 def test_one_expression_of_ten_thousand_terms():
     n = 10_000
     P = selcalc.parse("def f(x):\n    return " + " + ".join(f"relu(x - {i})" for i in range(n)))
