@@ -121,9 +121,9 @@ def _float_rows(rows, rational):
         if rational:
             top = max(abs(v.numerator).bit_length() - v.denominator.bit_length()
                       for v in vals)
-        else:
-            top = max((int(sympy.floor(sympy.log(abs(v), 2))) for v in vals if v != 0),
-                      default=0)
+        else:  # binary exponent + mantissa bits of each nonzero float
+            top = max((v._mpf_[2] + v._mpf_[3] for v in vals
+                       if isinstance(v, sympy.Float) and v != 0), default=0)
         if top > _FLOAT_SCALE:
             scale = Fraction(1, 2 ** top) if rational else sympy.Integer(2) ** -top
             vals = [v * scale for v in vals]
