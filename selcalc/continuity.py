@@ -22,6 +22,7 @@ import sympy
 import z3
 
 from .errors import NotContinuous
+from .points import exact_str
 from .smt import NotPolynomial, condition, model_value, solver, to_z3
 
 MAX_CHECKED_PIECES = 24  # sort with r >= 5: continuous by construction, tested for r <= 4
@@ -129,8 +130,8 @@ def check_branches(P):
 def _disagreement(P, k, point):
     raise NotContinuous(
         f"the branches of node {k} (where) disagree at {', '.join(P.input_names)} = "
-        f"({', '.join(str(v) for v in point)}): the test is 0 there but the two branches "
-        f"give different values; a program must be continuous (make both branches agree "
+        f"({', '.join(exact_str(v) for v in point)}): the test is 0 there but the two "
+        f"branches give different values; a program must be continuous (make both branches agree "
         f"where the condition switches)", point=tuple(point), node=k)
 
 

@@ -39,6 +39,7 @@ from .interpreters.partials import local_partials
 from .interpreters.symbolic import node_expressions
 from .numbers import (NotRational, canonical, compare, exact, fast_rationals, normalize,
                       rational_between, sign, sort_unique, to_sympy)
+from .points import exact_str, long_printing
 from .selection import Selection
 from .user_fields import Field
 from .verdict import Verdict
@@ -46,6 +47,7 @@ from .verdict import Verdict
 T = sympy.Symbol("t", real=True)
 
 
+@long_printing
 class Curve:
     """``γ(t) = Σ_i c_i t^i`` for ``t`` in [0, 1] with exact rational coefficients."""
 
@@ -108,6 +110,7 @@ def polynomial_curve(coeffs):
 
 
 # ---------------------------------------------------------------------- breakpoints
+@long_printing
 @dataclass
 class Breakpoints:
     """Exact decomposition of [0, 1] along a curve.
@@ -136,9 +139,9 @@ def _roots_in(expr, lo, hi):
     if num == 0:
         return None  # identically zero
     if not num.is_polynomial(T):
-        raise Undecided(f"the test {expr} along the curve is not polynomial: certified root "
-                        f"isolation for exp-log tests is not available, so the breakpoints "
-                        f"are unknown")
+        raise Undecided(f"the test {exact_str(expr)} along the curve is not polynomial: "
+                        f"certified root isolation for exp-log tests is not available, so the "
+                        f"breakpoints are unknown")
     poly = sympy.Poly(num, T)
     if poly.degree() <= 0:
         return []
@@ -393,7 +396,8 @@ def _piece_identity(lhs, rhs, J, label):
                                "rhs": sympy.simplify(rhs.subs(T, to_sympy(t)))}
         except Undecided:
             continue
-    raise Undecided(f"could not prove or refute {lhs} == {rhs} on {J}")
+    raise Undecided(f"could not prove or refute {exact_str(lhs)} == {exact_str(rhs)} on "
+                    f"{exact_str(J)}")
 
 
 def _pattern_gradient_exprs(P, pattern, curve):
@@ -447,12 +451,13 @@ def _user_field_vectors(P, curve, J, pats, fld):
             out.extend((f"∇f_σ for σ = {p}", _pattern_gradient_exprs(P, p, curve))
                        for p in pats)
         else:
-            out.extend((f"{tuple(v)}", v) for v in fld.vectors_along(P.input_names,
+            out.extend((exact_str(tuple(v)), v) for v in fld.vectors_along(P.input_names,
                                                                       curve.exprs, k))
     if not out:
-        raise SelcalcError(f"the user field has no vector on the piece t in ({J[0]}, {J[1]}) "
-                           f"of {curve!r}: no piece's conditions hold there (a field needs "
-                           f"at least one vector at every point)")
+        raise SelcalcError(f"the user field has no vector on the piece t in "
+                           f"({exact_str(J[0])}, {exact_str(J[1])}) of {curve!r}: no piece's "
+                           f"conditions hold there (a field needs at least one vector at every "
+                           f"point)")
     return out
 
 
@@ -510,8 +515,8 @@ def _witness_holds(P, curve, fld, pats, w):
 
 def _unconfirmed(claim, witness, checked):
     return Verdict(None, claim, checked=checked,
-                   reason=f"a witness of non-conservativity ({witness}) did not survive the "
-                          f"exact re-check; the answer is unknown")
+                   reason=f"a witness of non-conservativity ({exact_str(witness)}) did not "
+                          f"survive the exact re-check; the answer is unknown")
 
 
 def check_conservative(P, curve, field="index_closure", time_limit=None, progress=None):
@@ -672,9 +677,9 @@ def check_defined(P, curve, bp=None):
         try:
             evaluate(P, x)
         except DomainError as exc:
-            raise DomainError(f"the program is undefined at t = {t} of the curve, x = "
-                              f"({', '.join(str(v) for v in x)}): {exc}; statements along "
-                              f"a curve need the program defined on all of it",
+            raise DomainError(f"the program is undefined at t = {exact_str(t)} of the curve, "
+                              f"x = ({', '.join(exact_str(v) for v in x)}): {exc}; "
+                              f"statements along a curve need the program defined on all of it",
                               node=exc.node, value=exc.value) from None
     for (lo, hi), pats in zip(bp.intervals, bp.pieces):
         exprs = node_expressions(P, _complete(P, pats[0]), curve.exprs)
@@ -688,22 +693,23 @@ def check_defined(P, curve, bp=None):
 
 
 def _check_subexpression(sub, lo, hi):
-    where = f"for t in ({lo}, {hi})"
+    def where():  # formatted only for an error (the numbers may be long)
+        return f"for t in ({exact_str(lo)}, {exact_str(hi)})"
     if sub in (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-        raise DomainError(f"the program is undefined on the curve {where} (a division by 0 "
+        raise DomainError(f"the program is undefined on the curve {where()} (a division by 0 "
                           f"or a logarithm of 0 on that piece)")
     if isinstance(sub, sympy.log):
         if not _positive_on(sub.args[0], lo, hi):
-            raise DomainError(f"log of {sub.args[0]}, not positive {where}: the program is "
-                              f"undefined on part of the curve")
+            raise DomainError(f"log of {exact_str(sub.args[0])}, not positive {where()}: the "
+                              f"program is undefined on part of the curve")
     elif sub.is_Pow and not sub.exp.is_Integer:
         if not _positive_on(sub.base, lo, hi):
-            raise DomainError(f"{sub} needs {sub.base} > 0 {where}: the program (or its "
-                              f"derivative) is undefined on part of the curve")
+            raise DomainError(f"{exact_str(sub)} needs {exact_str(sub.base)} > 0 {where()}: the "
+                              f"program (or its derivative) is undefined on part of the curve")
     elif sub.is_Pow and sub.exp.is_negative:
         if not _nonzero_on(sub.base, lo, hi):
-            raise DomainError(f"division by {sub.base}, which vanishes {where}: the program "
-                              f"is undefined on part of the curve")
+            raise DomainError(f"division by {exact_str(sub.base)}, which vanishes {where()}: the "
+                              f"program is undefined on part of the curve")
 
 
 def _positive_on(u, lo, hi):

@@ -38,7 +38,7 @@ import z3
 from .errors import Undecided
 from .numbers import (all_rational, dot, exact, interval_sign, normalize, sign,
                       simplifies_to_zero, to_sympy)
-from .points import parse_expression
+from .points import exact_str, long_printing, parse_expression
 from .polyhedra import gordan, rank, strictly_positive_combination
 from .smt import NotPolynomial, model_value, rational, solver, to_z3
 
@@ -56,6 +56,7 @@ def _solver(rlimit=SMT_RLIMIT, tactic=None):
     return solver(rlimit, tactic=tactic)
 
 
+@long_printing
 @dataclass
 class Decision:
     """A three-valued local answer with its certificate (see :mod:`selcalc.certificates`)."""
@@ -185,7 +186,7 @@ def vanishes_near(expr, symbols, x):
         return Decision(True, {**base, "kind": "vanishes", "method": "symbolic"})
     return Decision(None, {**base, "kind": "vanishes",
                            "reason": f"could not decide whether the test {expr} vanishes "
-                                     f"identically near {tuple(point)}"})
+                                     f"identically near {exact_str(tuple(point))}"})
 
 
 def rational_numerator(expr, symbols):
@@ -264,7 +265,7 @@ def one_sided(tests, symbols, x):
         found = first_nonzero_derivative(t, symbols, point, (1,))
         if found is None:
             return Decision(None, {**base, "reason": f"no nonzero derivative of {t} of "
-                                                     f"order <= {_TAYLOR_ORDER} at {x}"})
+                                                     f"order <= {_TAYLOR_ORDER} at {exact_str(x)}"})
         taylor.append(found)
     for side in (1, -1):
         if all(s * sign(a) * side ** k > 0 for (t, s), (k, a) in zip(tests, taylor)):

@@ -33,6 +33,7 @@ from .interpreters.partials import local_partials
 from .interpreters.symbolic import input_symbols, node_expressions
 from .local import tie_gradients
 from .numbers import settle, sign, to_sympy
+from .points import exact_str, long_printing
 from .selection import Selection
 from .sets import ConvexSet
 from .verdict import Verdict
@@ -124,13 +125,15 @@ def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
             continue
         points[_key(sigma)] = _as_point(P, rows)
     if not points:
-        raise DomainError(f"no pattern of the program has a derivative defined at {tuple(x)}")
+        raise DomainError(f"no pattern of the program has a derivative defined at "
+                          f"{exact_str(tuple(x))}")
     out = _set(P, points.values())
     out.patterns = points
     return out
 
 
 # ---------------------------------------------------------------------- Clarke
+@long_printing
 @dataclass
 class ClarkeBounds:
     """Inner and outer bounds when some patterns' essentiality is unknown."""
@@ -438,7 +441,8 @@ def clarke(P, x, allow_unknown=False, time_limit=None, max_cells=None, progress=
         return S
     if unknown and not allow_unknown:
         raise Undecided(f"{len(unknown)} pattern(s) could not be decided essential or not at "
-                        f"x = {run.values[1:P.p + 1]}; pass allow_unknown=True for bounds")
+                        f"x = {exact_str(run.values[1:P.p + 1])}; pass allow_unknown=True for "
+                        f"bounds")
     if not certain and not unknown:
         raise SelcalcError("no essential pattern found (this contradicts density of the "
                            "pieces' interiors; please report the program)")
@@ -525,12 +529,15 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
     """
     if P.q != 1:
         raise SelcalcError("artificial critical points are defined for scalar programs")
+    if not (isinstance(field, str) and field in ("ad_outputs", "index_closure")):
+        raise SelcalcError(f"unknown field {field!r} for artificial_critical: use "
+                           f"'ad_outputs' or 'index_closure'")
     if P.continuity_gap() is not None:
-        return P.continuity_verdict(f"{x} is an artificial critical point")
+        return P.continuity_verdict(f"{exact_str(x)} is an artificial critical point")
     b = Budget("artificial_critical", time_limit, None, progress)
     D = ad_outputs(P, x, time_limit=b) if field == "ad_outputs" else \
         index_closure(P, x, time_limit=b)
-    claim = f"x = {tuple(str(v) for v in P.coerce_point(x))} is an artificial critical point"
+    claim = f"x = {tuple(exact_str(v) for v in P.coerce_point(x))} is an artificial critical point"
     try:
         in_d = D.contains_zero()
     except Undecided as exc:

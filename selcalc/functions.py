@@ -16,8 +16,10 @@ from .errors import SelcalcError
 from .frontends.builder import Builder, CallError, Const
 from .frontends.trace import Comparison, Tracer, wrap
 from .numbers import RATIONAL_TYPES, compare, exact, settle, sign, to_sympy
+from .points import exact_str, long_printing
 
 
+@long_printing
 class Real:
     """An exact real number whose comparisons are certified: what ``selcalc.relu(2)``,
     ``selcalc.log(2)`` ... return when called on numbers.
@@ -149,7 +151,7 @@ class Real:
     def __hash__(self):
         if isinstance(self.value, RATIONAL_TYPES):
             return hash(self.value)
-        raise TypeError(f"the irrational exact real {self} is not hashable: equal values "
+        raise TypeError(f"the irrational exact real {exact_str(self)} is not hashable: equal values "
                         f"can have different expressions (use .value, a sympy number, for "
                         f"a key compared structurally)")
 

@@ -30,9 +30,11 @@ import sympy
 
 from .errors import ProgramError, Undecided
 from .numbers import exact
+from .points import long_printing
 from .primitives import Primitive, lookup
 
 
+@long_printing
 class Program:
     """A straight-line program over elementary selection primitives (Algorithm 1).
 

@@ -46,10 +46,12 @@ from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.partials import local_partials
 from .numbers import RATIONAL_TYPES, canonical, exact, fast_rationals, sign
+from .points import exact_str, long_printing
 
 SELECTION = CONVENTIONS["selection"]
 
 
+@long_printing
 @dataclass
 class ClarkeElement:
     """One element of the Clarke subgradient / Jacobian with its certificate.
@@ -271,7 +273,7 @@ def clarke_element(P, x, directions=None, seed=0, attempts=4):
             sympy.Matrix([[canonical(v) for v in row] for row in rows])
         return ClarkeElement(value, {"pattern": pattern, "directions": D, "point": point,
                                      "lexicographic": affine})
-    raise Undecided(f"clarke_element: {reason} at x = {point}; pass directions= whose "
+    raise Undecided(f"clarke_element: {reason} at x = {exact_str(point)}; pass directions= whose "
                     f"first direction is not orthogonal to any tied test's gradient")
 
 

@@ -26,7 +26,7 @@ import sympy
 from .errors import SelcalcError, Undecided
 # the reader of exact input is the lowest layer; ``normalize`` (rationals back to int /
 # Fraction) is defined there once and re-exported here for the engine
-from .points import normalize, to_exact
+from .points import exact_str, normalize, to_exact
 
 RATIONAL_TYPES = (int, Fraction)
 
@@ -234,9 +234,10 @@ def sign(value) -> int:
     if expr.is_Rational:
         return (expr.p > 0) - (expr.p < 0)
     if expr.free_symbols:
-        raise Undecided(f"cannot take the sign of {expr}: it has free symbols")
+        raise Undecided(f"cannot take the sign of {exact_str(expr)}: it has free symbols")
     if expr.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
-        raise Undecided(f"cannot take the sign of {expr}: it is not a finite real number")
+        raise Undecided(f"cannot take the sign of {exact_str(expr)}: it is not a finite real "
+                        f"number")
     return _sign_of_constant(expr)
 
 
@@ -249,7 +250,7 @@ def _sign_of_constant(expr):
         return found
     if _proved_zero(expr):
         return 0
-    raise Undecided(f"could not certify the sign of {expr} (interval arithmetic up to "
+    raise Undecided(f"could not certify the sign of {exact_str(expr)} (interval arithmetic up to "
                     f"500 digits did not exclude 0 and no symbolic zero proof was found)")
 
 
@@ -362,7 +363,8 @@ def rational_between(a, b):
         mid = sympy.Rational(str(sympy.N((lo + hi) / 2, digits)))
         if sign(mid - lo) > 0 and sign(hi - mid) > 0:
             return normalize(mid)
-    raise Undecided(f"could not find a rational strictly between {a} and {b} "
+    raise Undecided(f"could not find a rational strictly between {exact_str(a)} and "
+                    f"{exact_str(b)} "
                     f"(|b - a| = {sympy.N(width, 5)})")
 
 
@@ -451,7 +453,7 @@ def fast_rationals():
         if not isinstance(v, RATIONAL_TYPES):
             v = normalize(v)
             if not isinstance(v, RATIONAL_TYPES):
-                raise NotRational(f"{v} is not rational")
+                raise NotRational(f"{exact_str(v)} is not rational")
         if fmpq is None:  # pragma: no cover
             return v
         v = Fraction(v)

@@ -42,6 +42,7 @@ import math
 import numbers as _pynumbers
 import re
 import sys
+import threading
 from contextlib import contextmanager
 from fractions import Fraction
 
@@ -166,7 +167,8 @@ class _Reader:
                                  "a**(1/2))", pos)
             exp = int(exp)
             if abs(exp) > MAX_EXPONENT:
-                raise self.error(f"the exponent {exp} exceeds the bound of {MAX_EXPONENT}", pos)
+                raise self.error(f"the exponent {exp} exceeds the bound of {MAX_EXPONENT} "
+                                 f"(selcalc.points.MAX_EXPONENT)", pos)
             if base == 0 and exp < 0:
                 raise self.error("division by zero (0 to a negative power)", pos)
             if isinstance(base, (int, Fraction)):
@@ -224,11 +226,63 @@ def _arith(op, a, b):
 
 
 def _decimal_text(text, reader, pos):
-    text = text.replace("_", "")
-    mantissa, _, exp = text.lower().partition("e")
-    if exp and abs(int(exp)) > MAX_EXPONENT:
-        raise reader.error(f"the exponent {exp} exceeds the bound of {MAX_EXPONENT}", pos)
-    return normalize(Fraction(mantissa) * Fraction(10) ** int(exp or 0))
+    try:
+        return read_decimal(text)
+    except InputError as exc:
+        raise reader.error(str(exc), pos) from None
+
+
+_DECIMAL = re.compile(r"([+-]?)(\d[\d_]*)?(?:\.(\d[\d_]*)?)?(?:[eE]([+-]?)(\d[\d_]*))?")
+#: digits converted by one ``int()`` call (below Python's int-str limit of 4300)
+_CHUNK = 1000
+
+
+def _digits_value(digits):
+    """The integer a string of decimal digits spells, read in chunks of :data:`_CHUNK`
+    digits, so the value does not depend on Python's int-str conversion limit."""
+    if len(digits) <= _CHUNK:
+        return int(digits or "0")
+    value = 0
+    for i in range(0, len(digits), _CHUNK):
+        chunk = digits[i:i + _CHUNK]
+        value = value * 10 ** len(chunk) + int(chunk)
+    return value
+
+
+def read_decimal(text):
+    """The exact value of a decimal literal, never a float: ``12``, ``0.5``, ``.5``,
+    ``1.``, ``2.5e-3`` (underscores between digits as in Python).
+
+    Any number of digits up to :data:`MAX_TEXT` characters is read exactly (in chunks,
+    past Python's limit of 4300 digits for ``int(str)``); the written exponent is bounded
+    by :data:`MAX_EXPONENT`.  Past either bound, or for text that is not a decimal, an
+    :class:`~selcalc.errors.InputError` names the limit.  Used for points and for the
+    literals of program source.
+
+    >>> read_decimal("0.125"), read_decimal("1_000e-2"), read_decimal("1" * 5000) % 10**3
+    (Fraction(1, 8), 10, 111)
+    >>> read_decimal("1e99999999")
+    Traceback (most recent call last):
+    ...
+    selcalc.errors.InputError: the exponent 99999999 exceeds the bound of 10000 (selcalc.points.MAX_EXPONENT)
+    """
+    if len(text) > MAX_TEXT:
+        raise InputError(f"a number written with {len(text)} characters is longer than the "
+                         f"limit of {MAX_TEXT} (selcalc.points.MAX_TEXT)")
+    m = _DECIMAL.fullmatch(text.strip())
+    if m is None or (m.group(2) is None and m.group(3) is None):
+        raise InputError(f"{_short(text)} is not a decimal number")
+    sign, whole, frac, esign, exp = m.groups()
+    whole, frac = (whole or "").replace("_", ""), (frac or "").replace("_", "")
+    exp = (exp or "0").replace("_", "").lstrip("0") or "0"
+    if len(exp) > len(str(MAX_EXPONENT)) or int(exp) > MAX_EXPONENT:
+        shown = exp if len(exp) <= 20 else exp[:20] + "..."
+        raise InputError(f"the exponent {esign}{shown} exceeds the bound of {MAX_EXPONENT} "
+                         f"(selcalc.points.MAX_EXPONENT)")
+    shift = (-int(exp) if esign == "-" else int(exp)) - len(frac)
+    value = _digits_value((whole + frac).lstrip("0"))
+    value = value * 10 ** shift if shift >= 0 else Fraction(value, 10 ** -shift)
+    return normalize(Fraction(-value if sign == "-" else value))
 
 
 def _checked(value, reader, pos=None):
@@ -275,7 +329,7 @@ def parse_number(text):
     >>> parse_number("10**10**10")
     Traceback (most recent call last):
     ...
-    selcalc.errors.InputError: cannot read '10**10**10' as a number: the exponent 10000000000 exceeds the bound of 10000 at column 3
+    selcalc.errors.InputError: cannot read '10**10**10' as a number: the exponent 10000000000 exceeds the bound of 10000 (selcalc.points.MAX_EXPONENT) at column 3
     """
     _check_text(text)
     return _Reader(text).read()
@@ -307,7 +361,7 @@ def _check_text(text):
         raise InputError(f"expected text, got {type(text).__name__}")
     if len(text) > MAX_TEXT:
         raise InputError(f"a number written with {len(text)} characters is longer than the "
-                         f"limit of {MAX_TEXT}")
+                         f"limit of {MAX_TEXT} (selcalc.points.MAX_TEXT)")
     if not text.strip():
         raise InputError("an empty string is not a number")
 
@@ -358,12 +412,24 @@ def to_exact(value):
     if isinstance(value, _decimal.Decimal):
         if not value.is_finite():
             raise _nonfinite(repr(value))
+        _, digits, exponent = value.as_tuple()
+        if abs(exponent) > MAX_EXPONENT or len(digits) > MAX_TEXT:
+            raise InputError(f"the Decimal {_short(value)} is past the bounds of "
+                             f"{MAX_TEXT} digits (selcalc.points.MAX_TEXT) and exponent "
+                             f"{MAX_EXPONENT} (selcalc.points.MAX_EXPONENT)")
         return normalize(Fraction(value))
     if isinstance(value, _pynumbers.Integral):
         return int(value)
     if isinstance(value, _pynumbers.Rational):
         return normalize(Fraction(int(value.numerator), int(value.denominator)))
     if isinstance(value, _pynumbers.Real):  # numpy floats and the like
+        ratio = getattr(value, "as_integer_ratio", None)
+        if ratio is not None:  # the exact binary value (np.longdouble has 64 bits)
+            try:
+                n, d = ratio()
+            except (OverflowError, ValueError):
+                raise _nonfinite(repr(value)) from None
+            return normalize(Fraction(int(n), int(d)))
         return to_exact(float(value))
     shape = _shape(value)
     if shape == ():  # numpy / torch scalars and 0-d arrays
@@ -388,7 +454,13 @@ def _sympy_exact(value):
         raise InputError(f"{_short(value)} is not a real number")
     if value.has(sympy.Float):
         # a sympy Float is a runtime value: its exact binary value (the float rule)
-        value = value.xreplace({f: sympy.Rational(f) for f in value.atoms(sympy.Float)})
+        floats = value.atoms(sympy.Float)
+        for f in floats:
+            _, _, exp, bits = f._mpf_
+            if abs(exp) + bits > MAX_BITS:
+                raise InputError(f"the sympy Float {_short(f)} is exactly a rational of more "
+                                 f"than {MAX_BITS} bits (selcalc.points.MAX_BITS)")
+        value = value.xreplace({f: sympy.Rational(f) for f in floats})
     return normalize(value)
 
 
@@ -498,20 +570,71 @@ def _iterable(x):
 
 
 # ---------------------------------------------------------------------- output
+_LONG = {"depth": 0, "saved": None, "lock": threading.Lock()}
+
+
 @contextmanager
 def long_integers():
     """Let ``str`` print integers of any length inside the block (Python limits it to 4300
-    digits by default); the limit is restored afterwards."""
+    digits by default); the limit is restored when the last such block ends.
+
+    Every printer of exact numbers uses it (directly, as a decorator, or through
+    :func:`exact_str`): reports, sets, verdict claims, messages and the command line.
+    Nested and concurrent blocks are safe (one counter under a lock).  The limit is
+    process-wide: while a block runs, other threads convert without a limit too.
+
+    >>> with long_integers():
+    ...     len(str(10 ** 5000))
+    5001
+    """
     get = getattr(sys, "get_int_max_str_digits", None)
     if get is None:  # pragma: no cover - Python < 3.11 has no limit
         yield
         return
-    old = get()
-    sys.set_int_max_str_digits(0)
+    with _LONG["lock"]:
+        if _LONG["depth"] == 0:
+            _LONG["saved"] = get()
+            sys.set_int_max_str_digits(0)
+        _LONG["depth"] += 1
     try:
         yield
     finally:
-        sys.set_int_max_str_digits(old)
+        with _LONG["lock"]:
+            _LONG["depth"] -= 1
+            if _LONG["depth"] == 0:
+                sys.set_int_max_str_digits(_LONG["saved"])
+
+
+_PRINTERS = ("__str__", "__repr__", "_repr_html_", "_repr_latex_")
+
+
+def long_printing(cls):
+    """Class decorator: the class's own printers (``__str__``, ``__repr__``, and the
+    notebook ``_repr_html_`` / ``_repr_latex_``) run under :func:`long_integers`.
+
+    >>> @long_printing
+    ... class Big:
+    ...     def __repr__(self):
+    ...         return repr(10 ** 5000)
+    >>> len(repr(Big()))
+    5001
+    """
+    for name in _PRINTERS:
+        method = cls.__dict__.get(name)
+        if method is not None:
+            setattr(cls, name, long_integers()(method))
+    return cls
+
+
+def exact_str(value):
+    """``str(value)`` for exact numbers (and tuples, sets, sympy expressions of them) of
+    any number of digits: the one formatter of messages and claims.
+
+    >>> exact_str(10 ** 5000)[:6], len(exact_str((Fraction(1, 3), 10 ** 5000)))
+    ('100000', 5019)
+    """
+    with long_integers():
+        return str(value)
 
 
 #: largest program file :func:`read_source_file` reads (bytes)
@@ -546,6 +669,9 @@ def read_source_file(path, limit=None):
         raise SelcalcError(f"cannot read {path}: it is larger than {limit} bytes, the limit "
                            f"for a program file (a program that large is beyond what selcalc "
                            f"analyses exactly; build it with selcalc.Program or trace it)")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SelcalcError(f"cannot read {path}: it is UTF-16 text (a binary file for "
+                           f"Python source); save the program as UTF-8")
     if b"\x00" in data:
         raise SelcalcError(f"cannot read {path}: it is a binary file, not Python source")
     try:

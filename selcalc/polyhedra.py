@@ -107,10 +107,28 @@ def _q(v):
     return fmpq(v.numerator, v.denominator)
 
 
+#: rows whose entries reach 2**_FLOAT_SCALE are scaled down before the float LP
+_FLOAT_SCALE = 900
+
+
 def _float_rows(rows, rational):
-    if rational:
-        return np.array([[float(v) for v in r] for r in rows], dtype=float)
-    return np.array([[float(sympy.N(v, 20)) for v in r] for r in rows], dtype=float)
+    """The rows as floats for the LP proposal.  A row with entries too large for a float
+    is scaled by a positive power of 2 first (Gordan's alternative and the support of a
+    multiplier do not change; every proposal is verified exactly on the original rows)."""
+    out = []
+    for r in rows:
+        vals = [Fraction(v) for v in r] if rational else [sympy.N(v, 20) for v in r]
+        if rational:
+            top = max(abs(v.numerator).bit_length() - v.denominator.bit_length()
+                      for v in vals)
+        else:  # binary exponent + mantissa bits of each nonzero float
+            top = max((v._mpf_[2] + v._mpf_[3] for v in vals
+                       if isinstance(v, sympy.Float) and v != 0), default=0)
+        if top > _FLOAT_SCALE:
+            scale = Fraction(1, 2 ** top) if rational else sympy.Integer(2) ** -top
+            vals = [v * scale for v in vals]
+        out.append([float(v) for v in vals])
+    return np.array(out, dtype=float)
 
 
 def _rationalize(vec):

@@ -32,6 +32,7 @@ from .errors import PatternBudgetExceeded, Undecided
 from .fields import ClarkeBounds, ad_outputs, artificial_critical, clarke, index_closure
 from .interpreters.evaluate import evaluate
 from .numbers import canonical
+from .points import long_integers
 from .sets import ConvexSet
 from .verdict import Verdict
 
@@ -88,6 +89,7 @@ def _pattern(key):
 
 
 # ---------------------------------------------------------------------- the report
+@long_integers()
 def check_report(P, at, conventions=None, certificates=False):
     """Everything selcalc computes about program ``P`` at the point ``at``, as a dict.
 
@@ -320,6 +322,7 @@ def _set_line(section):
     return section["set"]
 
 
+@long_integers()
 def render_report(report):
     """Readable text for a :func:`check_report` dict."""
     prog = report["program"]

@@ -37,10 +37,11 @@ import sympy
 from . import polyhedra
 from .errors import InputError, Undecided
 from .numbers import RATIONAL_TYPES, all_rational, canonical, compare, exact, sign, to_sympy
-from .points import as_point_list, as_vector, same_dimension
+from .points import as_point_list, as_vector, long_printing, same_dimension
 from .verdict import Verdict
 
 
+@long_printing
 class ConvexSet:
     """The convex hull of finitely many exact points (vectors, or matrices with ``shape``).
 

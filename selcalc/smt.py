@@ -21,6 +21,7 @@ import sympy
 import z3
 
 from .numbers import RATIONAL_TYPES, compare, normalize
+from .points import long_integers
 
 
 class NotPolynomial(Exception):
@@ -118,6 +119,7 @@ def solver(rlimit=None, *, tactic=None, time_limit=None):
     return Solver(rlimit, tactic, time_limit)
 
 
+@long_integers()  # z3 reads and writes numbers as decimal text
 def rational(value):
     """A z3 real constant for an exact rational (or sympy Rational)."""
     value = normalize(value)
@@ -135,7 +137,7 @@ def to_z3(expr, env):
     if expr in env:
         return env[expr]
     if expr.is_Rational:
-        return z3.RealVal(f"{expr.p}/{expr.q}")
+        return rational(expr)
     if expr.is_Add:
         out = to_z3(expr.args[0], env)
         for a in expr.args[1:]:
@@ -161,6 +163,7 @@ def condition(t, rel):
     return {">=": t >= 0, "<=": t <= 0, "==": t == 0}[rel]
 
 
+@long_integers()
 def model_value(val):
     """An exact value from a z3 model value (Fraction, or a sympy algebraic number)."""
     if z3.is_rational_value(val):

@@ -38,6 +38,7 @@ import sympy
 
 from .errors import InputError, SelcalcError, Undecided
 from .numbers import compare, settle, sign, to_sympy
+from .points import exact_str, long_printing
 
 _RELATIONS = {sympy.Eq: "==", sympy.Ne: "!=", sympy.GreaterThan: ">=",
               sympy.StrictGreaterThan: ">", sympy.LessThan: "<=", sympy.StrictLessThan: "<"}
@@ -86,6 +87,7 @@ def _expression(value, what):
     return expr
 
 
+@long_printing
 class Condition:
     """One exact condition ``num / den  rel  0`` (``rel`` one of ``== != >= > <= <``)."""
 
@@ -120,8 +122,9 @@ class Condition:
         """Certified sign of ``lhs - rhs`` at a point (``subs``: symbol -> exact value)."""
         den = sympy.expand(self.den.xreplace(subs))
         if sign(den) == 0:
-            raise SelcalcError(f"the Field condition {self.relation} is undefined at {where} "
-                               f"(its denominator {self.den} vanishes there)")
+            raise SelcalcError(f"the Field condition {exact_str(self.relation)} is undefined at "
+                               f"{where} (its denominator {exact_str(self.den)} vanishes "
+                               f"there)")
         return sign(sympy.expand(self.num.xreplace(subs)) * den)
 
     def along(self, subs, var):
@@ -263,7 +266,7 @@ class Field:
     def holding_at(self, names, x):
         """Indices of the pieces whose conditions hold at the point ``x`` (exact)."""
         subs = self._subs(names, [to_sympy(v) for v in x])
-        where = f"x = ({', '.join(str(v) for v in x)})"
+        where = f"x = ({', '.join(exact_str(v) for v in x)})"
         return [k for k, (conds, _) in enumerate(self.pieces)
                 if all(c.holds(c.sign_at(subs, where)) for c in conds)]
 
@@ -305,7 +308,7 @@ class Field:
                     s = sign(_value(num, mid) * _value(den, mid))
                     if s == 0:
                         raise Undecided(f"the Field condition {c.relation} vanishes at t = "
-                                        f"{mid}, which is not a cut: please report this")
+                                        f"{exact_str(mid)}, which is not a cut: please report this")
                 ok = ok and c.holds(s)
             if ok:
                 out.append(k)

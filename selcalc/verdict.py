@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .points import long_printing
 
+
+@long_printing
 @dataclass
 class Verdict:
     """The answer to a yes/no question, with the evidence for it.

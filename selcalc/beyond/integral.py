@@ -45,6 +45,7 @@ from ..errors import SelcalcError, Undecided
 from ..fields import ad_outputs, clarke, index_closure
 from ..frontends import trace
 from ..numbers import canonical, compare, exact, rational_between, sign, sort_unique, to_sympy
+from ..points import long_printing
 from ..selection import Selection
 from ..sets import ConvexSet
 from ..theorems.chain_rule import compose, stack
@@ -53,6 +54,7 @@ from . import _onesided as _os
 FIELDS = {"clarke": clarke, "ad_outputs": ad_outputs, "index_closure": index_closure}
 
 
+@long_printing
 class Uniform:
     """The uniform law on ``[lo, hi]`` (exact rational ends)."""
 
@@ -97,6 +99,7 @@ def _minkowski(sets, weights, shape):
     return ConvexSet([tuple(canonical(c) for c in pt) for pt in pts], shape=shape)
 
 
+@long_printing
 class Expectation:
     """``F(w) = E f(w, ξ)`` at one point, with the two set-valued derivatives.
 

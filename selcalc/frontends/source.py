@@ -11,8 +11,10 @@ defined in the same source (inlined; recursion is refused).  Anything else raise
 One ``if`` statement is one selection: all the variables and list items it may change go
 through one vector ``where`` sharing one piece index, and each branch works on its own
 copy of the lists (``docs/branches.md``).  Limits: ``|n| <= 4096`` in ``** n``, folded
-constant powers of at most 8192 bits, loops of at most 100,000 iterations; an expression
-too deep for Python's own parser is refused.
+constant powers of at most 8192 bits, loops of at most 100,000 iterations; numeric
+literals of at most ``selcalc.points.MAX_TEXT`` characters (read exactly, any number of
+digits below that); one expression of up to about 16,000 terms (past that, or nested
+deeper than Python's own parser allows, it is refused: split it into statements).
 
 >>> P = parse('''
 ... def relu2(t):
@@ -29,11 +31,14 @@ selcalc.errors.ParseError: line 2, column 5: while loops are not supported (unro
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
-from fractions import Fraction
+import re
+import sys
 
-from ..errors import ParseError, SelcalcError
+from ..errors import InputError, ParseError, SelcalcError
 from ..numbers import exact
+from ..points import MAX_TEXT, long_integers, read_decimal
 from .builder import CALLABLE, Builder, CallError, Const, constant_integer
 
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -70,10 +75,15 @@ def parse(source: str, name: str | None = None):
     """
     if not isinstance(source, str):
         raise ParseError(f"the source must be a str, not {type(source).__name__}")
+    _check_literal_lengths(source)
     try:
-        tree = ast.parse(source)
+        # integer literals up to MAX_TEXT digits (checked above); a sum of ~10^4 terms
+        with long_integers(), _parser_depth():
+            tree = ast.parse(source)
     except SyntaxError as exc:
-        raise ParseError(f"invalid Python: {exc.msg}", exc.lineno, exc.offset,
+        hint = " (Python's parser allows 200 levels: nest through statements, y = sin(x); " \
+            "z = sin(y), or a for loop)" if "too many nested parentheses" in exc.msg else ""
+        raise ParseError(f"invalid Python: {exc.msg}{hint}", exc.lineno, exc.offset,
                          "syntax") from None
     except (RecursionError, MemoryError):
         raise ParseError(_TOO_DEEP, construct="size") from None
@@ -102,13 +112,53 @@ def parse(source: str, name: str | None = None):
 
 
 _TOO_DEEP = ("the source is nested too deeply for Python's own parser (e.g. one expression "
-             "of thousands of terms, or deeply nested calls); split it into statements "
-             "(s = s + term, or a for loop) or build the program with selcalc.trace")
+             "of more than about 16,000 terms, or deeply nested calls); split it into "
+             "statements (s = s + term, or a for loop) or build the program with "
+             "selcalc.trace")
 
 
 def _is_docstring(stmt):
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and \
         isinstance(stmt.value.value, str)
+
+
+#: Python recursion limit while ``ast.parse`` builds the tree (Python 3.11 bounds the tree
+#: depth by three times the limit): one expression of up to about 16,000 terms
+PARSER_RECURSION = 5500
+
+
+@contextlib.contextmanager
+def _parser_depth():
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, PARSER_RECURSION))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def _check_literal_lengths(source):
+    """Refuse a run of digits longer than ``MAX_TEXT`` before Python converts it."""
+    m = re.search(r"(?<![A-Za-z_0-9])[0-9][0-9_]{%d,}" % MAX_TEXT, source)
+    if m is not None:
+        line = source.count("\n", 0, m.start()) + 1
+        column = m.start() - source.rfind("\n", 0, m.start())
+        raise ParseError(f"a number written with {len(m.group())} characters is longer than "
+                         f"the limit of {MAX_TEXT} (selcalc.points.MAX_TEXT)", line, column,
+                         "literal")
+
+
+def _literal(e, source):
+    """A numeric literal, read exactly from its text (a float literal is its decimal)."""
+    if isinstance(e.value, int):
+        return Const(e.value)
+    text = ast.get_source_segment(source, e)
+    if text is None:
+        raise _error(e, "cannot locate the text of this literal in the source")
+    try:
+        return Const(exact(read_decimal(text)))
+    except InputError as exc:
+        raise _error(e, f"literal: {exc}", "literal") from None
 
 
 def _error(node, message, construct=None):
@@ -320,11 +370,7 @@ class _Parser:
         if isinstance(e, ast.Constant):
             if isinstance(e.value, bool) or not isinstance(e.value, (int, float)):
                 raise _error(e, f"literal {e.value!r} is not a number")
-            text = ast.get_source_segment(self.source, e)
-            try:
-                return Const(exact(Fraction(text.replace("_", ""))))
-            except (ValueError, TypeError, AttributeError):
-                return Const(exact(e.value))
+            return _literal(e, self.source)
         if isinstance(e, ast.Name):
             return self._name(e, env)
         if isinstance(e, ast.BinOp):

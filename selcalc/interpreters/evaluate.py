@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..errors import DomainError, Undecided
 from ..numbers import MAX_EXPRESSION_DEPTH, RATIONAL_TYPES, expression_depth, normalize
+from ..points import exact_str
 
 
 @dataclass
@@ -86,4 +87,4 @@ def _too_deep(k, prim):
 
 
 def _show(vs):
-    return "(" + ", ".join(str(v) for v in vs) + ")"
+    return "(" + ", ".join(exact_str(v) for v in vs) + ")"

@@ -7,6 +7,7 @@ conventions, a convex combination for averaging ones); a forced pattern override
 from __future__ import annotations
 
 from ..errors import DomainError, Undecided
+from ..points import exact_str
 
 
 def local_partials(P, run, convention, mode="backward", pattern=None):
@@ -45,5 +46,6 @@ def local_partials(P, run, convention, mode="backward", pattern=None):
                             f"deeply for sympy") from None
         except (ArithmeticError, ValueError) as exc:
             raise DomainError(f"node {k} ({prim.name}): derivative undefined at arguments "
-                              f"{tuple(str(v) for v in vs)} ({exc})", node=k, value=vs) from None
+                              f"{tuple(exact_str(v) for v in vs)} ({exc})", node=k,
+                              value=vs) from None
     return d

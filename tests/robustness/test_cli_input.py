@@ -26,7 +26,8 @@ def refused(argv, capsys, needle):
 @pytest.mark.parametrize("data, needle", [
     (b"def f(x):\n    return x  # caf\xe9\n", "not UTF-8"),          # latin-1
     (b"\x7fELF\x02\x01\x01\x00\x00\x00", "binary"),                   # an executable
-    (b"\xff\xfed\x00e\x00f\x00", "binary"),                          # UTF-16
+    (b"\xff\xfed\x00e\x00f\x00", "UTF-16 text"),                     # UTF-16
+    (b"\xfe\xff\x00d\x00e\x00f", "save the program as UTF-8"),         # UTF-16 BE
 ])
 def test_undecodable_files(tmp_path, capsys, data, needle):
     prog = tmp_path / "prog.py"

@@ -12,8 +12,8 @@ from hypothesis import given, settings, strategies as st
 
 import selcalc
 from selcalc import InputError, SelcalcError
+from tests.robustness.caps import EXAMPLES
 
-EXAMPLES = int(os.environ.get("SELCALC_FUZZ_EXAMPLES", "60"))
 P2 = selcalc.parse("def f(x, y):\n    return relu(x * y)")
 P1 = selcalc.parse("def f(x):\n    return relu(x)")
 
@@ -83,6 +83,40 @@ def test_unknown_field_and_irrational_weight():
     assert selcalc.check_conservative(P, selcalc.segment(-1, 1)).holds is True
     # f(1) - f(-1) = sqrt(2) - 1 equals the integral of the derivative
     assert selcalc.check_integration(P, -1, 1).holds is True
+    for field in ["no-such-field", "clarke", None, ["ad_outputs"]]:
+        # an unknown field used to fall back to the index closure silently
+        with pytest.raises(SelcalcError, match="unknown field"):
+            selcalc.artificial_critical(P, 0, field=field)
+
+
+def test_artificial_critical_at_an_irrational_tie():
+    # relu(a) - relu(-a) = a with a = sqrt(2) x - 1: f' = sqrt(2), but AD (relu'(0) = 0)
+    # returns 0 at x = sqrt(2)/2, the only artificial critical point in [-1, 1]
+    P = selcalc.parse("def f(x):\n    return relu(sqrt(2)*x - 1) - relu(1 - sqrt(2)*x)")
+    found = selcalc.artificial_critical_points(P, -1, 1)
+    assert len(found) == 1 and sympy.simplify(found[0] - sympy.sqrt(2) / 2) == 0
+    assert selcalc.artificial_critical(P, "sqrt(2)/2").holds is True
+    assert selcalc.check_integration(P, -1, 1).holds is True
+
+
+def test_three_hundred_nested_calls():
+    for fn in ["sin", "tanh", "exp"]:
+        with pytest.raises(selcalc.ParseError, match="nest through statements"):
+            selcalc.parse("def f(x):\n    return " + f"{fn}(" * 300 + "x" + ")" * 300)
+        body = "".join(f"    x = {fn}(x)\n" for _ in range(300))
+        assert selcalc.parse(f"def f(x):\n{body}    return x").m == 301
+    chain = selcalc.trace(lambda x: [x := selcalc.tanh(x) for _ in range(300)][-1], 1)
+    assert chain(0) == 0 and selcalc.grad(chain, 0) == (1,)
+
+
+def test_one_expression_of_ten_thousand_terms():
+    n = 10_000
+    P = selcalc.parse("def f(x):\n    return " + " + ".join(f"relu(x - {i})" for i in range(n)))
+    assert P(n) == n * (n + 1) // 2 and selcalc.grad(P, "1/2") == (1,)
+    before = sys.getrecursionlimit()
+    with pytest.raises(selcalc.ParseError, match="split it into statements"):
+        selcalc.parse("def f(x):\n    return " + " + ".join(["x"] * 40_000))
+    assert sys.getrecursionlimit() == before
 
 
 def test_deep_chains():
