@@ -261,8 +261,8 @@ def build_parser():
     check.add_argument("--max-cells", type=_count, metavar="N",
                        help="budget of nodes of the Clarke cell search (default: none)")
     check.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="a progress counter on stderr (default: only when stderr is "
-                       "a terminal)")
+                       help="a progress counter on stderr, after the pattern counts "
+                       "(default: only when stderr is a terminal)")
     check.set_defaults(func=cmd_check)
 
     cb = sub.add_parser("casebook", help="run every casebook case and render it")
