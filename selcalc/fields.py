@@ -584,7 +584,8 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
         raise SelcalcError(f"field must be 'ad_outputs' or 'index_closure', not {field!r}")
     if P.continuity_gap() is not None:
         return P.continuity_verdict(f"{x} is an artificial critical point")
-    b = Budget("artificial_critical", time_limit, None, progress)
+    b = Budget("artificial_critical", time_limit, None, progress,
+               unit="tie choices" if field == "ad_outputs" else "patterns")
     claim = f"x = {tuple(str(v) for v in P.coerce_point(x))} is an artificial critical point"
     zero_clarke = _zero_clarke_element(P, x)
     if zero_clarke is not None:  # a certified Clarke element is 0
@@ -678,14 +679,17 @@ class _ZeroWatch:
         try:
             signs = [sign(v) for v in point]
         except Undecided:
-            signs = [0] * len(point)  # no screening: the LP decides
-        if not any(signs):
+            signs = None  # no screening: the LP decides
+        if signs is None:
+            self.low, self.high = [True] * len(point), [True] * len(point)
+        elif not any(signs):  # the point is exactly 0
             self.found = (_set(self.P, [point]), Verdict(True, "0 in set",
                                                           {"weights": {0: 1}}))
             return True
-        for i, sg in enumerate(signs):
-            self.low[i] = self.low[i] or sg <= 0
-            self.high[i] = self.high[i] or sg >= 0
+        else:
+            for i, sg in enumerate(signs):
+                self.low[i] = self.low[i] or sg <= 0
+                self.high[i] = self.high[i] or sg >= 0
         if not (all(self.low) and all(self.high)) or len(self.points) < self.next_test:
             return False
         self.next_test = max(len(self.points) + 1, int(len(self.points) * self.GROWTH))

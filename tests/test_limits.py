@@ -190,3 +190,20 @@ def test_cell_search_stops_once_zero_is_in_the_hull():
     assert early.contains_zero().holds and early.issubset(full)
     assert len(early.points) < len(full.points)  # fewer essential gradients found
     assert selcalc.artificial_critical(P, x).holds is False
+
+
+def test_zero_watch_never_takes_an_undecided_sign_for_zero(monkeypatch):
+    import selcalc.fields as fields
+    from selcalc.errors import Undecided
+
+    def undecided(v):
+        raise Undecided("sign not certified")
+    P = selcalc.parse("def f(x, y):\n    return relu(x) + y")
+    watch = fields._ZeroWatch(P)
+    monkeypatch.setattr(fields, "sign", undecided)
+    assert watch.add("a", (1, 2)) is False  # not mistaken for 0: the LP decides
+    monkeypatch.undo()
+    assert watch.found is None
+    assert watch.add("b", (-1, -2)) is True  # 0 = (a + b) / 2, by the exact LP
+    S, verdict = watch.found
+    certificates.check_weights(S.generators, (0, 0), verdict.certificate["weights"])
