@@ -1,4 +1,4 @@
-"""Benchmark: ``artificial_critical`` with early stops vs the full route (every set, then test).
+"""Benchmark: ``artificial_critical`` (early stops) vs the full route (every set, then test).
 
 The full route computes every AD output at the point (2^k tie choices), tests whether 0
 lies in their hull, then computes the whole Clarke subgradient (the cell search of

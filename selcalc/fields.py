@@ -38,6 +38,8 @@ from .sets import ConvexSet
 from .verdict import Verdict
 
 SELECTION = CONVENTIONS["selection"]
+#: the default pattern budgets of the enumerations (tie choices, all patterns)
+MAX_PATTERNS = {"ad_outputs": 1 << 16, "index_closure": 4096}
 
 
 def _as_point(P, rows):
@@ -56,7 +58,8 @@ def _key(pattern):
 
 
 # ---------------------------------------------------------------------- ad_outputs
-def ad_outputs(P, x, max_patterns=1 << 16, time_limit=None, progress=None):
+def ad_outputs(P, x, max_patterns=MAX_PATTERNS["ad_outputs"], time_limit=None,
+               progress=None):
     """Every output AD can produce at ``x`` over all tie-breaking choices, as a ConvexSet.
 
     Enumerates the tie-consistent patterns ``T(x)`` (a product over the tied nodes only);
@@ -93,7 +96,8 @@ def _ad_points(P, x, max_patterns, time_limit, progress):
 
 
 # ---------------------------------------------------------------------- index closure
-def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
+def index_closure(P, x, max_patterns=MAX_PATTERNS["index_closure"], time_limit=None,
+                  progress=None):
     """``D_f^s(x)``: hull of ``∇f_σ(x)`` over **all** patterns with ``f_σ(x) = f(x)``.
 
     Definition 5 of the NeurIPS 2020 paper, verbatim: value coincidence, not tie
@@ -591,10 +595,8 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
     if zero_clarke is not None:  # a certified Clarke element is 0
         return Verdict(False, claim, {"clarke_weights": {0: 1}, "clarke": zero_clarke},
                        reason="0 is in the Clarke subgradient (a certified Clarke element)")
-    if field == "ad_outputs":
-        stream = _ad_points(P, x, max_patterns or 1 << 16, b, None)
-    else:
-        stream = _index_closure_points(P, x, max_patterns or 4096, b, None)
+    points = _ad_points if field == "ad_outputs" else _index_closure_points
+    stream = points(P, x, max_patterns or MAX_PATTERNS[field], b, None)
     watch = _ZeroWatch(P)
     try:
         for key, point in stream:
@@ -647,7 +649,7 @@ def _zero_clarke_element(P, x):
         value = clarke_element(P, x).value
         if all(sign(v) == 0 for v in value):
             return _set(P, [tuple(0 for _ in value)])
-    except (Undecided, DomainError):
+    except SelcalcError:  # no certified element: only the shortcut is lost
         pass
     return None
 

@@ -30,7 +30,8 @@ import sympy
 from .autodiff import jacobian
 from .conventions import CONVENTIONS, get_convention
 from .errors import PatternBudgetExceeded, TimeLimitExceeded, Undecided
-from .fields import ClarkeBounds, ad_outputs, artificial_critical, clarke, index_closure
+from .fields import (MAX_PATTERNS, ClarkeBounds, ad_outputs, artificial_critical, clarke,
+                     index_closure)
 from .interpreters.evaluate import evaluate
 from .numbers import canonical
 from .selection import Selection
@@ -42,8 +43,6 @@ __all__ = ["check_report", "estimate", "render_report"]
 #: each work limit of the report and the ``selcalc check`` option that raises it
 LIMIT_FLAGS = {"time_limit": "--time-limit SECONDS", "max_patterns": "--max-patterns N",
                "max_cells": "--max-cells N"}
-#: the default pattern budgets of the enumerating sections
-DEFAULT_MAX_PATTERNS = {"ad_outputs": 1 << 16, "index_closure": 4096}
 
 
 # ---------------------------------------------------------------------- JSON values
@@ -165,7 +164,7 @@ def check_report(P, at, conventions=None, certificates=False, time_limit=None,
 
     report["estimate"] = estimate(P, x, max_patterns)
     limits = {"time_limit": time_limit, "progress": progress}
-    budgets = {name: max_patterns or default for name, default in DEFAULT_MAX_PATTERNS.items()}
+    budgets = {name: max_patterns or default for name, default in MAX_PATTERNS.items()}
     A = _section(report, "ad_outputs", lambda: ad_outputs(
         P, x, max_patterns=budgets["ad_outputs"], **limits))
     if A is not None:
@@ -207,7 +206,7 @@ def estimate(P, at, max_patterns=None):
     counts = {"ad_outputs": prod(len(a) for a in ties.values()),
               "index_closure": Selection(P).count}
     over = [name for name, n in counts.items()
-            if n > (max_patterns or DEFAULT_MAX_PATTERNS[name])]
+            if n > (max_patterns or MAX_PATTERNS[name])]
     return {"ties": len(ties), "tie_patterns": counts["ad_outputs"],
             "patterns": counts["index_closure"], "over_budget": over}
 
@@ -486,8 +485,9 @@ def render_report(report):
     elif "stopped" in C:
         name = "subgradient" if prog["q"] == 1 else "Jacobian"
         out.append(f"Clarke {name}: not finished, {C['error']}")
-        out.append(f"  bounds reached: contains {_short(C['inner']) or 'nothing yet'}; lies in "
-                   f"{_short(C['outer']) or 'unknown (too many AD outputs for the outer hull)'}")
+        inner = _short(C["inner"]) or "nothing yet"
+        outer = _short(C["outer"]) or "unknown (too many AD outputs for the outer hull)"
+        out.append(f"  bounds reached: contains {inner}; lies in {outer}")
     elif "error" in C:
         out.append(f"Clarke set: unknown ({C['error']})")
     else:
