@@ -5,6 +5,7 @@ Examples::
     selcalc check --example identity
     selcalc check my_program.py --function f --at "0, 1/2" --convention pytorch
     selcalc check my_program.py --at -1,2 --json
+    selcalc check my_program.py --at 0,0 --time-limit 30 --max-cells 100000
 
 The contract: a run that cannot answer exits with status 2 and prints
 ``selcalc: error: <what went wrong and what to do>`` on stderr; under ``--json`` stdout
@@ -31,6 +32,8 @@ EPILOG = """examples:
   selcalc check --example identity            the paper's identity program at 0
   selcalc check prog.py --at "0, 1/2"         every convention, ties, derivative sets
   selcalc check prog.py --at -1,2 --json      the same report for machines
+  selcalc check prog.py --at 0,0 --time-limit 30
+                                              at most 30 s per set-valued section
   selcalc casebook                            run and render the casebook
   selcalc prove lemma1 --p 2 --m 12           Lemma 1 (forward = backward) symbolically
   selcalc theorems --quick                    the theorem regression over the casebook
@@ -91,8 +94,68 @@ def split_point(text):
     return text.split()
 
 
+def _seconds(text):
+    """``--time-limit`` value: a positive, finite number of seconds.
+
+    >>> _seconds("2.5")
+    2.5
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds "
+                                         f"(e.g. --time-limit 30)")
+    return value
+
+
+def _count(text):
+    """``--max-patterns`` / ``--max-cells`` value: a positive integer.
+
+    >>> _count("4096")
+    4096
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer (e.g. 100000)")
+    return value
+
+
+class ProgressLine:
+    """A one-line progress counter on a stream (``\\r``-rewritten, cleared at the end).
+
+    >>> import io
+    >>> from selcalc.budget import Progress
+    >>> out = io.StringIO()
+    >>> line = ProgressLine(out)
+    >>> line(Progress("clarke", 12, None, 0.5)); line.close()
+    >>> out.getvalue().split("\\r")[1].strip()
+    'clarke: 12 done, 0.5 s'
+    """
+
+    def __init__(self, stream):
+        self.stream, self.width = stream, 0
+
+    def __call__(self, record):
+        total = f"/{record.total}" if record.total else ""
+        text = f"{record.what}: {record.done}{total} done, {record.elapsed:.1f} s"
+        self.width = max(self.width, len(text))
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+
+    def close(self):
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
 def cmd_check(args):
-    from .report import check_report, render_report
+    from .report import check_report, estimate, render_report
     P, at = _load(args)
     if isinstance(at, str):
         at = split_point(at)
@@ -100,7 +163,20 @@ def cmd_check(args):
         P.coerce_point(at)
     except SelcalcError as exc:
         raise _prefixed(exc, f"bad point --at {args.at or ', '.join(at)!r}") from None
-    report = check_report(P, at, conventions=args.convention, certificates=args.certificates)
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    line = ProgressLine(sys.stderr) if show else None
+    if line is not None:
+        est = estimate(P, at, args.max_patterns)
+        print(f"selcalc: {est['tie_patterns']} tie pattern(s) at the point, "
+              f"{est['patterns']} pattern(s) in all", file=sys.stderr)
+    try:
+        report = check_report(P, at, conventions=args.convention,
+                              certificates=args.certificates, time_limit=args.time_limit,
+                              max_patterns=args.max_patterns, max_cells=args.max_cells,
+                              progress=line)
+    finally:
+        if line is not None:
+            line.close()
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -173,6 +249,20 @@ def build_parser():
                        "(identity, zero, relu2, relu3, max, abs-sum)")
     check.add_argument("--json", action="store_true", help="machine-readable output")
     check.add_argument("--certificates", action="store_true", help="include certificates")
+    check.add_argument("--time-limit", type=_seconds, metavar="SECONDS",
+                       help="seconds allowed to each set-valued section (AD outputs, index "
+                       "closure, Clarke set, artificial critical point); a section that "
+                       "runs out says 'stopped: time_limit' (the Clarke set gives the "
+                       "bounds reached) and the verdicts resting on it are unknown "
+                       "(default: no limit)")
+    check.add_argument("--max-patterns", type=_count, metavar="N",
+                       help="pattern budget of the enumerations (default: 65536 tie "
+                       "choices for the AD outputs, 4096 patterns for the index closure)")
+    check.add_argument("--max-cells", type=_count, metavar="N",
+                       help="budget of nodes of the Clarke cell search (default: none)")
+    check.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="a progress counter on stderr, after the pattern counts "
+                       "(default: only when stderr is a terminal)")
     check.set_defaults(func=cmd_check)
 
     cb = sub.add_parser("casebook", help="run every casebook case and render it")

@@ -31,7 +31,7 @@ from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
 from .interpreters.partials import local_partials
 from .interpreters.symbolic import input_symbols, node_expressions
-from .local import tie_gradients
+from .local import clarke_element, tie_gradients
 from .numbers import settle, sign, to_sympy
 from .points import exact_str, long_printing
 from .selection import Selection
@@ -39,6 +39,8 @@ from .sets import ConvexSet
 from .verdict import Verdict
 
 SELECTION = CONVENTIONS["selection"]
+#: the default pattern budgets of the enumerations (tie choices, all patterns)
+MAX_PATTERNS = {"ad_outputs": 1 << 16, "index_closure": 4096}
 
 
 def _as_point(P, rows):
@@ -57,7 +59,8 @@ def _key(pattern):
 
 
 # ---------------------------------------------------------------------- ad_outputs
-def ad_outputs(P, x, max_patterns=1 << 16, time_limit=None, progress=None):
+def ad_outputs(P, x, max_patterns=MAX_PATTERNS["ad_outputs"], time_limit=None,
+               progress=None):
     """Every output AD can produce at ``x`` over all tie-breaking choices, as a ConvexSet.
 
     Enumerates the tie-consistent patterns ``T(x)`` (a product over the tied nodes only);
@@ -74,23 +77,28 @@ def ad_outputs(P, x, max_patterns=1 << 16, time_limit=None, progress=None):
     >>> A.points
     ((0,), (1,), (2,))
     """
+    outputs = dict(_ad_points(P, x, max_patterns, time_limit, progress))
+    S = _set(P, outputs.values())
+    S.patterns = outputs
+    S.ties = evaluate(P, x).ties()
+    return S
+
+
+def _ad_points(P, x, max_patterns, time_limit, progress):
+    """Yield ``(pattern key, output)`` for every tie choice at ``x`` (see ad_outputs)."""
     run = evaluate(P, x)
     ties = run.ties()
     count = prod(len(a) for a in ties.values())
     if count > max_patterns:
         raise PatternBudgetExceeded(count, max_patterns, "tie-breaking choices")
-    outputs = {}
     b = budget("ad_outputs", time_limit, None, progress, total=count, unit="tie choices")
     for pattern, rows in tie_gradients(P, run, ties, b):
-        outputs[_key(pattern)] = _as_point(P, rows)
-    S = _set(P, outputs.values())
-    S.patterns = outputs
-    S.ties = ties
-    return S
+        yield _key(pattern), _as_point(P, rows)
 
 
 # ---------------------------------------------------------------------- index closure
-def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
+def index_closure(P, x, max_patterns=MAX_PATTERNS["index_closure"], time_limit=None,
+                  progress=None):
     """``D_f^s(x)``: hull of ``∇f_σ(x)`` over **all** patterns with ``f_σ(x) = f(x)``.
 
     Definition 5 of the NeurIPS 2020 paper, verbatim: value coincidence, not tie
@@ -103,13 +111,23 @@ def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
     >>> print(index_closure(identity, 0))  # every f_σ = (a + b) t vanishes at 0
     [0, 2]
     """
+    points = dict(_index_closure_points(P, x, max_patterns, time_limit, progress))
+    if not points:
+        raise DomainError(f"no pattern of the program has a derivative defined at "
+                          f"{exact_str(tuple(P.coerce_point(x)))}")
+    out = _set(P, points.values())
+    out.patterns = points
+    return out
+
+
+def _index_closure_points(P, x, max_patterns, time_limit, progress):
+    """Yield ``(pattern key, ∇f_σ(x))`` for the patterns of the index closure at ``x``."""
     P.require_continuity("index_closure")
     S = Selection(P)
     S.check_budget(max_patterns)
     x = P.coerce_point(x)
     base = evaluate(P, x)
     fx = [base.values[k] for k in P.outputs]
-    points = {}
     b = budget("index_closure", time_limit, None, progress, total=S.count, unit="patterns")
     for sigma in S.patterns():
         b.tick()
@@ -123,13 +141,7 @@ def index_closure(P, x, max_patterns=4096, time_limit=None, progress=None):
             rows = jacobian_rows(P, x, pattern=sigma, run=run)
         except DomainError:
             continue
-        points[_key(sigma)] = _as_point(P, rows)
-    if not points:
-        raise DomainError(f"no pattern of the program has a derivative defined at "
-                          f"{exact_str(tuple(x))}")
-    out = _set(P, points.values())
-    out.patterns = points
-    return out
+        yield _key(sigma), _as_point(P, rows)
 
 
 # ---------------------------------------------------------------------- Clarke
@@ -144,9 +156,15 @@ class ClarkeBounds:
     #: why the search stopped early (a time limit or cell budget), None when it finished;
     #: then ``outer`` is the hull of the AD outputs (None when those are too many)
     stopped: str | None = None
+    #: which limit stopped it: ``"time_limit"`` or ``"max_cells"`` (None when it finished)
+    limit: str | None = None
 
 
-def essential_patterns(P, x, counter=None, budget=None):
+class _SearchDone(Exception):
+    """Raised by a leaf when ``on_leaf`` asks the search to end (see essential_patterns)."""
+
+
+def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
     """The tie-consistent patterns with ``x ∈ cl(int R_σ)``, with their decisions.
 
     Returns ``(run, results)`` where ``results`` is a list of ``(σ, Decision)`` for every
@@ -155,7 +173,8 @@ def essential_patterns(P, x, counter=None, budget=None):
     already leave no interior is pruned (near ``x`` only the cells of the local
     arrangement survive).  ``budget`` (a :class:`selcalc.budget.Budget`) is ticked once
     per node of the search; when it raises, the exception carries ``partial = (run,
-    results so far)``.
+    results so far)``.  ``on_leaf(run, σ, decision)``, when given, is called at every leaf;
+    a true return value ends the search there (the results so far are returned).
     """
     counter = counter or Counter()
     run = evaluate(P, x)
@@ -300,6 +319,8 @@ def essential_patterns(P, x, counter=None, budget=None):
         else:
             dec = Decision(dec.holds, cert)
         results.append((dict(sigma), dec))
+        if on_leaf is not None and on_leaf(run, results[-1][0], dec):
+            raise _SearchDone
 
     def cone(cons, hint, hint_ok=0):
         try:
@@ -385,6 +406,8 @@ def essential_patterns(P, x, counter=None, budget=None):
 
     try:
         dfs(0, {}, [], [], None, False, [], None)
+    except _SearchDone:
+        pass
     except (TimeLimitExceeded, PatternBudgetExceeded) as exc:
         exc.partial = (run, results)
         raise
@@ -412,25 +435,43 @@ def clarke(P, x, allow_unknown=False, time_limit=None, max_cells=None, progress=
     >>> print(clarke(selcalc.parse("def f(x):\\n    return relu(exp(x) - 1 - x)"), 0))
     {0}
     """
-    counter = Counter()
     P.require_continuity("clarke")
+    counter = Counter()
+    run, results, stopped, limit = _clarke_search(P, x, counter, allow_unknown,
+                                                  time_limit, max_cells, progress)
+    return _clarke_result(P, x, run, results, counter, stopped, limit, allow_unknown)
+
+
+def _clarke_search(P, x, counter, allow_unknown, time_limit, max_cells, progress,
+                   on_leaf=None):
+    """Run the cell search; ``(run, results, stopped, limit)`` (see :func:`clarke`)."""
     b = Budget("clarke", time_limit, max_cells, progress, unit="cells", how="max_cells")
-    stopped = None
     try:
-        run, results = essential_patterns(P, x, counter, budget=b)
+        run, results = essential_patterns(P, x, counter, budget=b, on_leaf=on_leaf)
     except (TimeLimitExceeded, PatternBudgetExceeded) as exc:
         if not allow_unknown:
             raise
         run, results = exc.partial
-        stopped = str(exc)
+        limit = "time_limit" if isinstance(exc, TimeLimitExceeded) else "max_cells"
+        return run, results, str(exc), limit
+    b.finish()
+    return run, results, None, None
+
+
+def _clarke_result(P, x, run, results, counter, stopped, limit, allow_unknown, grads=None):
+    """The Clarke set (or bounds) from the decisions of a search (``grads``: gradients
+    already computed, by pattern key)."""
+    grads = grads if grads is not None else {}
     certain, unknown = {}, {}
     for sigma, dec in results:
-        if dec.holds is True:
-            certain[_key(sigma)] = _grad_for(P, run, sigma)
-        elif dec.holds is None:
-            unknown[_key(sigma)] = _grad_for(P, run, sigma)
+        if dec.holds is not False:
+            key = _key(sigma)
+            g = grads.get(key)
+            if g is None:
+                g = _grad_for(P, run, sigma)
+            (certain if dec.holds else unknown)[key] = g
     if stopped is not None:  # partial results: no settling, only bounds
-        return _stopped_bounds(P, x, certain, unknown, stopped)
+        return _stopped_bounds(P, x, certain, unknown, stopped, limit)
     settled = _settle_bounds(P, certain, unknown) if unknown else None
     if settled is not None:
         S, reason = settled
@@ -492,7 +533,9 @@ def _settle_bounds(P, certain, unknown):
     if len(outer.vertices) == 1:
         return outer, "every candidate pattern has the same gradient"
     return None
-def _stopped_bounds(P, x, certain, unknown, stopped):
+
+
+def _stopped_bounds(P, x, certain, unknown, stopped, limit):
     """Bounds after an interrupted search: inner = hull of the essential patterns found,
     outer = hull of all AD outputs (it contains the Clarke set) when they are few."""
     inner = _set(P, certain.values()) if certain else None
@@ -500,7 +543,7 @@ def _stopped_bounds(P, x, certain, unknown, stopped):
         outer = ad_outputs(P, x, max_patterns=4096)
     except PatternBudgetExceeded:
         outer = None
-    return ClarkeBounds(inner, outer, list(unknown), stopped=stopped)
+    return ClarkeBounds(inner, outer, list(unknown), stopped=stopped, limit=limit)
 
 
 def _grad_for(P, run, sigma):
@@ -509,16 +552,31 @@ def _grad_for(P, run, sigma):
 
 
 # ---------------------------------------------------------------------- artificial critical
-def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None):
+def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None,
+                        max_patterns=None, max_cells=None):
     """Verdict: ``0 ∈ conv(ad_outputs(x))`` (or the index closure) but ``0 ∉ ∂^c f(x)``.
 
-    Certificate when it holds: ``{"weights": ...}`` expressing 0 from the AD outputs, and
-    ``{"w": w}`` with ``<w, v> > 0`` for every Clarke vertex ``v``.  When the Clarke set
-    is only bounded, 0 in the inner hull still refutes and 0 outside the outer hull still
-    proves (``"clarke"`` is then that hull); otherwise, or when an exact comparison cannot
-    be made, the verdict is unknown.  ``time_limit`` (seconds, shared by both steps) and
-    ``progress`` as in :func:`clarke`; a Clarke search stopped by the time limit gives an
-    unknown verdict unless its bounds decide.
+    Certificate when it holds: ``{"weights": ...}`` expressing 0 from the AD outputs in
+    ``"field"`` (the outputs enumerated until their hull contained 0: a subset of the
+    field, whose ``generators`` the weights index), and ``{"w": w}`` with ``<w, v> > 0``
+    for every Clarke vertex ``v``.  When it fails: ``{"separator": ...}`` with the whole
+    ``"field"``, or ``{"clarke_weights": ...}`` expressing 0 from certified Clarke elements
+    (``"clarke"``, the hull of those found so far).  When the Clarke set is only bounded, 0
+    in the inner hull still refutes and 0 outside the outer hull still proves (``"clarke"``
+    is then that hull); otherwise, or when an exact comparison cannot be made, the verdict
+    is unknown (a search stopped by a limit names it in the certificate ``{"stopped":
+    "time_limit" | "max_cells"}``).
+
+    Only the yes/no question is answered, so the work stops early: a certified Clarke
+    element (:func:`selcalc.clarke_element`) equal to 0 refutes at once; the AD outputs are
+    enumerated only until their hull contains 0; the cell search of :func:`clarke` stops
+    as soon as the hull of the essential gradients found contains 0.  Every stop rests on
+    an exact membership certificate, so the answer is the one the full sets give.
+
+    ``time_limit`` (seconds, shared by both steps) and ``progress`` as in :func:`clarke`;
+    ``max_patterns`` (default: that of :func:`ad_outputs` / :func:`index_closure`) and
+    ``max_cells`` (default: none) bound the enumeration and the cell search.  A Clarke
+    search stopped by a limit gives an unknown verdict unless its bounds decide.
 
     >>> import selcalc
     >>> identity = selcalc.parse("def f(t):\\n    return t - (relu(-t) + t - relu(t))")
@@ -534,32 +592,45 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
                            f"'ad_outputs' or 'index_closure'")
     if P.continuity_gap() is not None:
         return P.continuity_verdict(f"{exact_str(x)} is an artificial critical point")
-    b = Budget("artificial_critical", time_limit, None, progress)
-    D = ad_outputs(P, x, time_limit=b) if field == "ad_outputs" else \
-        index_closure(P, x, time_limit=b)
-    claim = f"x = {tuple(exact_str(v) for v in P.coerce_point(x))} is an artificial critical point"
+    b = Budget("artificial_critical", time_limit, None, progress,
+               unit="tie choices" if field == "ad_outputs" else "patterns")
+    claim = (f"x = {tuple(exact_str(v) for v in P.coerce_point(x))} is an artificial "
+             f"critical point")
+    zero_clarke = _zero_clarke_element(P, x)
+    if zero_clarke is not None:  # a certified Clarke element is 0
+        return Verdict(False, claim, {"clarke_weights": {0: 1}, "clarke": zero_clarke},
+                       reason="0 is in the Clarke subgradient (a certified Clarke element)")
+    points = _ad_points if field == "ad_outputs" else _index_closure_points
+    stream = points(P, x, max_patterns or MAX_PATTERNS[field], b, None)
+    watch = _ZeroWatch(P)
     try:
-        in_d = D.contains_zero()
+        for key, point in stream:
+            if watch.add(key, point):
+                break
+        D, in_d = watch.answer()
     except Undecided as exc:
         return Verdict(None, claim, reason=str(exc))
+    if D is None:
+        raise DomainError(f"no pattern of the program has a derivative defined at "
+                          f"{exact_str(tuple(P.coerce_point(x)))}")
     if in_d.holds is False:
         return Verdict(False, claim, {"separator": in_d.certificate["separator"],
                                       "field": D}, reason=f"0 is not in conv({field})")
     try:
-        C = clarke(P, x, allow_unknown=True, progress=progress,
-                   time_limit=b.time_limit and max(b.time_limit - b.elapsed, 1e-3))
+        C = _clarke_until_zero(P, x, b, max_cells, progress)
         if isinstance(C, ClarkeBounds):  # 0 in the inner hull, or outside the outer one
             inner = C.inner.contains_zero() if C.inner is not None else None
             if inner is not None and inner.holds:
                 in_c, C = inner, C.inner
             elif C.outer is None:
-                return Verdict(None, claim, reason=C.stopped or "the Clarke search did not "
-                               "finish")
+                return Verdict(None, claim, {"stopped": C.limit} if C.limit else None,
+                               reason=C.stopped or "the Clarke search did not finish")
             else:
                 in_c = C.outer.contains_zero()
                 if in_c.holds:
-                    return Verdict(None, claim, reason="0 lies between the inner and the "
-                                   "outer bound of the Clarke subgradient" +
+                    return Verdict(None, claim, {"stopped": C.limit} if C.limit else None,
+                                   reason="0 lies between the inner and the outer bound of "
+                                   "the Clarke subgradient" +
                                    (f" ({C.stopped})" if C.stopped else ""))
                 C = C.outer
         else:
@@ -574,3 +645,99 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
     return Verdict(True, claim, {"weights": in_d.certificate["weights"], "field": D,
                                  "w": w, "clarke": C},
                    checked=[f"0 in conv({field})", "<w, v> > 0 for every Clarke vertex v"])
+
+
+def _zero_clarke_element(P, x):
+    """``ConvexSet({0})`` when the certified Clarke element of :func:`clarke_element` is
+    exactly 0, else None (also when no element could be certified)."""
+    try:
+        value = clarke_element(P, x).value
+        if all(sign(v) == 0 for v in value):
+            return _set(P, [tuple(0 for _ in value)])
+    except SelcalcError:  # no certified element: only the shortcut is lost
+        pass
+    return None
+
+
+class _ZeroWatch:
+    """Points arriving one by one; :meth:`add` says once 0 is certified in their hull.
+
+    A point equal to 0 answers at once.  Otherwise the hull can contain 0 only when every
+    coordinate takes both a value <= 0 and a value >= 0; once it does, the exact
+    membership LP runs when the number of distinct points has grown by a factor
+    ``GROWTH`` since the last test (so the tests cost a fraction of the enumeration).
+    """
+
+    GROWTH = 1.5
+
+    def __init__(self, P):
+        self.P = P
+        self.points, self.seen = {}, set()
+        self.low = [False] * P.p
+        self.high = [False] * P.p
+        self.next_test = 1
+        self.found = None  # (set, verdict) once 0 is in the hull
+
+    def add(self, key, point):
+        if point in self.seen:
+            return False
+        self.seen.add(point)
+        self.points[key] = point
+        try:
+            signs = [sign(v) for v in point]
+        except Undecided:
+            signs = None  # no screening: the LP decides
+        if signs is None:
+            self.low, self.high = [True] * len(point), [True] * len(point)
+        elif not any(signs):  # the point is exactly 0
+            self.found = (_set(self.P, [point]), Verdict(True, "0 in set",
+                                                          {"weights": {0: 1}}))
+            return True
+        else:
+            for i, sg in enumerate(signs):
+                self.low[i] = self.low[i] or sg <= 0
+                self.high[i] = self.high[i] or sg >= 0
+        if not (all(self.low) and all(self.high)) or len(self.points) < self.next_test:
+            return False
+        self.next_test = max(len(self.points) + 1, int(len(self.points) * self.GROWTH))
+        S = _set(self.P, self.points.values())
+        try:
+            verdict = S.contains_zero()
+        except Undecided:
+            return False
+        if verdict.holds:
+            self.found = (S, verdict)
+            return True
+        return False
+
+    def answer(self):
+        """``(set, membership verdict of 0)`` over the points so far (None, None if none)."""
+        if self.found is not None:
+            return self.found
+        if not self.points:
+            return None, None
+        S = _set(self.P, self.points.values())
+        S.patterns = dict(self.points)
+        return S, S.contains_zero()
+
+
+def _clarke_until_zero(P, x, b, max_cells, progress):
+    """The Clarke set as :func:`clarke` (``allow_unknown=True``) gives it, except that the
+    search stops as soon as the hull of the certified essential gradients contains 0; that
+    hull is then returned."""
+    watch, grads = _ZeroWatch(P), {}
+
+    def on_leaf(run, sigma, dec):
+        if dec.holds is not True:
+            return False
+        key = _key(sigma)
+        grads[key] = _grad_for(P, run, sigma)
+        return watch.add(key, grads[key])
+
+    counter = Counter()
+    limit = b.time_limit and max(b.time_limit - b.elapsed, 1e-3)
+    run, results, stopped, why = _clarke_search(P, x, counter, True, limit, max_cells,
+                                                progress, on_leaf)
+    if watch.found is not None:
+        return watch.found[0]
+    return _clarke_result(P, x, run, results, counter, stopped, why, True, grads)

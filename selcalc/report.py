@@ -23,20 +23,27 @@ selcalc check: identity at t = 0
 from __future__ import annotations
 
 from fractions import Fraction
+from math import prod
 
 import sympy
 
 from .autodiff import jacobian
 from .conventions import CONVENTIONS, get_convention
-from .errors import PatternBudgetExceeded, Undecided
-from .fields import ClarkeBounds, ad_outputs, artificial_critical, clarke, index_closure
+from .errors import PatternBudgetExceeded, TimeLimitExceeded, Undecided
+from .fields import (MAX_PATTERNS, ClarkeBounds, ad_outputs, artificial_critical, clarke,
+                     index_closure)
 from .interpreters.evaluate import evaluate
 from .numbers import canonical
 from .points import long_integers
+from .selection import Selection
 from .sets import ConvexSet
 from .verdict import Verdict
 
-__all__ = ["check_report", "render_report"]
+__all__ = ["check_report", "estimate", "render_report"]
+
+#: each work limit of the report and the ``selcalc check`` option that raises it
+LIMIT_FLAGS = {"time_limit": "--time-limit SECONDS", "max_patterns": "--max-patterns N",
+               "max_cells": "--max-cells N"}
 
 
 # ---------------------------------------------------------------------- JSON values
@@ -90,7 +97,8 @@ def _pattern(key):
 
 # ---------------------------------------------------------------------- the report
 @long_integers()
-def check_report(P, at, conventions=None, certificates=False):
+def check_report(P, at, conventions=None, certificates=False, time_limit=None,
+                 max_patterns=None, max_cells=None, progress=None):
     """Everything selcalc computes about program ``P`` at the point ``at``, as a dict.
 
     Parameters
@@ -101,14 +109,28 @@ def check_report(P, at, conventions=None, certificates=False):
         Conventions to report (default: every preset in :data:`selcalc.CONVENTIONS`).
     certificates : bool
         Include the certificates (convex weights, separating vectors, local decisions).
+    time_limit : float, optional
+        Seconds allowed to each set-valued section (AD outputs, index closure, Clarke set,
+        artificial critical point); default none.
+    max_patterns : int, optional
+        Pattern budget of the enumerating sections (default: 2^16 tie choices for the AD
+        outputs, 4096 patterns for the index closure).
+    max_cells : int, optional
+        Budget of nodes of the Clarke cell search (default none).
+    progress : callable, optional
+        Receives :class:`selcalc.budget.Progress` records during the long sections.
 
     Returns
     -------
     dict
         JSON-serialisable; exact numbers are strings.  Sections: ``program``, ``point``,
         ``value``, ``conventions``, ``ties``, ``ad_outputs``, ``index_closure``, ``clarke``,
-        ``criticality``, ``artificial_critical``.  A section that cannot be computed holds
-        ``{"error": message}`` (pattern budget exceeded, undecided sign ...).  An exact
+        ``criticality``, ``artificial_critical``, and ``estimate`` (see :func:`estimate`).
+        A section that cannot be computed holds ``{"error": message}`` (pattern budget
+        exceeded, undecided sign ...); one stopped by a limit also holds ``"stopped"`` (the
+        limit: ``time_limit``, ``max_patterns``, ``max_cells``) and ``"flag"`` (the
+        ``selcalc check`` option that raises it).  A stopped Clarke search gives the
+        bounds reached (``inner``, ``outer``; ``outer`` may be None).  An exact
         ``clarke`` section reached with undecided patterns lists them (``undecided``) and
         says why the set is exact anyway (``settled``); each tie of a program imported
         from torch / jax names its ``origin`` (library op, function, file, line).
@@ -142,36 +164,74 @@ def check_report(P, at, conventions=None, certificates=False):
             "uses analytic primitives outside the log-exp class (sin, cos): statements "
             "that need that class are only claimed on bounded domains")
 
-    A = _section(report, "ad_outputs", lambda: ad_outputs(P, x))
+    report["estimate"] = estimate(P, x, max_patterns)
+    limits = {"time_limit": time_limit, "progress": progress}
+    budgets = {name: max_patterns or default for name, default in MAX_PATTERNS.items()}
+    A = _section(report, "ad_outputs", lambda: ad_outputs(
+        P, x, max_patterns=budgets["ad_outputs"], **limits))
     if A is not None:
         report["ad_outputs"] = {**_set(A), "points": [_point(v) for v in A.points],
                                 "tie_choices": len(A.patterns)}
     tied_families = {P.ops[g].family for g in run.ties()}
-    report["conventions"] = [_convention_entry(P, x, conv, A, certificates, tied_families)
+    report["conventions"] = [_convention_entry(P, x, conv, A, certificates, tied_families,
+                                               report.get("ad_outputs"))
                              for conv in convs]
     report["ties"] = _ties(P, run)
 
-    D = _section(report, "index_closure", lambda: index_closure(P, x))
+    D = _section(report, "index_closure", lambda: index_closure(
+        P, x, max_patterns=budgets["index_closure"], **limits))
     if D is not None:
         report["index_closure"] = {**_set(D), "patterns": len(D.patterns)}
 
-    C = _clarke_section(report, P, x, certificates)
+    C = _clarke_section(report, P, x, certificates, max_cells=max_cells, **limits)
     report["criticality"] = _criticality(P, A, D, C)
-    report["artificial_critical"] = _artificial(P, x, certificates)
+    report["artificial_critical"] = _artificial(P, x, certificates, max_patterns=max_patterns,
+                                                max_cells=max_cells, **limits)
     return report
+
+
+def estimate(P, at, max_patterns=None):
+    """The size of the enumerations at ``at``, known before any of them starts.
+
+    ``ties``: tied branching nodes; ``tie_patterns``: the tie-breaking choices ``|T(x)|``
+    the AD outputs enumerate (the product of the tied piece counts); ``patterns``: all
+    patterns of the program (:attr:`selcalc.Selection.count`, enumerated by the index
+    closure); ``over_budget``: the sections whose count exceeds their pattern budget.
+
+    >>> import selcalc
+    >>> P = selcalc.parse("def f(x, y):\\n    return relu(x) + relu(y) + relu(x - 1)")
+    >>> estimate(P, (0, 0))
+    {'ties': 2, 'tie_patterns': 4, 'patterns': 8, 'over_budget': []}
+    """
+    x = P.coerce_point(at)
+    ties = evaluate(P, x).ties()
+    counts = {"ad_outputs": prod(len(a) for a in ties.values()),
+              "index_closure": Selection(P).count}
+    over = [name for name, n in counts.items()
+            if n > (max_patterns or MAX_PATTERNS[name])]
+    return {"ties": len(ties), "tie_patterns": counts["ad_outputs"],
+            "patterns": counts["index_closure"], "over_budget": over}
+
+
+def _stopped(limit, exc):
+    """The fields of a section stopped by ``limit`` (a key of :data:`LIMIT_FLAGS`)."""
+    return {"error": f"stopped: {limit} ({exc}); raise it with {LIMIT_FLAGS[limit]}",
+            "stopped": limit, "flag": LIMIT_FLAGS[limit].split()[0], "reason": str(exc)}
 
 
 def _section(report, name, compute):
     try:
         return compute()
     except PatternBudgetExceeded as exc:
-        report[name] = {"error": f"pattern budget exceeded: {exc}"}
+        report[name] = _stopped("max_patterns", exc)
+    except TimeLimitExceeded as exc:
+        report[name] = _stopped("time_limit", exc)
     except Undecided as exc:
         report[name] = {"error": f"undecided: {exc}"}
     return None
 
 
-def _convention_entry(P, x, conv, A, certificates, tied_families):
+def _convention_entry(P, x, conv, A, certificates, tied_families, A_section):
     averaging = conv.averaging_families()
     entry = {"name": conv.name, "description": conv.description,
              "selection": conv.is_selection, "averaging": averaging,
@@ -192,6 +252,9 @@ def _convention_entry(P, x, conv, A, certificates, tied_families):
         except Undecided as exc:
             entry["in_ad_outputs_hull"] = None
             entry["in_ad_outputs_hull_reason"] = str(exc)
+    elif A_section is not None:  # the AD outputs were not computed: unknown
+        entry["in_ad_outputs_hull"] = None
+        entry["in_ad_outputs_hull_reason"] = A_section["error"]
     return entry
 
 
@@ -238,25 +301,34 @@ def _settled(C):
     return {"undecided": [_pattern(key) for key in C.undecided], "settled": C.settled}
 
 
-def _clarke_section(report, P, x, certificates):
+def _clarke_section(report, P, x, certificates, time_limit=None, max_cells=None,
+                    progress=None):
     try:
-        C = clarke(P, x)
-    except Undecided:
-        try:
-            bounds = clarke(P, x, allow_unknown=True)
-        except (Undecided, PatternBudgetExceeded) as exc:
-            report["clarke"] = {"exact": False, "error": str(exc)}
-            return None
-        assert isinstance(bounds, ClarkeBounds)
-        report["clarke"] = {
-            "exact": False, "inner": str(bounds.inner) if bounds.inner else None,
-            "outer": str(bounds.outer), "undecided_patterns": len(bounds.undecided),
-            "note": "some patterns could not be decided essential or not: the Clarke set "
-                    "lies between the inner and the outer hull"}
+        C = clarke(P, x, allow_unknown=True, time_limit=time_limit, max_cells=max_cells,
+                   progress=progress)
+    except Undecided as exc:
+        report["clarke"] = {"exact": False, "error": str(exc)}
         return None
     except PatternBudgetExceeded as exc:
         report["clarke"] = {"exact": False, "error": f"pattern budget exceeded: {exc}"}
         return None
+    if isinstance(C, ClarkeBounds) and C.stopped is not None:
+        report["clarke"] = {
+            "exact": False, **_stopped(C.limit, C.stopped),
+            "inner": str(C.inner) if C.inner is not None else None,
+            "outer": str(C.outer) if C.outer is not None else None,
+            "undecided_patterns": len(C.undecided),
+            "note": "the search stopped before the end: the Clarke set contains the inner "
+                    "hull (essential patterns found so far) and lies in the outer hull (all "
+                    "AD outputs; None when they are too many)"}
+        return C
+    if isinstance(C, ClarkeBounds):
+        report["clarke"] = {
+            "exact": False, "inner": str(C.inner) if C.inner else None,
+            "outer": str(C.outer), "undecided_patterns": len(C.undecided),
+            "note": "some patterns could not be decided essential or not: the Clarke set "
+                    "lies between the inner and the outer hull"}
+        return C
     entry = {"exact": True, **_set(C), "essential_patterns": len(C.patterns),
              "lp_calls": C.stats.lp, "smt_calls": C.stats.smt, **_settled(C)}
     if certificates:
@@ -268,9 +340,17 @@ def _clarke_section(report, P, x, certificates):
 
 
 def _zero_in(S):
+    """Is 0 in the set: True / False / None; for Clarke bounds, 0 in the inner hull says
+    yes, 0 outside the outer hull says no, anything else is unknown."""
     if S is None:
         return None
     try:
+        if isinstance(S, ClarkeBounds):
+            if S.inner is not None and S.inner.contains_zero().holds:
+                return True
+            if S.outer is not None and S.outer.contains_zero().holds is False:
+                return False
+            return None
         return S.contains_zero().holds
     except Undecided:
         return None
@@ -284,17 +364,24 @@ def _criticality(P, A, D, C):
             "clarke_critical": _zero_in(C)}
 
 
-def _artificial(P, x, certificates):
+def _artificial(P, x, certificates, **limits):
     if P.q != 1:
         return {"holds": None, "applicable": False,
                 "reason": "defined for scalar programs only"}
     try:
-        verdict = artificial_critical(P, x)
-    except (PatternBudgetExceeded, Undecided) as exc:
+        verdict = artificial_critical(P, x, **limits)
+    except PatternBudgetExceeded as exc:
+        return {"holds": None, **_stopped("max_patterns", exc)}
+    except TimeLimitExceeded as exc:
+        return {"holds": None, **_stopped("time_limit", exc)}
+    except Undecided as exc:
         return {"holds": None, "reason": str(exc)}
     out = {"holds": verdict.holds, "claim": verdict.claim, "reason": verdict.reason}
     cert = verdict.certificate
-    if certificates and cert is not None:
+    if verdict.holds is None and cert and cert.get("stopped"):
+        out.update({k: v for k, v in _stopped(cert["stopped"], verdict.reason).items()
+                    if k != "reason"})
+    if certificates and cert is not None and verdict.holds is not None:
         if verdict.holds is True:
             out["certificate"] = {**_weights(cert["field"], cert), "w": _js(cert["w"]),
                                   "clarke": str(cert["clarke"])}
@@ -334,7 +421,16 @@ def render_report(report):
     for w in prog["warnings"]:
         out.append(f"  warning: {w}")
     value = report["value"]
-    out += ["", f"Value: {value if isinstance(value, str) else _vec(value)}", ""]
+    out += ["", f"Value: {value if isinstance(value, str) else _vec(value)}"]
+    est = report.get("estimate")
+    if est is not None:
+        out.append(f"Estimate: {est['ties']} tied node(s), {est['tie_patterns']} tie "
+                   f"pattern(s) at the point (AD outputs), {est['patterns']} pattern(s) in "
+                   f"all (index closure)")
+        if est["over_budget"]:
+            out.append(f"  over the pattern budget: {', '.join(est['over_budget'])} (raise "
+                       f"it with {LIMIT_FLAGS['max_patterns']})")
+    out.append("")
 
     out.append("AD output (Algorithm 2):")
     width = max(len(c["name"]) for c in report["conventions"]) if report["conventions"] else 8
@@ -389,6 +485,12 @@ def render_report(report):
             pattern = ", ".join(f"{k} -> piece {v}" for k, v in d["pattern"].items())
             out.append(f"    {pattern or 'no tie'}: essential = {d['essential']}; "
                        f"{_decision(d['certificate'])}")
+    elif "stopped" in C:
+        name = "subgradient" if prog["q"] == 1 else "Jacobian"
+        out.append(f"Clarke {name}: not finished, {C['error']}")
+        inner = _short(C["inner"]) or "nothing yet"
+        outer = _short(C["outer"]) or "unknown (too many AD outputs for the outer hull)"
+        out.append(f"  bounds reached: contains {inner}; lies in {outer}")
     elif "error" in C:
         out.append(f"Clarke set: unknown ({C['error']})")
     else:
@@ -411,6 +513,8 @@ def render_report(report):
     text = f"Artificial critical point: {verdict}"
     if art.get("reason"):
         text += f" ({art['reason']})"
+    if art.get("stopped"):
+        text += f"; raise the limit with {LIMIT_FLAGS[art['stopped']]}"
     out.append(text)
     cert = art.get("certificate")
     if cert:
@@ -422,6 +526,13 @@ def render_report(report):
             if "w" in cert:
                 out.append(f"  and <w, v> > 0 for every Clarke vertex v, w = {_vec(cert['w'])}")
     return "\n".join(out)
+
+
+def _short(text, limit=240):
+    """A set's text, or its size when too long for one line (the JSON has it in full)."""
+    if text is None or len(text) <= limit:
+        return text
+    return f"the hull of {text.count('(')} points (in full under --json)"
 
 
 def _settled_lines(C):
