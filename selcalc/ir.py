@@ -271,7 +271,7 @@ def _const(c):
 
 def _affine(prim):
     args = prim.symbols[:prim.arity]
-    for pc in prim.pieces:
+    for pc in prim.shape_pieces():
         for e in list(pc.values) + [t for t, _ in pc.conditions]:
             if not args:
                 continue
