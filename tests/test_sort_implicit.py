@@ -1,0 +1,191 @@
+"""The implicit ``sort`` (its r! pieces never built) against the explicit construction.
+
+Oracles: the reference construction :func:`selcalc.primitives.explicit_sort_primitive`
+(every permutation as a sympy piece, the code path every other primitive takes), brute
+force over the tied orders for r = 12, and torch's own gradient for ``torch.sort`` /
+``torch.topk``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from fractions import Fraction
+from functools import lru_cache
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import selcalc
+from selcalc.conventions import CONVENTIONS
+from selcalc.frontends import builder
+from selcalc.primitives import explicit_sort_primitive, sort_primitive, table
+
+
+@lru_cache(maxsize=None)
+def _explicit(r):
+    return explicit_sort_primitive(r)
+
+
+@pytest.mark.parametrize("r", [2, 3, 4, 5])
+def test_pieces_tests_and_conditions_match_the_explicit_construction(r):
+    new, old = sort_primitive(r), _explicit(r)
+    assert new.tests == old.tests and new.n_pieces == old.n_pieces == len(old.pieces)
+    for i in range(new.n_pieces):
+        assert new.piece(i) == old.pieces[i]
+        assert new.conditions_of(i) == old.conditions_of(i)
+    rng = random.Random(r)
+    for _ in range(200):
+        v = tuple(Fraction(rng.randint(0, 2), rng.choice((1, 2))) for _ in range(r))
+        assert new.active(v) == old.active(v)
+        assert new.test_values(v) == old.test_values(v)
+        assert new.active_from_signs([(t > 0) - (t < 0) for t in new.test_values(v)]) == \
+            old.active(v)
+        for i in new.active(v):
+            assert new.value(i, v) == old.value(i, v)
+            assert new.partials(i, v) == old.partials(i, v)
+        for t in range(len(new.tests)):
+            assert new.test_partials(t, v) == old.test_partials(t, v)
+    for positions in [(0,), (r - 1,), (0, r - 1)][: 3 if r > 2 else 2]:
+        fn, fo = new.fix(positions), old.fix(positions)
+        assert fn.tests == fo.tests and fn.arity == fo.arity
+        assert all(fn.piece(i) == fo.pieces[i] for i in range(fn.n_pieces))
+        v = tuple(range(fn.arity)) + (1,) * len(positions)
+        assert fn.active(v) == fo.active(v)
+
+
+def _source(r, weights, const):
+    xs = [f"x{i}" for i in range(r)]
+    row = xs[:1] + [str(const)] + xs[1:] if const is not None else xs
+    n = len(row)
+    body = " + ".join(f"{w} * s[{i}]" for i, w in enumerate(weights[:n]))
+    return (f"def f({', '.join(xs)}):\n    s = sort({', '.join(row)})\n"
+            f"    return {body} + relu(s[{n - 1}] - s[0] - 1)")
+
+
+def _parse(src, explicit):
+    """``src`` with the implicit sort, or with the explicit r! construction."""
+    if not explicit:
+        return selcalc.parse(src)
+    saved = builder.sort_primitive
+    builder.sort_primitive = _explicit
+    try:
+        return selcalc.parse(src)
+    finally:
+        builder.sort_primitive = saved
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(r=st.integers(2, 4), data=st.data())
+def test_implicit_equals_explicit_at_planted_ties(r, data):
+    weights = data.draw(st.lists(st.integers(-3, 3), min_size=r + 1, max_size=r + 1))
+    const = data.draw(st.sampled_from([None, 0, 1]))
+    x = tuple(data.draw(st.lists(st.sampled_from([0, 1, Fraction(1, 2)]),
+                                 min_size=r, max_size=r)))
+    src = _source(r, weights, const)
+    new, old = _parse(src, False), _parse(src, True)
+    assert new.ops[-1] is not None
+    a_new, a_old = selcalc.ad_outputs(new, x), selcalc.ad_outputs(old, x)
+    assert a_new.points == a_old.points
+    assert a_new.patterns == a_old.patterns
+    assert set(selcalc.clarke(new, x).vertices) == set(selcalc.clarke(old, x).vertices)
+    for name in CONVENTIONS:
+        for mode in ("backward", "forward"):
+            assert selcalc.grad(new, x, name, mode) == selcalc.grad(old, x, name, mode), \
+                (name, mode)
+    e = selcalc.clarke_element(new, x)
+    assert e.value == selcalc.clarke_element(old, x).value
+
+
+@pytest.mark.parametrize("r", [4, 5])
+def test_implicit_equals_explicit_at_a_full_tie(r):
+    src = _source(r, list(range(1, r + 2)), None)
+    x = (0,) * r
+    new, old = _parse(src, False), _parse(src, True)
+    assert selcalc.ad_outputs(new, x).points == selcalc.ad_outputs(old, x).points
+    assert set(selcalc.clarke(new, x).vertices) == set(selcalc.clarke(old, x).vertices)
+    for name in ("selection", "pytorch", "jax", "tensorflow"):
+        assert selcalc.grad(new, x, name) == selcalc.grad(old, x, name)
+
+
+def test_sort_of_12_with_two_ties_of_3_is_exact():
+    """clarke of w . sort(x) against brute force over the 3! * 3! tied orders."""
+    r, w = 12, list(range(1, 13))
+    src = _source(r, w, None).rsplit(" + relu", 1)[0]
+    P = selcalc.parse(src)
+    x = (5, 5, 5, 0, 1, 2, 2, 2, 7, 8, 9, 10)
+    order = sorted(range(r), key=lambda i: x[i])          # one consistent order
+    groups = [[i for i in range(r) if x[i] == v] for v in sorted(set(x))]
+    brute = set()
+    for blocks in itertools.product(*(itertools.permutations(g) for g in groups)):
+        perm = [i for b in blocks for i in b]
+        g = [0] * r
+        for o, i in enumerate(perm):
+            g[i] = w[o]
+        brute.add(tuple(g))
+    assert len(brute) == 36
+    C = selcalc.clarke(P, x)
+    assert set(C.vertices) == brute
+    assert set(selcalc.ad_outputs(P, x).points) == brute
+    g = [0] * r
+    for o, i in enumerate(order):  # "first": ties keep their index order (stable sort)
+        g[i] = w[o]
+    assert selcalc.grad(P, x) == tuple(g)
+    assert sort_primitive(12).n_pieces == 479001600
+
+
+def test_too_many_tied_orders_is_a_budget_error():
+    P = selcalc.parse("def f(" + ", ".join(f"x{i}" for i in range(10)) + "):\n"
+                      "    s = sort(" + ", ".join(f"x{i}" for i in range(10)) + ")\n"
+                      "    return s[0] + 2 * s[9]")
+    with pytest.raises(selcalc.PatternBudgetExceeded, match="MAX_TIED_ORDERS"):
+        selcalc.grad(P, (0,) * 10)
+    saved = table.MAX_TIED_ORDERS
+    table.MAX_TIED_ORDERS = 10 ** 7
+    try:
+        e = selcalc.clarke_element(P, (0,) * 10)
+        assert sorted(e.value) == [0] * 8 + [1, 2]
+    finally:
+        table.MAX_TIED_ORDERS = saved
+
+
+def test_sort_limit_is_a_clear_error():
+    args = ", ".join(f"x{i}" for i in range(17))
+    with pytest.raises(selcalc.SelcalcError, match="MAX_SORT_ENTRIES"):
+        selcalc.parse(f"def f({args}):\n    s = sort({args})\n    return s[0]")
+
+
+def test_listing_every_piece_of_a_large_sort_is_refused():
+    with pytest.raises(selcalc.ProgramError, match="MAX_LISTED_PIECES"):
+        list(sort_primitive(12).pieces)
+    assert len(sort_primitive(12).pieces) == 479001600
+    assert sort_primitive(12).pieces[-1].values[0] == sort_primitive(12).symbols[-1]
+
+
+torch = pytest.importorskip("torch")
+
+
+def _torch_case(fn, x):
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    fn(t).backward()
+    P = selcalc.from_torch(fn, torch.tensor(x, dtype=torch.float64))
+    return tuple(t.grad.tolist()), P
+
+
+W12 = [float(i) for i in range(1, 13)]
+
+
+@pytest.mark.frameworks
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("name, fn", [
+    ("sort", lambda t: (torch.sort(t)[0] * torch.tensor(W12, dtype=t.dtype)).sum()),
+    ("sort desc", lambda t: (torch.sort(t, descending=True)[0]
+                             * torch.tensor(W12, dtype=t.dtype)).sum()),
+    ("topk", lambda t: (torch.topk(t, 5)[0] * torch.tensor(W12[:5], dtype=t.dtype)).sum()),
+])
+def test_torch_sort_and_topk_of_12_with_ties_match_torch(name, fn):
+    x = [5.0, 5.0, 5.0, 0.0, 1.0, 2.0, 2.0, 2.0, 7.0, 8.0, 9.0, 5.0]
+    g, P = _torch_case(fn, x)
+    assert selcalc.grad(P, [Fraction(v) for v in x]) == tuple(Fraction(v) for v in g), name
+    assert selcalc.clarke(P, [Fraction(v) for v in x]).contains(g).holds is True
