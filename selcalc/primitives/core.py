@@ -157,6 +157,19 @@ class Primitive:
         """
         return self.pieces
 
+    @cached_property
+    def affine(self):
+        """True when every piece and test is affine in the arguments (parameters are
+        coefficients)."""
+        args = self.symbols[:self.arity]
+        if not args:
+            return True
+        for pc in self.shape_pieces():
+            for e in list(pc.values) + [t for t, _ in pc.conditions]:
+                if not e.is_polynomial(*args) or sympy.Poly(e, *args).total_degree() > 1:
+                    return False
+        return True
+
     def active(self, vals):
         """Indices of the pieces whose condition holds at ``vals`` (args then params)."""
         if not self.branching:

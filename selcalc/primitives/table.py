@@ -201,6 +201,8 @@ class SortPrimitive(Primitive):
     def n_pieces(self):
         return factorial(self.r)
 
+    affine = True
+
     @property
     def pieces(self):
         return _ImplicitPieces(self)
@@ -464,6 +466,11 @@ class AffinePrimitive(Primitive):
         self.symbols = arg_symbols(self.arity) + sympy.symbols(f"c1:{n_lin + 2}")
         self.names = tuple(str(t) for t in self.symbols)
         self.tests, self._conds, self.branching, self._fixed = (), ((),), False, {}
+
+    @property
+    def affine(self):
+        """Affine in the arguments unless there are products of two arguments."""
+        return self.n_bil == 0
 
     @cached_property
     def pieces(self):
