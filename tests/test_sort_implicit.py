@@ -187,5 +187,17 @@ W12 = [float(i) for i in range(1, 13)]
 def test_torch_sort_and_topk_of_12_with_ties_match_torch(name, fn):
     x = [5.0, 5.0, 5.0, 0.0, 1.0, 2.0, 2.0, 2.0, 7.0, 8.0, 9.0, 5.0]
     g, P = _torch_case(fn, x)
-    assert selcalc.grad(P, [Fraction(v) for v in x]) == tuple(Fraction(v) for v in g), name
-    assert selcalc.clarke(P, [Fraction(v) for v in x]).contains(g).holds is True
+    xq, gq = [Fraction(v) for v in x], tuple(Fraction(v) for v in g)
+    if name == "topk":
+        # torch.topk does not keep the index order of ties (here it returns the tied 5s
+        # as indices 11, 1): the preset names no rule there, and says so
+        with pytest.raises(selcalc.Undecided, match="selection algorithm"):
+            selcalc.grad(P, xq)
+        assert gq != (4, 5, 0, 0, 0, 0, 0, 0, 3, 2, 1, 0)  # not the index order
+    else:
+        assert selcalc.grad(P, xq) == gq, name
+    assert gq in {tuple(v) for v in selcalc.ad_outputs(P, xq).points}
+    assert selcalc.clarke(P, xq).contains(g).holds is True
+    y = [float(v) for v in range(12)]  # no tie: every rule agrees with torch
+    g, P = _torch_case(fn, y)
+    assert selcalc.grad(P, [Fraction(v) for v in y]) == tuple(Fraction(v) for v in g)
