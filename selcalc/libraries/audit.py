@@ -298,7 +298,8 @@ def audit(library, preset=None, points=None):
                     seen = near if near is not None else lib
                 rows.append(AuditRow(
                     op=op, case=label, point=tuple(point), mode=mode, library_value=lib,
-                    preset=preset, preset_value=ours, match=None if ours is None else seen == ours, rounded=seen != lib,
+                    preset=preset, preset_value=ours,
+                    match=None if ours is None else seen == ours, rounded=seen != lib,
                     ad_outputs=tuple(sorted(pts)),
                     clarke=tuple(sorted(tuple(Fraction(str(c)) for c in v)
                                         for v in C._vertex_vectors)),
