@@ -216,3 +216,17 @@ def test_torch_topk_of_four_equal_entries_is_not_index_order():
     with pytest.raises(selcalc.Undecided):
         selcalc.grad(P, (1, 1, 1, 1))
     assert tuple(Fraction(v) for v in g) in set(selcalc.ad_outputs(P, (1, 1, 1, 1)).points)
+
+
+@pytest.mark.frameworks
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_jax_sort_and_top_k_of_12_with_ties_match_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp, lax = jax.numpy, jax.lax
+    w = jnp.arange(1.0, 13.0, dtype=jnp.float64)
+    x = [5.0, 5.0, 5.0, 0.0, 1.0, 2.0, 2.0, 2.0, 7.0, 8.0, 9.0, 5.0]
+    for fn in (lambda t: (jnp.sort(t) * w).sum(), lambda t: (lax.top_k(t, 5)[0] * w[:5]).sum()):
+        g = tuple(Fraction(float(v)) for v in jax.grad(fn)(jnp.array(x, dtype=jnp.float64)))
+        P = selcalc.from_jax(fn, jnp.array(x, dtype=jnp.float64))
+        assert selcalc.grad(P, [Fraction(v) for v in x]) == g
