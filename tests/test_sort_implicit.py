@@ -230,3 +230,13 @@ def test_jax_sort_and_top_k_of_12_with_ties_match_jax():
         g = tuple(Fraction(float(v)) for v in jax.grad(fn)(jnp.array(x, dtype=jnp.float64)))
         P = selcalc.from_jax(fn, jnp.array(x, dtype=jnp.float64))
         assert selcalc.grad(P, [Fraction(v) for v in x]) == g
+
+
+def test_declared_affinity_equals_the_symbolic_test():
+    """``affine_primitive`` and ``sort`` declare ``affine`` (the generic sympy test costs
+    about n^3.5 in the number of arguments); on small ones the two agree."""
+    from selcalc.primitives import Primitive, affine_primitive
+    for prim in (affine_primitive(3, 0), affine_primitive(2, 1), affine_primitive(0, 2),
+                 sort_primitive(3), sort_primitive(4).fix((1,)), _explicit(3)):
+        assert prim.affine == Primitive.affine.func(prim), prim
+    assert affine_primitive(784, 0).affine and not affine_primitive(700, 1).affine
