@@ -135,17 +135,46 @@ def test_sort_of_12_with_two_ties_of_3_is_exact():
     assert sort_primitive(12).n_pieces == 479001600
 
 
-def test_too_many_tied_orders_is_a_budget_error():
-    P = selcalc.parse("def f(" + ", ".join(f"x{i}" for i in range(10)) + "):\n"
-                      "    s = sort(" + ", ".join(f"x{i}" for i in range(10)) + ")\n"
-                      "    return s[0] + 2 * s[9]")
-    with pytest.raises(selcalc.PatternBudgetExceeded, match="MAX_TIED_ORDERS"):
-        selcalc.grad(P, (0,) * 10)
+def test_too_many_tied_orders_are_indexed_not_listed():
+    r = 10
+    xs = ", ".join(f"x{i}" for i in range(r))
+    P = selcalc.parse(f"def f({xs}):\n    s = sort({xs})\n    return s[0] + 2 * s[{r - 1}]")
+    x = (0,) * r
+    # one order is enough for a selection convention and for one Clarke element
+    assert selcalc.grad(P, x) == (1,) + (0,) * (r - 2) + (2,)        # stable: identity
+    assert selcalc.grad(P, x, "pytorch") == selcalc.grad(P, x)
+    e = selcalc.clarke_element(P, x)
+    assert sorted(e.value) == [0] * (r - 2) + [1, 2]
+    from selcalc.certificates import check_clarke_element
+    assert check_clarke_element(P, x, e)
+    act = sort_primitive(r).active(x)
+    assert len(act) == 3628800 and act[0] == 0 and act[-1] == 3628799 and 5 in act
+    small = sort_primitive(r).active((0,) * 7 + (1, 1, 1))
+    assert isinstance(small, tuple) and len(small) == 5040 * 6
+    with pytest.raises(selcalc.PatternBudgetExceeded, match="MAX_TIED_ORDERS = 3628800"):
+        list(act)
+    with pytest.raises(selcalc.PatternBudgetExceeded):
+        selcalc.ad_outputs(P, x)
     saved = table.MAX_TIED_ORDERS
     table.MAX_TIED_ORDERS = 10 ** 7
     try:
-        e = selcalc.clarke_element(P, (0,) * 10)
-        assert sorted(e.value) == [0] * 8 + [1, 2]
+        assert len(list(sort_primitive(8).active((0,) * 8))) == 40320
+    finally:
+        table.MAX_TIED_ORDERS = saved
+
+
+def test_tied_orders_index_like_the_listed_ones():
+    """The lazy sequence of tied orders against the listed tuple (limit lowered)."""
+    saved = table.MAX_TIED_ORDERS
+    x = (1, 0, 1, 1, 0, 2, 1)
+    listed = sort_primitive(7).active(x)
+    assert isinstance(listed, tuple) and len(listed) == 2 * 24
+    table.MAX_TIED_ORDERS = 10
+    try:
+        lazy = sort_primitive(7).active(x)
+        assert isinstance(lazy, table.TiedOrders) and len(lazy) == len(listed)
+        assert [lazy[k] for k in range(len(lazy))] == list(listed)
+        assert all((i in lazy) == (i in listed) for i in range(5040))
     finally:
         table.MAX_TIED_ORDERS = saved
 

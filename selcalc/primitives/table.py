@@ -163,6 +163,62 @@ class _ImplicitPieces:
         return (self.prim.piece(i) for i in range(n))
 
 
+class TiedOrders:
+    """The consistent orders of a sort at a point when there are more than
+    :data:`MAX_TIED_ORDERS` of them: a read-only sequence of piece indices (lexicographic)
+    that can be indexed, measured and searched without being listed.
+
+    Questions that need one order (a "first" / "last" / "prefer" convention,
+    ``clarke_element``, a directional derivative) work; listing them all raises
+    :class:`selcalc.PatternBudgetExceeded`, which names the constant to raise.
+    """
+
+    def __init__(self, prim, groups):
+        self.prim, self.groups = prim, [sorted(g) for g in groups]
+        self.sizes = [factorial(len(g)) for g in self.groups]
+        self.count = prod(self.sizes)
+        self.block = {v: b for b, g in enumerate(self.groups) for v in g}
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(self.count))]
+        if k < 0:
+            k += self.count
+        if not 0 <= k < self.count:
+            raise IndexError(k)
+        digits = []
+        for size in reversed(self.sizes):
+            k, d = divmod(k, size)
+            digits.append(d)
+        perm = []
+        for g, d in zip(self.groups, reversed(digits)):
+            perm.extend(g[j] for j in _unrank(len(g), d))
+        return _rank(perm)
+
+    def __contains__(self, i):
+        if not (isinstance(i, int) and 0 <= i < self.prim.n_pieces):
+            return False
+        blocks = [self.block[v] for v in _unrank(self.prim.r, i)]
+        return all(a <= b for a, b in zip(blocks, blocks[1:]))
+
+    def __iter__(self):
+        if self.count <= MAX_TIED_ORDERS:  # the limit was raised since
+            return (self[k] for k in range(self.count))
+        exc = PatternBudgetExceeded(self.count, MAX_TIED_ORDERS)
+        exc.args = (f"{self.count} tied orders of the entries of {self.prim.name} exceed "
+                    f"the {MAX_TIED_ORDERS} a sort node lists at one point; set "
+                    f"selcalc.primitives.table.MAX_TIED_ORDERS = {self.count} (or larger) "
+                    f"to list them, or ask for one element (selcalc.clarke_element, grad "
+                    f"under a selection convention)",)
+        raise exc
+
+    def __repr__(self):
+        return f"<{self.count} tied orders of {self.prim.name}>"
+
+
 class SortPrimitive(Primitive):
     """Ascending ``sort`` of ``r`` entries with its ``r!`` pieces held implicitly.
 
@@ -234,7 +290,8 @@ class SortPrimitive(Primitive):
     # ------------------------------------------------------------- evaluation
     def _orders(self, compare):
         """Indices of the permutations consistent with ``compare(i, j)`` (the sign of
-        entry i minus entry j), in lexicographic order; at most MAX_TIED_ORDERS."""
+        entry i minus entry j), in lexicographic order: a tuple of at most
+        MAX_TIED_ORDERS, else a :class:`TiedOrders` that is never listed."""
         order = sorted(range(self.r), key=cmp_to_key(compare))
         groups = [[order[0]]]
         for a, b in zip(order, order[1:]):
@@ -242,11 +299,8 @@ class SortPrimitive(Primitive):
                 groups[-1].append(b)
             else:
                 groups.append([b])
-        count = prod(factorial(len(g)) for g in groups)
-        if count > MAX_TIED_ORDERS:
-            raise PatternBudgetExceeded(
-                count, MAX_TIED_ORDERS, what=f"tied orders of the entries of {self.name}",
-                how="selcalc.primitives.table.MAX_TIED_ORDERS")
+        if prod(factorial(len(g)) for g in groups) > MAX_TIED_ORDERS:
+            return TiedOrders(self, groups)
         return tuple(_rank([v for block in blocks for v in block]) for blocks in
                      itertools.product(*(itertools.permutations(sorted(g)) for g in groups)))
 
