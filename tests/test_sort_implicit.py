@@ -269,3 +269,17 @@ def test_declared_affinity_equals_the_symbolic_test():
                  sort_primitive(3), sort_primitive(4).fix((1,)), _explicit(3)):
         assert prim.affine == Primitive.affine.func(prim), prim
     assert affine_primitive(784, 0).affine and not affine_primitive(700, 1).affine
+
+
+@pytest.mark.frameworks
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_torch_sort_of_16_random_ties_matches_torch():
+    """At the 16-entry limit, torch.sort (CPU) still keeps tied entries in index order."""
+    rng = random.Random(16)
+    w = torch.tensor([float(rng.randint(-4, 4)) for _ in range(16)], dtype=torch.float64)
+    for desc in (False, True):
+        fn = lambda t: (torch.sort(t, descending=desc)[0] * w).sum()  # noqa: E731
+        for _ in range(3):
+            x = [float(rng.randint(0, 3)) for _ in range(16)]
+            g, P = _torch_case(fn, x)
+            assert selcalc.grad(P, [Fraction(v) for v in x]) == tuple(Fraction(v) for v in g)
