@@ -40,7 +40,7 @@ def check_primitive(prim):
     if getattr(prim, "_continuity_checked", False):
         return
     prim._continuity_checked = True
-    if not prim.branching or prim.continuity != "check" or len(prim.pieces) > MAX_CHECKED_PIECES:
+    if not prim.branching or prim.continuity != "check" or prim.n_pieces > MAX_CHECKED_PIECES:
         return
     env = {s: z3.Real(str(s)) for s in prim.symbols}
     for (i, pi), (j, pj) in itertools.combinations(enumerate(prim.pieces), 2):
@@ -82,6 +82,10 @@ def _encode(P, env, k, cache):
         sub = dict(zip(prim.symbols, vals + [to_z3(c, {}) for c in P.params[j]]))
         out = P.outs[j]
         term = None
+        if hasattr(prim, "z3_output"):  # implicit pieces: a closed form, not r! branches
+            cache[j] = prim.z3_output(out, prim.entries(vals + [to_z3(c, {}) for c in
+                                                                 P.params[j]]), z3)
+            continue
         for pc in reversed(prim.pieces):
             value = to_z3(pc.values[out], sub)
             if term is None:
@@ -215,7 +219,7 @@ def check_boundary(P, k):
         return f"programs over {MAX_EXACT_NODES} nodes are not examined symbolically"
     prim = P.ops[k]
     ups = _upstream_groups(P, k)
-    sizes = [len(P.ops[g].pieces) for g in ups]
+    sizes = [P.ops[g].n_pieces for g in ups]
     count = 1
     for n in sizes:
         count *= n

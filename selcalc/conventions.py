@@ -138,7 +138,7 @@ def tie_families():
     library_ops = [family(lib, op) for lib, versions in RULES.items()
                    for ops in versions.values() for op in ops]  # imported programs' ops
     return frozenset([p.family for p in list(table.PRIMITIVES.values()) + made
-                      if len(p.pieces) > 1] + list(getattr(table, "TIE_FAMILIES", ())) +
+                      if p.n_pieces > 1] + list(getattr(table, "TIE_FAMILIES", ())) +
                      library_ops)
 
 

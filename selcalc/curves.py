@@ -207,8 +207,7 @@ def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, pro
             for a, b in zip(ends[:-1], ends[1:]):
                 mid = to_sympy(rational_between(a, b))
                 signs = [sign(sympy.expand(t.subs(T, mid))) for t in tests]
-                act = tuple(i for i, conds in enumerate(prim._conds)
-                            if all(signs[ti] in ok for ti, ok in conds))
+                act = prim.active_from_signs(signs)
                 pats = [{**p, g: i} for p in patterns for i in act]
                 if len(pats) > max_patterns:
                     raise PatternBudgetExceeded(len(pats), max_patterns)
@@ -258,8 +257,7 @@ def _walk_affine(P, curve, max_patterns, budget=None):
                 root = t - Fraction(tv) / td
                 if root > t and (nxt is None or root < nxt):
                     nxt = root
-        act = tuple(i for i, conds in enumerate(prim._conds)
-                    if all(signs[ti] in ok for ti, ok in conds))
+        act = prim.active_from_signs(signs)
         version[g] = version.get(g, 0) + 1
         if nxt is not None:
             heapq.heappush(heap, (nxt, g, version[g]))

@@ -272,14 +272,7 @@ def _const(c):
 
 
 def _affine(prim):
-    args = prim.symbols[:prim.arity]
-    for pc in prim.pieces:
-        for e in list(pc.values) + [t for t, _ in pc.conditions]:
-            if not args:
-                continue
-            if not e.is_polynomial(*args) or sympy.Poly(e, *args).total_degree() > 1:
-                return False
-    return True
+    return prim.affine
 
 
 _INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/"}

@@ -171,8 +171,10 @@ def _choose(prim, vs, arg_tangents, act, r, k, flat, lexicographic, conv, sgn):
             if s == 0:
                 flat.append((k, t_idx))
         signs.append(s)
-    for i in act:
-        if all(signs[t] in ok for t, ok in prim.conditions_of(i)):
+    # the pieces the refined signs allow are tied pieces, in index order (an implicit
+    # primitive lists them without going through all of ``act``)
+    for i in prim.active_from_signs(signs)[:1]:
+        if i in act:
             return i
     raise SelcalcError(f"no tied piece of node {k} ({prim.name}) matches the directional "
                        f"signs; please report the program")

@@ -275,7 +275,7 @@ def _ties(P, run):
             "node": g, "operation": _listing_line(P, g), "primitive": prim.name,
             "arguments": {name: str(canonical(run.values[j]))
                           for name, j in zip(args, P.args[g])},
-            "tied_pieces": [{"index": i, "piece": str(prim.pieces[i])} for i in active],
+            "tied_pieces": [{"index": i, "piece": str(prim.piece(i))} for i in active],
             **_origin(P, g)})
     return ties
 

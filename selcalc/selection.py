@@ -35,7 +35,7 @@ class Selection:
     def __init__(self, P):
         self.program = P
         self.groups = P.branching_groups
-        self.sizes = tuple(len(P.ops[g].pieces) for g in self.groups)
+        self.sizes = tuple(P.ops[g].n_pieces for g in self.groups)
         self.symbols = input_symbols(P)
 
     @property

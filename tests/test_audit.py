@@ -27,7 +27,14 @@ def _row(rows, case, point, mode="backward"):
 def test_torch_audit_matches_preset_and_verdicts(torch_rows):
     import torch
     rows = torch_rows
-    bad = [r for r in rows if not r.match]
+    bad = [r for r in rows if r.match is False]
+    # torch.topk returns tied entries in its selection algorithm's order (topk of four equal
+    # entries: indices 2, 3, 0; tests/test_sort_implicit.py): the preset names no rule at a
+    # tie, the gradient is unknown, and torch's value is one of the tied orders
+    unknown = [r for r in rows if r.match is None]
+    assert unknown and {r.op for r in unknown} == {"topk"}
+    assert all(r.preset_value is None and r.verdict == "selection" for r in unknown)
+    assert "unknown, not wrong" in selcalc.libraries.audit.render(rows)
     if torch.__version__.startswith("2.13"):
         # clamp(x, lo, hi) with tensor bounds at lo == hi > x: the function is min(lo, hi)
         # there, Clarke = conv{(0,1,0), (0,0,1)}, and torch 2.13's reverse mode returns
@@ -114,8 +121,12 @@ def test_stored_measurements_of_every_torch_version_match_its_preset():
         for r in rows:
             P = selcalc.from_torch(cases[r["case"]], torch.tensor(
                 [float(Fraction(v)) for v in r["point"]], dtype=torch.float64))
-            ours = selcalc.grad(P, tuple(Fraction(v) for v in r["point"]),
-                                convention=preset, mode=r["mode"])
+            try:
+                ours = selcalc.grad(P, tuple(Fraction(v) for v in r["point"]),
+                                    convention=preset, mode=r["mode"])
+            except selcalc.Undecided:  # no rule at a torch.topk tie: unknown, not wrong
+                assert r["case"].startswith("topk"), r
+                continue
             lib = [Fraction(v) for v in r["library_value"]]
             same = all(Fraction(str(a)) == b or (r.get("rounded") and abs(
                 float(a) - float(b)) <= 4 * math.ulp(float(b))) for a, b in zip(ours, lib))

@@ -230,7 +230,7 @@ def test_node_info_names_op_and_line():
     (lambda t: torch.kthvalue(t, 1)[0], "kthvalue"),
     (lambda t: torch.median(t.reshape(1, 2), 1)[0].sum(), "median along a dimension"),
     (lambda t: torch.sort(t)[1].double().sum(), "the indices returned by sort"),
-    (lambda t: torch.sort(t.repeat(4))[0].sum(), "sort over 8 entries"),
+    (lambda t: torch.sort(t.repeat(9))[0].sum(), "sort over 18 entries"),
     (lambda t: torch.linalg.vector_norm(t), "linalg_vector_norm"),
     (lambda t: t[torch.argmax(t)], "argmax"),
     (lambda t: torch.sin(t).sum(), "sin"),

@@ -349,8 +349,7 @@ class _Splitter:
 
 
 def _active(prim, signs):
-    return tuple(i for i, conds in enumerate(prim._conds)
-                 if all(signs[ti] in ok for ti, ok in conds))
+    return prim.active_from_signs(signs)
 
 
 @dataclass

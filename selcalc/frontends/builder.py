@@ -15,7 +15,7 @@ import sympy
 from ..errors import ProgramError, SelcalcError, Undecided
 from ..numbers import exact, normalize, sign, to_sympy
 from ..primitives import (PRIMITIVES, clip_primitive, const_primitive, max_primitive,
-                          min_primitive, pow_primitive, sort_primitive, where_primitive)
+                          min_primitive, pow_primitive, sort_primitive, table, where_primitive)
 
 #: Largest integer exponent ``n`` accepted in ``a ** n`` (a larger power of a variable is
 #: refused, not expanded), and the largest size in bits of a folded rational constant
@@ -242,8 +242,9 @@ class Builder:
         if name == "sort":
             if len(values) < 2:
                 raise CallError("sort needs two or more arguments")
-            if len(values) > 8:
-                raise CallError("sort is limited to 8 arguments (8! pieces)")
+            if len(values) > table.MAX_SORT_ENTRIES:
+                raise CallError(f"sort is limited to {table.MAX_SORT_ENTRIES} arguments "
+                                f"(raise selcalc.primitives.table.MAX_SORT_ENTRIES)")
             return self.apply(sort_primitive(len(values)), values)
         raise CallError(f"unknown function {name!r}")
 

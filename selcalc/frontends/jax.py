@@ -25,11 +25,11 @@ import os
 
 import numpy as np
 
-from ..errors import SelcalcError
+from ..errors import ProgramError, SelcalcError
 from ..libraries import preset_for
 from ..libraries.ops import extremum, interval, relabel, sorting
 from ..libraries.table import family
-from ..primitives import PRIMITIVES
+from ..primitives import PRIMITIVES, table
 from .builder import Builder, Const
 from .library import Origin, finish_program, unsupported
 from .tensors import COMPARISONS, TensorLowering, Test, is_const, keep_arrays
@@ -88,9 +88,10 @@ class _JaxLowering(TensorLowering):
     def sort(self, x, dimension, descending=False, k=None, op="sort"):
         arr = np.moveaxis(x, dimension, -1)
         r = arr.shape[-1]
-        if r > 6:
-            raise SelcalcError(f"{op} over {r} entries (a sort of r entries has r! pieces; "
-                               f"selcalc models at most 6)")
+        if r > table.MAX_SORT_ENTRIES:
+            raise ProgramError(f"{op} over {r} entries (selcalc models sorts of at most "
+                               f"{table.MAX_SORT_ENTRIES} entries per row; split the row, or "
+                               f"raise selcalc.primitives.table.MAX_SORT_ENTRIES)")
         prim = sorting(r, family("jax", op)) if r > 1 else None
         out = np.empty(arr.shape, dtype=object)
 

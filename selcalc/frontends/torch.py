@@ -41,7 +41,7 @@ from ..libraries import preset_for
 from ..libraries.ops import banded, elu, extremum, interval, relabel, sorting, tensor_clamp
 from ..libraries.table import family
 from ..numbers import exact
-from ..primitives import PRIMITIVES
+from ..primitives import PRIMITIVES, table
 from .builder import Builder, Const
 from .library import Origin, finish_program, origin_from_stack, unsupported
 from .tensors import TensorLowering, is_const, keep_arrays, pool_output_size
@@ -170,9 +170,10 @@ class _TorchLowering(TensorLowering):
         """``x`` sorted along ``dim`` (ties keep index order), as one sort node per row."""
         arr = np.moveaxis(_as_obj(x), dim, -1)
         r = arr.shape[-1]
-        if r > 6:
-            raise self.refuse(f"{op} over {r} entries (selcalc models a sort of r entries "
-                              f"with r! pieces; at most 6)")
+        if r > table.MAX_SORT_ENTRIES:
+            raise self.refuse(f"{op} over {r} entries (selcalc models sorts of at most "
+                              f"{table.MAX_SORT_ENTRIES} entries per row; split the row, or raise "
+                              f"selcalc.primitives.table.MAX_SORT_ENTRIES)")
         out = np.empty(arr.shape, dtype=object)
         prim = sorting(r, _fam(op)) if r > 1 else None
         for idx in np.ndindex(*arr.shape[:-1]):

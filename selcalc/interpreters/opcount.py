@@ -166,10 +166,11 @@ def primitive_cost(prim) -> PrimitiveCost:
     for t in prim.tests:
         tests.setdefault(_test_key(t), t)
     selection = sum(_test_ops(t) for t in tests.values())
-    value = max((sum(expression_ops(v) for v in pc.values) for pc in prim.pieces), default=0)
+    shapes = prim.shape_pieces()
+    value = max((sum(expression_ops(v) for v in pc.values) for pc in shapes), default=0)
     outs = tuple(sympy.Symbol(f"_v{o}") for o in range(prim.n_out))
     partials = 0
-    for pc in prim.pieces:
+    for pc in shapes:
         reuse = {v: o for v, o in zip(pc.values, outs) if not v.is_Atom}
         exprs = [sympy.diff(v, a).xreplace(reuse) for v in pc.values for a in args]
         exprs = [e for e in exprs if not e.is_Atom]
@@ -179,7 +180,7 @@ def primitive_cost(prim) -> PrimitiveCost:
         ops = sum(expression_ops(e) for _, e in shared) + sum(expression_ops(e) for e in reduced)
         partials = max(partials, ops)
     zero = frozenset((o, j) for o in range(prim.n_out) for j, a in enumerate(args)
-                     if all(sympy.diff(pc.values[o], a) == 0 for pc in prim.pieces))
+                     if all(sympy.diff(pc.values[o], a) == 0 for pc in shapes))
     return PrimitiveCost(selection, value, partials, zero)
 
 

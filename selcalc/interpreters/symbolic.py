@@ -30,7 +30,7 @@ def node_expressions(P, pattern, symbols=None):
         sub = dict(zip(prim.symbols, [exprs[j] for j in P.args[k]] +
                        [to_sympy(c) for c in P.params[k]]))
         try:
-            exprs[k] = prim.pieces[i].values[P.outs[k]].xreplace(sub)
+            exprs[k] = prim.piece(i).values[P.outs[k]].xreplace(sub)
             deep = expression_depth(exprs[k], depths) > MAX_EXPRESSION_DEPTH
         except RecursionError:
             deep = True
@@ -50,6 +50,6 @@ def condition_expressions(P, pattern, exprs=None):
         prim = P.ops[g]
         sub = dict(zip(prim.symbols, [exprs[j] for j in P.args[g]] +
                        [to_sympy(c) for c in P.params[g]]))
-        for t, rel in prim.pieces[pattern[g]].conditions:
+        for t, rel in prim.piece(pattern[g]).conditions:
             conds.append((t.xreplace(sub), rel))
     return conds

@@ -27,7 +27,7 @@ import warnings
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 
-from ..errors import SelcalcError
+from ..errors import SelcalcError, Undecided
 from .measure import (fmt as _fmt, read_float as _read, rounds_to as _rounds_to,
                       torch_gradient, verdict as _verdict)
 
@@ -45,7 +45,7 @@ class AuditRow:
     library_value: tuple
     preset: str
     preset_value: tuple
-    match: bool
+    match: bool | None  # None: the preset names no rule at this tie
     ad_outputs: tuple
     clarke: tuple
     in_clarke: bool | None
@@ -287,14 +287,19 @@ def audit(library, preset=None, points=None):
             for mode in MODES:
                 floats = lib_grad(fn, point, mode)
                 lib = tuple(_read(v) for v in floats)
-                ours = tuple(Fraction(str(v)) for v in grad(P, x, convention=preset, mode=mode))
+                try:
+                    ours = tuple(Fraction(str(v))
+                                 for v in grad(P, x, convention=preset, mode=mode))
+                except Undecided:  # the preset names no rule at this tie (torch.topk)
+                    ours = None
                 seen = lib
-                if lib != ours and lib not in pts:
+                if lib != ours and lib not in pts and ours is not None:
                     near = _rounds_to(floats, [ours] + sorted(pts))
                     seen = near if near is not None else lib
                 rows.append(AuditRow(
                     op=op, case=label, point=tuple(point), mode=mode, library_value=lib,
-                    preset=preset, preset_value=ours, match=seen == ours, rounded=seen != lib,
+                    preset=preset, preset_value=ours,
+                    match=None if ours is None else seen == ours, rounded=seen != lib,
                     ad_outputs=tuple(sorted(pts)),
                     clarke=tuple(sorted(tuple(Fraction(str(c)) for c in v)
                                         for v in C._vertex_vectors)),
@@ -320,7 +325,9 @@ def render(rows, library=None):
         table.append((r.op, r.case, _fmt(r.point), r.mode,
                       _fmt(r.library_value) + (" (rounded)" if r.rounded
                                                else ""),
-                      f"{r.preset} {_fmt(r.preset_value)}", "yes" if r.match else "NO",
+                      f"{r.preset} " + (_fmt(r.preset_value) if r.preset_value is not None
+                                        else "unknown (no rule at this tie)"),
+                      {True: "yes", False: "NO", None: "unknown"}[r.match],
                       "{" + ", ".join(_fmt(p) for p in r.ad_outputs) + "}",
                       "conv{" + ", ".join(_fmt(p) for p in r.clarke) + "}",
                       {True: "yes", False: "no", None: "unknown"}[r.in_clarke], r.verdict))
@@ -333,8 +340,11 @@ def render(rows, library=None):
     for op, case, pt, b, f in dis:
         lines.append(f"  {op} {case} at {_fmt(pt)}: reverse {_fmt(b)}, forward {_fmt(f)}")
     bad = [r for r in rows if not r.match]
+    unknown = sum(r.match is None for r in rows)
     lines.append(f"{len(rows) - len(bad)} of {len(rows)} measurements match the preset"
-                 + (f" {rows[0].preset}" if rows else ""))
+                 + (f" {rows[0].preset}" if rows else "")
+                 + (f" ({unknown} where it names no rule: unknown, not wrong)" if unknown
+                    else ""))
     return "\n".join(lines)
 
 

@@ -139,7 +139,8 @@ def tensor_clamp(family, lower, upper):
 
 @lru_cache(maxsize=None)
 def sorting(r, family):
-    """Ascending sort of ``r`` arguments (``r!`` pieces, identity first) under ``family``."""
+    """Ascending sort of ``r`` arguments under ``family``: the implicit ``r!`` pieces of
+    :func:`selcalc.primitives.sort_primitive` (identity first; only the orders consistent
+    with the ties at a point are ever listed)."""
     from ..primitives import sort_primitive
-    base = sort_primitive(r)
-    return Primitive(f"{family}{r}", r, base.pieces, family=family, n_out=r)
+    return sort_primitive(r, family)

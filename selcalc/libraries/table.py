@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..errors import Undecided
+
 # the selection rules, by what they pick
 IDENTITY_FIRST = ("prefer", (1, 0, 2))   # clamp-like: derivative 1 at a bound
 CONSTANT_FIRST = ("prefer", (0, 2, 1))   # clamp-like: derivative 0 at a bound
@@ -43,6 +45,24 @@ def clip_of_two_means(active):
     if len(active) == 3:
         return {0: Fraction(3, 8), 1: Fraction(1, 4), 2: Fraction(3, 8)}
     return {i: Fraction(1, 2) for i in active}
+
+
+def selection_order(active):
+    """``torch.topk``: tied entries come out in the order its selection algorithm meets
+    them, which is not the index order (measured on torch 2.13: ``topk`` of four equal
+    entries returns the indices ``(2, 3, 0)``); no rule over the tied pieces predicts it,
+    so at a tie the preset's gradient is :class:`selcalc.Undecided` (``ad_outputs`` and
+    ``clarke`` still hold every choice).
+
+    >>> selection_order((4,))
+    {4: 1}
+    """
+    if len(active) == 1:
+        return {active[0]: 1}
+    raise Undecided(f"torch.topk returns tied entries in the order its selection algorithm "
+                    f"meets them, not by index: at this tie ({len(active)} tied orders) its "
+                    f"gradient is not fixed by a rule; ad_outputs / clarke hold every "
+                    f"choice")
 
 
 def clamp_tensor_split(active):
@@ -85,7 +105,7 @@ _TORCH_2_13 = {
     "clamp_min_tensor": {"backward": SECOND_FIRST, "forward": ("prefer", (0, 1))},
     "clamp_max_tensor": {"backward": ("prefer", (0, 1)), "forward": SECOND_FIRST},
     "median": "mean",                      # torch.median(x): even split over equal entries
-    "topk": "first",                       # ties keep index order
+    "topk": selection_order,               # ties: the selection algorithm's order
     "adaptive_max_pool": "first",          # first maximal entry of the window
     "argmax_gather": "first",              # x.gather(d, x.argmax(d)): the first index
 }
@@ -185,7 +205,7 @@ _MEANING = {  # (op, rule) -> what the derivative is, where the generic words ar
     ("clamp_min_tensor", "mean"): "even split (x, bound)",
     ("clamp_max_tensor", "mean"): "even split (x, bound)",
     ("median", "mean"): "even split over the entries equal to the median",
-    ("sort", "first"): "tied entries keep their order", ("topk", "first"): "tied entries keep their order",
+    ("sort", "first"): "tied entries keep their order",
     ("top_k", "first"): "tied entries keep their order",
     ("adaptive_max_pool", "first"): "first maximal entry of the window",
     ("argmax_gather", "first"): "first maximal index",
@@ -195,6 +215,7 @@ _MEANING = {  # (op, rule) -> what the derivative is, where the generic words ar
 _CALLABLE_MEANING = {
     "clip_of_two_means": "1/2 at a bound, 1/4 when lo == hi",
     "clamp_tensor_split": "even split of x with a bound; x when x == lo == hi",
+    "selection_order": "not by index (selection algorithm): unknown at a tie",
 }
 
 

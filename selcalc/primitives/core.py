@@ -136,16 +136,53 @@ class Primitive:
         return compile_exprs(self.tests, self.names) if self.tests else None
 
     # ------------------------------------------------------------- evaluation
+    # ------------------------------------------------------------- the pieces
+    # Every consumer goes through ``n_pieces`` / ``piece(i)`` / ``active`` /
+    # ``active_from_signs`` / ``conditions_of`` / ``shape_pieces``, so a primitive may hold
+    # its pieces implicitly (``sort``: r! permutations, see ``table.SortPrimitive``).
+    @property
+    def n_pieces(self):
+        """The number of pieces (an exact int; it may be far too large to enumerate)."""
+        return len(self.pieces)
+
+    def piece(self, i):
+        """The :class:`Piece` of index ``i``."""
+        return self.pieces[i]
+
+    def shape_pieces(self):
+        """Pieces that show every shape of the primitive's pieces: all of them here.
+
+        Used by questions about the form of the pieces (are they affine? which output
+        depends on which argument? what does one cost?) that need not enumerate them.
+        """
+        return self.pieces
+
+    @cached_property
+    def affine(self):
+        """True when every piece and test is affine in the arguments (parameters are
+        coefficients)."""
+        args = self.symbols[:self.arity]
+        if not args:
+            return True
+        for pc in self.shape_pieces():
+            for e in list(pc.values) + [t for t, _ in pc.conditions]:
+                if not e.is_polynomial(*args) or sympy.Poly(e, *args).total_degree() > 1:
+                    return False
+        return True
+
     def active(self, vals):
         """Indices of the pieces whose condition holds at ``vals`` (args then params)."""
         if not self.branching:
             return (0,)
-        signs = [sign(t) for t in self._test_fn(*vals)]
-        act = tuple(i for i, conds in enumerate(self._conds)
-                    if all(signs[t] in ok for t, ok in conds))
+        act = self.active_from_signs([sign(t) for t in self._test_fn(*vals)])
         if not act:
             raise DomainError(f"no piece of {self.name} applies at {vals}", value=vals)
         return act
+
+    def active_from_signs(self, signs):
+        """Indices of the pieces whose condition holds when the tests have ``signs``."""
+        return tuple(i for i, conds in enumerate(self._conds)
+                     if all(signs[t] in ok for t, ok in conds))
 
     def value(self, piece_index, vals):
         """The outputs (a tuple) of one piece at ``vals``."""

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
-from functools import cached_property, lru_cache
-from math import gcd
+from functools import cached_property, cmp_to_key, lru_cache
+from math import factorial, gcd, prod
 
 import sympy
 
-from ..numbers import to_sympy
-from .core import Primitive, arg_symbols, piece
+from ..errors import PatternBudgetExceeded, ProgramError
+from ..numbers import sign, to_sympy
+from .core import Primitive, arg_symbols, param_symbols, piece
 
 a1, a2, a3 = arg_symbols(3)
 
@@ -82,9 +83,323 @@ def min_primitive(r):
     return _extremum(r, largest=False)
 
 
+#: the largest ``sort`` (entries per row) the frontends accept
+MAX_SORT_ENTRIES = 16
+#: the largest number of tied orders a ``sort`` node enumerates at one point (8!); raise it
+#: with ``selcalc.primitives.table.MAX_TIED_ORDERS = ...`` before the computation
+MAX_TIED_ORDERS = 40320
+#: implicit pieces are listed one by one (``list(prim.pieces)``) only up to this many
+MAX_LISTED_PIECES = 40320
+
+
+def _rank(perm):
+    """Index of ``perm`` (a permutation of ``0..r-1``) in lexicographic order."""
+    r, rank, left = len(perm), 0, list(range(len(perm)))
+    for pos, v in enumerate(perm):
+        k = left.index(v)
+        rank += k * factorial(r - 1 - pos)
+        left.pop(k)
+    return rank
+
+
+def _unrank(r, rank):
+    """The permutation of ``0..r-1`` of index ``rank`` in lexicographic order."""
+    left, perm = list(range(r)), []
+    for pos in range(r):
+        k, rank = divmod(rank, factorial(r - 1 - pos))
+        perm.append(left.pop(k))
+    return tuple(perm)
+
+
+def _test_pairs(r):
+    """The ordered pairs ``(i, j)`` of the tests ``a_i - a_j``, in the order in which the
+    explicit construction (pieces in lexicographic order, each listing the tests of its
+    consecutive outputs) meets them first.
+
+    Pair ``(i, j)`` first occurs in the smallest permutation where ``j`` follows ``i``:
+    ``0..i-1, i, j, (the rest ascending)`` for ``i < j``, and
+    ``0..j-1, j+1..i-1, i, j, (the rest ascending)`` for ``i > j``.
+    """
+    keys = []
+    for i in range(r):
+        for j in range(r):
+            if i == j:
+                continue
+            if i < j:
+                head = list(range(i))
+            else:
+                head = list(range(j)) + list(range(j + 1, i))
+            perm = head + [i, j] + [v for v in range(r) if v not in head and v not in (i, j)]
+            keys.append(((_rank(perm), len(head)), (i, j)))
+    return tuple(pair for _, pair in sorted(keys))
+
+
+class _ImplicitPieces:
+    """The pieces of an implicit primitive as a read-only sequence, built on demand."""
+
+    def __init__(self, prim):
+        self.prim = prim
+
+    def __len__(self):
+        return self.prim.n_pieces
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self.prim.piece(j) for j in range(*i.indices(self.prim.n_pieces))]
+        if i < 0:
+            i += self.prim.n_pieces
+        if not 0 <= i < self.prim.n_pieces:
+            raise IndexError(i)
+        return self.prim.piece(i)
+
+    def __iter__(self):
+        n = self.prim.n_pieces
+        if n > MAX_LISTED_PIECES:
+            raise ProgramError(
+                f"{self.prim.name} has {n} pieces: this question lists every piece, which "
+                f"is limited to {MAX_LISTED_PIECES} (raise "
+                f"selcalc.primitives.table.MAX_LISTED_PIECES, or ask at a point: clarke, "
+                f"ad_outputs and gradients enumerate only the tied orders)")
+        return (self.prim.piece(i) for i in range(n))
+
+
+class TiedOrders:
+    """The consistent orders of a sort at a point when there are more than
+    :data:`MAX_TIED_ORDERS` of them: a read-only sequence of piece indices (lexicographic)
+    that can be indexed, measured and searched without being listed.
+
+    Questions that need one order (a "first" / "last" / "prefer" convention,
+    ``clarke_element``, a directional derivative) work; listing them all raises
+    :class:`selcalc.PatternBudgetExceeded`, which names the constant to raise.
+    """
+
+    def __init__(self, prim, groups):
+        self.prim, self.groups = prim, [sorted(g) for g in groups]
+        self.sizes = [factorial(len(g)) for g in self.groups]
+        self.count = prod(self.sizes)
+        self.block = {v: b for b, g in enumerate(self.groups) for v in g}
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(self.count))]
+        if k < 0:
+            k += self.count
+        if not 0 <= k < self.count:
+            raise IndexError(k)
+        digits = []
+        for size in reversed(self.sizes):
+            k, d = divmod(k, size)
+            digits.append(d)
+        perm = []
+        for g, d in zip(self.groups, reversed(digits)):
+            perm.extend(g[j] for j in _unrank(len(g), d))
+        return _rank(perm)
+
+    def __contains__(self, i):
+        if not (isinstance(i, int) and 0 <= i < self.prim.n_pieces):
+            return False
+        blocks = [self.block[v] for v in _unrank(self.prim.r, i)]
+        return all(a <= b for a, b in zip(blocks, blocks[1:]))
+
+    def __iter__(self):
+        if self.count <= MAX_TIED_ORDERS:  # the limit was raised since
+            return (self[k] for k in range(self.count))
+        exc = PatternBudgetExceeded(self.count, MAX_TIED_ORDERS)
+        exc.args = (f"{self.count} tied orders of the entries of {self.prim.name} exceed "
+                    f"the {MAX_TIED_ORDERS} a sort node lists at one point; set "
+                    f"selcalc.primitives.table.MAX_TIED_ORDERS = {self.count} (or larger) "
+                    f"to list them, or ask for one element (selcalc.clarke_element, grad "
+                    f"under a selection convention)",)
+        raise exc
+
+    def __repr__(self):
+        return f"<{self.count} tied orders of {self.prim.name}>"
+
+
+class SortPrimitive(Primitive):
+    """Ascending ``sort`` of ``r`` entries with its ``r!`` pieces held implicitly.
+
+    Piece ``i`` is the ``i``-th permutation ``π`` of ``0..r-1`` in lexicographic order
+    (identity first): outputs ``(a_π(1), …, a_π(r))`` where ``a_π(1) <= … <= a_π(r)``.
+    No piece is built until asked for: at a point, :meth:`active` sorts the entries
+    (certified comparisons), groups the ties and lists the consistent permutations — the
+    product of the permutations of each tie group, ``Π (group size)!`` of them, already in
+    lexicographic order — by their index.  The tests are the differences ``a_i - a_j``
+    (``i != j``), numbered as the explicit construction numbers them.
+
+    ``slots`` (after :meth:`fix`) names the symbol of each entry: an argument ``a_k`` or a
+    parameter ``c_k`` (a constant entry of the row).
+    """
+
+    def __init__(self, r, name=None, family="sort", slots=None, n_params=0):
+        slots = tuple(slots) if slots is not None else arg_symbols(r)
+        self.r = r
+        self.name = name or f"sort{r}"
+        self.family = family
+        self.n_params = n_params
+        self.logexp, self.continuity, self.n_out = True, "check", r
+        self.arity = r - n_params
+        self.symbols = arg_symbols(self.arity) + param_symbols(n_params)
+        self.names = tuple(str(t) for t in self.symbols)
+        self.slots = slots
+        self._slot_pos = tuple(self.symbols.index(t) for t in slots)
+        self._pairs = _test_pairs(r)
+        self._pair_index = {pair: t for t, pair in enumerate(self._pairs)}
+        self.tests = tuple(slots[i] - slots[j] for i, j in self._pairs)
+        self.branching = r > 1
+        self._fixed = {}
+        self._perms = {}
+
+    @property
+    def n_pieces(self):
+        return factorial(self.r)
+
+    affine = True
+
+    @property
+    def pieces(self):
+        return _ImplicitPieces(self)
+
+    def _perm(self, i):
+        perm = self._perms.get(i)
+        if perm is None:
+            if len(self._perms) > 4096:
+                self._perms.clear()
+            perm = self._perms[i] = _unrank(self.r, i)
+        return perm
+
+    def piece(self, i):
+        perm = self._perm(i)
+        outs = [self.slots[v] for v in perm]
+        return piece(*outs, le=[outs[k] - outs[k + 1] for k in range(self.r - 1)])
+
+    def shape_pieces(self):
+        """The ``r`` cyclic shifts: every output meets every entry in one of them."""
+        return [self.piece(_rank([(o + s) % self.r for o in range(self.r)]))
+                for s in range(self.r)]
+
+    def describe(self):
+        if self.n_pieces <= 24:
+            return super().describe()
+        return (f"[i] the i-th of the {self.n_pieces} permutations p of the entries in "
+                f"lexicographic order: (a_p1, ..., a_p{self.r}) if a_p1 <= ... <= a_p{self.r}")
+
+    # ------------------------------------------------------------- evaluation
+    def _orders(self, compare):
+        """Indices of the permutations consistent with ``compare(i, j)`` (the sign of
+        entry i minus entry j), in lexicographic order: a tuple of at most
+        MAX_TIED_ORDERS, else a :class:`TiedOrders` that is never listed."""
+        order = sorted(range(self.r), key=cmp_to_key(compare))
+        groups = [[order[0]]]
+        for a, b in zip(order, order[1:]):
+            if compare(a, b) == 0:
+                groups[-1].append(b)
+            else:
+                groups.append([b])
+        if prod(factorial(len(g)) for g in groups) > MAX_TIED_ORDERS:
+            return TiedOrders(self, groups)
+        return tuple(_rank([v for block in blocks for v in block]) for blocks in
+                     itertools.product(*(itertools.permutations(sorted(g)) for g in groups)))
+
+    def active(self, vals):
+        entries = [vals[p] for p in self._slot_pos]
+        cache = {}
+
+        def compare(i, j):
+            s = cache.get((i, j))
+            if s is None:
+                s = cache[i, j] = sign(entries[i] - entries[j])
+                cache[j, i] = -s
+            return s
+        return self._orders(compare)
+
+    def active_from_signs(self, signs):
+        index = self._pair_index
+        return self._orders(lambda i, j: signs[index[i, j]])
+
+    def conditions_of(self, piece_index):
+        perm, index = self._perm(piece_index), self._pair_index
+        return tuple((index[perm[k], perm[k + 1]], (-1, 0)) for k in range(self.r - 1))
+
+    def value(self, piece_index, vals):
+        pos = self._slot_pos
+        return tuple(vals[pos[v]] for v in self._perm(piece_index))
+
+    def partials(self, piece_index, vals):
+        pos, n = self._slot_pos, self.arity
+        return tuple(tuple(int(j == pos[v]) for j in range(n)) for v in self._perm(piece_index))
+
+    def test_values(self, vals):
+        e = [vals[p] for p in self._slot_pos]
+        return tuple(e[i] - e[j] for i, j in self._pairs)
+
+    def test_partials(self, test_index, vals):
+        i, j = self._pairs[test_index]
+        pi, pj, n = self._slot_pos[i], self._slot_pos[j], self.arity
+        return tuple(int(k == pi) - int(k == pj) for k in range(n))
+
+    def test_gradients(self):
+        return tuple(tuple(sympy.Integer(v) for v in self.test_partials(t, ()))
+                     for t in range(len(self.tests)))
+
+    def z3_output(self, out, entries, z3):
+        """The z3 term of output ``out`` given the z3 terms of the entries (a bubble-sort
+        network of compare-exchanges: ``r(r-1)/2`` conditionals, not ``r!``)."""
+        xs = list(entries)
+        for end in range(self.r - 1, 0, -1):
+            for k in range(end):
+                a, b = xs[k], xs[k + 1]
+                xs[k], xs[k + 1] = z3.If(a <= b, a, b), z3.If(a <= b, b, a)
+        return xs[out]
+
+    def entries(self, vals):
+        """The entries of the row (arguments and constant slots) in order."""
+        return [vals[p] for p in self._slot_pos]
+
+    # ------------------------------------------------------------- constants
+    def fix(self, positions):
+        positions = tuple(positions)
+        if positions in self._fixed:
+            return self._fixed[positions]
+        keep = [i for i in range(self.arity) if i not in positions]
+        new_args = arg_symbols(len(keep))
+        new_params = param_symbols(len(positions), start=self.n_params + 1)
+        old_args = self.symbols[:self.arity]
+        subs = {old_args[i]: new_args[j] for j, i in enumerate(keep)}
+        subs.update({old_args[i]: new_params[j] for j, i in enumerate(positions)})
+        prim = SortPrimitive(self.r, self.name, self.family,
+                             tuple(subs.get(t, t) for t in self.slots),
+                             self.n_params + len(positions))
+        prim.base = getattr(self, "base", self)
+        prim.fixed_positions = positions
+        self._fixed[positions] = prim
+        return prim
+
+
 @lru_cache(maxsize=None)
-def sort_primitive(r):
-    """Ascending ``sort(a1..ar)``: r outputs sharing one piece (a permutation)."""
+def sort_primitive(r, family="sort"):
+    """Ascending ``sort(a1..ar)``: r outputs sharing one piece (a permutation), held
+    implicitly (:class:`SortPrimitive`): only the orders consistent with the ties at a
+    point are ever listed.
+
+    >>> s = sort_primitive(12)
+    >>> s.n_pieces
+    479001600
+    >>> len(s.active((0, 0, 0, 1, 2, 3, 4, 5, 5, 5, 6, 7)))  # two ties of 3: 3! * 3!
+    36
+    >>> s.value(s.active((2, 1, 3, 0, 4, 5, 6, 7, 8, 9, 10, 11))[0], tuple(range(12)))
+    (3, 1, 0, 2, 4, 5, 6, 7, 8, 9, 10, 11)
+    """
+    name = f"sort{r}" if family == "sort" else f"{family}{r}"
+    return SortPrimitive(r, name, family)
+
+
+def explicit_sort_primitive(r):
+    """The same sort with its ``r!`` pieces built one by one (the reference construction,
+    for tests and benchmarks; small ``r`` only)."""
     args = arg_symbols(r)
     pieces = []
     for perm in itertools.permutations(range(r)):
@@ -205,6 +520,11 @@ class AffinePrimitive(Primitive):
         self.symbols = arg_symbols(self.arity) + sympy.symbols(f"c1:{n_lin + 2}")
         self.names = tuple(str(t) for t in self.symbols)
         self.tests, self._conds, self.branching, self._fixed = (), ((),), False, {}
+
+    @property
+    def affine(self):
+        """Affine in the arguments unless there are products of two arguments."""
+        return self.n_bil == 0
 
     @cached_property
     def pieces(self):
