@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 
 from ..errors import SelcalcError
+from ..numbers import to_exact
 from .measure import (fmt as _fmt, read_float as _read, rounds_to as _rounds_to,
                       torch_gradient, verdict as _verdict)
 
@@ -282,12 +283,12 @@ def audit(library, preset=None, points=None):
                 P = program(fn if library != "tensorflow" else label, point)
             x = tuple(Fraction(v) for v in point)
             ad = ad_outputs(P, x)
-            pts = {tuple(Fraction(str(c)) for c in v) for v in ad.points}
+            pts = {tuple(to_exact(c) for c in v) for v in ad.points}
             C = clarke(P, x)
             for mode in MODES:
                 floats = lib_grad(fn, point, mode)
                 lib = tuple(_read(v) for v in floats)
-                ours = tuple(Fraction(str(v)) for v in grad(P, x, convention=preset, mode=mode))
+                ours = tuple(to_exact(v) for v in grad(P, x, convention=preset, mode=mode))
                 seen = lib
                 if lib != ours and lib not in pts:
                     near = _rounds_to(floats, [ours] + sorted(pts))
@@ -296,7 +297,7 @@ def audit(library, preset=None, points=None):
                     op=op, case=label, point=tuple(point), mode=mode, library_value=lib,
                     preset=preset, preset_value=ours, match=seen == ours, rounded=seen != lib,
                     ad_outputs=tuple(sorted(pts)),
-                    clarke=tuple(sorted(tuple(Fraction(str(c)) for c in v)
+                    clarke=tuple(sorted(tuple(to_exact(c) for c in v)
                                         for v in C._vertex_vectors)),
                     in_clarke=C.contains(seen).holds, verdict=_verdict(seen, pts, ad)))
     return rows
