@@ -7,6 +7,7 @@ conventions, a convex combination for averaging ones); a forced pattern override
 from __future__ import annotations
 
 from ..errors import DomainError, Undecided
+from .linear import blocks
 
 
 def local_partials(P, run, convention, mode="backward", pattern=None):
@@ -14,7 +15,15 @@ def local_partials(P, run, convention, mode="backward", pattern=None):
     ops, args, params, groups, outs = P.ops, P.args, P.params, P.groups, P.outs
     values = run.values
     d = [()] * (P.m + 1)
-    for k in range(P.p + 1, P.m + 1):
+    layers = blocks(P)
+    k, m = P.p, P.m
+    while k < m:
+        k += 1
+        b = layers.get(k)
+        if b is not None:  # a layer's partials are its weights (linear.py), kept once
+            d[b.start:b.stop] = b.partials
+            k = b.stop - 1
+            continue
         prim = ops[k]
         if not prim.arity:
             continue
