@@ -111,16 +111,17 @@ def _block(P, start, stop, cols):
     where = {j: i for i, j in enumerate(cols)}
     params = [P.params[k] for k in range(start, stop)]
     den = lcm(1, *(c.denominator for ps in params for c in ps if type(c) is Fraction))
-    width = len(cols)
-    flat = [0] * ((stop - start) * width)
+    mat = fmpz_mat(stop - start, len(cols))  # zero; set the weights only (sparse)
     const, partials = [], []
     for i, (k, ps) in enumerate(zip(range(start, stop), params)):
-        n, row = len(P.args[k]), i * width
+        n = len(P.args[k])
+        row = {}
         for j, c in zip(P.args[k], ps[:n]):
-            flat[row + where[j]] += _scaled(c, den)
+            row[where[j]] = row.get(where[j], 0) + _scaled(c, den)
+        for col, w in row.items():
+            mat[i, col] = w
         const.append(_scaled(ps[n], den))
         partials.append(tuple(ps[:n]))
-    mat = fmpz_mat(stop - start, width, flat)
     return Block(start, stop, cols, den, mat, mat.transpose(), const, partials)
 
 

@@ -140,12 +140,20 @@ class Primitive:
         """Indices of the pieces whose condition holds at ``vals`` (args then params)."""
         if not self.branching:
             return (0,)
-        signs = [sign(t) for t in self._test_fn(*vals)]
-        act = tuple(i for i, conds in enumerate(self._conds)
-                    if all(signs[t] in ok for t, ok in conds))
-        if not act:
-            raise DomainError(f"no piece of {self.name} applies at {vals}", value=vals)
+        signs = tuple([sign(t) for t in self._test_fn(*vals)])
+        act = self._active_by_signs.get(signs)
+        if act is None:
+            act = tuple(i for i, conds in enumerate(self._conds)
+                        if all(signs[t] in ok for t, ok in conds))
+            if not act:
+                raise DomainError(f"no piece of {self.name} applies at {vals}", value=vals)
+            self._active_by_signs[signs] = act
         return act
+
+    @cached_property
+    def _active_by_signs(self):
+        """Active pieces by the signs of the tests (the conditions depend on them only)."""
+        return {}
 
     def value(self, piece_index, vals):
         """The outputs (a tuple) of one piece at ``vals``."""
