@@ -28,6 +28,8 @@ def backward_jacobian(P, d):
                 continue
             for j, dk in zip(args[k], d[k]):
                 if dk != 0:
-                    adj[j] += a * dk
+                    v = a if dk == 1 else a * dk  # ReLU and max pooling pass adjoints on
+                    u = adj[j]
+                    adj[j] = v if type(u) is int and u == 0 else u + v
         rows.append(adj[1:P.p + 1])
     return rows
