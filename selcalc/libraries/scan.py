@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import sys
+import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from ..errors import SelcalcError, Undecided
 
 ENGINES = ("processes", "dask")
 CHUNK = 8  # inputs per task sent to a worker (amortises the round trip)
+_IMPORT_LOCK = threading.Lock()
 
 
 @dataclass
@@ -113,8 +115,9 @@ class _Task:
         from .floats import float_ties
         import torch
         args = point if isinstance(point, tuple) else (point,)
-        if self.program is None:
-            self.program = from_torch(self.scored(), *args, wrt=self.wrt)
+        with _IMPORT_LOCK:  # Dask workers may be threads sharing this task
+            if self.program is None:
+                self.program = from_torch(self.scored(), *args, wrt=self.wrt)
         P = self.program
         run = evaluate(P, args)
         ties = Counter(P.node_info(g).op for g in run.ties())
