@@ -1,14 +1,18 @@
 """Benchmark: import + exact evaluation + exact backward gradient of a LeNet-size CNN.
 
 Prints, for an 8x8 and a 28x28 input, the seconds of ``selcalc.from_torch`` (import),
-exact evaluation, and the exact backward gradient (local partials + reverse sweep), the
-number of program nodes and of scalar multiply-adds, and the ratio of the exact gradient
-(evaluation + backward) to torch's own float64 forward + backward on the same machine in
-the same run (best of several runs each; torch on one thread).  Weights and inputs are dyadic, so the two gradients are also compared
+of the layer plan (:mod:`selcalc.interpreters.linear`, built on first use), exact
+evaluation, and the exact backward gradient (local partials + reverse sweep), the number
+of program nodes and of scalar multiply-adds, and the ratio of the exact gradient
+(evaluation + backward) to torch's own float64 forward + backward in the same run (best
+of several runs each; torch on one thread) — once per node (the interpreter before the
+batched layers, ``linear.ENABLED = False``) and once with the batched layers, side by
+side.  Weights and inputs are dyadic, so the gradients are also compared with torch's
 exactly.  Timings depend on the machine's load: compare the ratios, not the seconds.
 
-With ``--scan N`` it also scans N of scikit-learn's bundled digits with ``selcalc.scan``
-in 1 and 2 worker processes (images per second).
+With ``--scan N`` it also scans N of scikit-learn's bundled digits with ``selcalc.scan``:
+the processes engine with 1 and 2 workers and the dask engine with 2 (images per second,
+start-up included), and checks that the rows are the same.
 
 Run: ``PYTHONPATH=. python bench/bench_models.py [--sizes 8,28] [--scan 1000]``
 """
@@ -25,6 +29,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import selcalc
+from selcalc.interpreters import linear
 from selcalc.interpreters.backward import backward_jacobian
 from selcalc.interpreters.evaluate import evaluate
 from selcalc.interpreters.partials import local_partials
@@ -69,6 +74,26 @@ def multiply_adds(model, size):
     return total + sum(f.in_features * f.out_features for f in (model.f1, model.f2, model.f3))
 
 
+def _exact_times(P, x, conv, batched):
+    """Seconds of the layer plan (first use), exact eval and exact backward (local
+    partials + reverse sweep), best of 3, with the batched layers on or off."""
+    linear.ENABLED = batched
+    linear._PLANS.pop(P, None)
+    t0 = time.perf_counter()
+    linear.blocks(P)
+    t_plan = time.perf_counter() - t0
+    t_eval = t_back = float("inf")
+    for _ in range(3):  # best of 3: the machine is shared
+        t0 = time.perf_counter()
+        r = evaluate(P, x)
+        t_eval = min(t_eval, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        exact = backward_jacobian(P, local_partials(P, r, conv))[0]
+        t_back = min(t_back, time.perf_counter() - t0)
+    linear.ENABLED = True
+    return t_plan, t_eval, t_back, r, exact
+
+
 def run(size, repeats=50):
     rng = random.Random(size)
     model = LeNet(size).double()
@@ -79,30 +104,29 @@ def run(size, repeats=50):
     t0 = time.perf_counter()
     P = selcalc.from_torch(model, x)
     t_import = time.perf_counter() - t0
-    t_eval = t_back = t_torch = float("inf")
     conv = selcalc.CONVENTIONS[P.default_convention]
-    for _ in range(3):  # best of 3: the machine is shared
-        t0 = time.perf_counter()
-        r = evaluate(P, x)
-        t_eval = min(t_eval, time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        exact = backward_jacobian(P, local_partials(P, r, conv))[0]
-        t_back = min(t_back, time.perf_counter() - t0)
+    t_torch = float("inf")
     for _ in range(repeats):  # best of `repeats`, one thread
         t0 = time.perf_counter()
         xt = x.clone().requires_grad_(True)
         g = torch.autograd.grad(model(xt), xt)[0]
         t_torch = min(t_torch, time.perf_counter() - t0)
-    same = all(Fraction(a) == Fraction(b) for a, b in zip(g.reshape(-1).tolist(), exact))
-    ties = len(r.ties())
-    print(f"{size}x{size}: nodes {P.m}, multiply-adds {multiply_adds(model, size)}, "
-          f"tied nodes {ties}")
-    print(f"  import {t_import:.2f} s, exact eval {t_eval:.2f} s, exact backward "
-          f"{t_back:.2f} s; torch float64 forward+backward {t_torch * 1e3:.2f} ms")
-    ratio = (t_eval + t_back) / t_torch
-    print(f"  exact gradient / torch float64: {ratio:.0f}x (with import: "
-          f"{(t_import + t_eval + t_back) / t_torch:.0f}x); gradients equal exactly: {same}")
-    return ratio, same
+    torch_exact = [Fraction(a) for a in g.reshape(-1).tolist()]
+    print(f"{size}x{size}: nodes {P.m}, multiply-adds {multiply_adds(model, size)}; "
+          f"import {t_import:.2f} s; torch float64 forward+backward {t_torch * 1e3:.2f} ms")
+    ratios = {}
+    for label, batched in (("per-node (before)", False), ("batched layers (after)", True)):
+        t_plan, t_eval, t_back, r, exact = _exact_times(P, x, conv, batched)
+        same = list(exact) == torch_exact
+        ratio = (t_eval + t_back) / t_torch
+        total = t_import + t_plan + t_eval + t_back
+        ratios[batched] = ratio
+        print(f"  {label:24s} layer plan {t_plan:.2f} s, eval {t_eval * 1e3:.0f} ms, "
+              f"backward {t_back * 1e3:.0f} ms; eval+backward / torch float64 {ratio:.0f}x; "
+              f"import+plan+eval+backward {total:.2f} s; tied nodes {len(r.ties())}; "
+              f"equal to torch exactly: {same}")
+    print(f"  speed-up of eval+backward: {ratios[False] / ratios[True]:.1f}x")
+    return ratios[True], same
 
 
 class DigitsCNN(nn.Module):
@@ -120,18 +144,34 @@ class DigitsCNN(nn.Module):
 
 
 def scan_digits(n, workers_list=(1, 2)):
-    """``selcalc.scan`` over ``n`` bundled digits images: images per second per worker count."""
+    """``selcalc.scan`` over ``n`` bundled digits images: images per second for the
+    processes engine with each worker count, then the dask engine (LocalCluster) with 2."""
     from sklearn.datasets import load_digits
     from selcalc.libraries.scan import summary
     model = DigitsCNN().double()
     dyadic_(model, random.Random(0))
     images = [torch.tensor(im / 16.0, dtype=torch.float64).reshape(1, 1, 8, 8)
               for im in load_digits().images[:n]]
-    for workers in workers_list:
+    runs = [("processes", w) for w in workers_list]
+    try:
+        import distributed  # noqa: F401
+        runs.append(("dask", 2))
+    except ImportError:
+        print("dask.distributed not installed: no dask figure")
+    results, few = [], min(16, n - 1)
+    for engine, workers in runs:
         t0 = time.perf_counter()
-        rows = selcalc.scan(model, images, workers=workers, progress=False)
+        selcalc.scan(model, images[:few], workers=workers, engine=engine, progress=False)
+        t_few = time.perf_counter() - t0  # start-up (processes, imports) + a few images
+        t0 = time.perf_counter()
+        rows = selcalc.scan(model, images, workers=workers, engine=engine, progress=False)
         dt = time.perf_counter() - t0
-        print(f"scan {n} digits, {workers} worker(s): {dt:.1f} s, {n / dt:.1f} images/s")
+        results.append(rows)
+        print(f"scan {n} digits, engine={engine}, {workers} worker(s): {dt:.1f} s, "
+              f"{n / dt:.1f} images/s, start-up included (a scan of {few} images, "
+              f"start-up included: {t_few:.1f} s)")
+    key = [[(r.index, r.ties, r.gradient, r.library_equal) for r in rows] for rows in results]
+    print(f"  same rows for every engine: {all(k == key[0] for k in key)}")
     print(f"  {summary(rows)}")
 
 

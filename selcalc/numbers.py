@@ -226,9 +226,15 @@ def sign(value) -> int:
     >>> sign(sympy.log(2) + sympy.log(3) - sympy.log(6))   # a zero that is not syntactic
     0
     """
+    t = type(value)
+    if t is int:
+        return (value > 0) - (value < 0)
+    if t is Fraction:
+        n = value.numerator
+        return (n > 0) - (n < 0)
     if isinstance(value, RATIONAL_TYPES):
         return (value > 0) - (value < 0)
-    if type(value) is float:  # only the float benchmark path of evaluate() gets here
+    if t is float:  # only the float benchmark path of evaluate() gets here
         return (value > 0) - (value < 0)
     expr = sympy.sympify(value)
     if expr.is_Rational:

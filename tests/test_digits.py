@@ -76,3 +76,39 @@ def test_scan_in_two_processes_gives_the_same_rows():
     one = selcalc.scan(model, data, progress=False)
     two = selcalc.scan(model, data, workers=2, progress=False)
     assert [(r.ties, r.gradient) for r in one] == [(r.ties, r.gradient) for r in two]
+
+
+def _same_rows_on_dask(capsys, **kw):
+    pytest.importorskip("distributed")
+    model = dyadic_model(SmallCNN(), 3)
+    data = digits(10)  # two chunks of 8 and 2: order across tasks is checked
+    here = selcalc.scan(model, data, progress=False)
+    there = selcalc.scan(model, data, engine="dask", float_ties=True, **kw)
+    key = [(r.index, r.ties, r.gradient, r.library_equal) for r in here]
+    assert [(r.index, r.ties, r.gradient, r.library_equal) for r in there] == key
+    assert [r.float_ties for r in there] == [[]] * 10  # float64, dyadic: no float ties
+    assert "selcalc scan: 10/10" in capsys.readouterr().err
+
+
+def test_scan_through_a_given_dask_client_gives_the_same_rows(capsys):
+    """engine="dask" with client=: the rows of the local path, same order, same answers,
+    and a progress line on stderr (an in-process cluster of 2 threads: quick)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        _same_rows_on_dask(capsys, client=client)
+
+
+@pytest.mark.slow
+def test_scan_on_a_dask_local_cluster_of_two_processes(capsys):
+    """engine="dask", workers=2: scan starts (and closes) a LocalCluster of 2 processes."""
+    _same_rows_on_dask(capsys, workers=2)
+
+
+def test_scan_engine_errors_say_what_to_do():
+    model = dyadic_model(SmallCNN(), 0)
+    with pytest.raises(selcalc.SelcalcError, match="unknown engine 'spark'"):
+        selcalc.scan(model, digits(1), engine="spark")
+    with pytest.raises(selcalc.SelcalcError, match="engine='dask'"):
+        selcalc.scan(model, digits(1), client=object())

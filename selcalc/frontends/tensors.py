@@ -95,7 +95,7 @@ class TensorLowering:
             lin_nodes.append(bias)
             lin_coef.append(1)
         for x, y in zip(xs, ys):
-            cx, cy = is_const(x), is_const(y)
+            cx, cy = isinstance(x, Const), isinstance(y, Const)
             if cx and cy:
                 const += x.value * y.value
             elif cx or cy:
@@ -285,7 +285,11 @@ def pool_output_size(n, k, s, p, d, ceil_mode):
 
 
 def _small(v):
-    v = Fraction(v)
+    t = type(v)
+    if t is int:
+        return v
+    if t is not Fraction:
+        v = Fraction(v)
     return v.numerator if v.denominator == 1 else v
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import DomainError, Undecided
 from ..numbers import MAX_EXPRESSION_DEPTH, RATIONAL_TYPES, expression_depth, normalize
 from ..points import exact_str
+from .linear import blocks, evaluate_block
 
 
 @dataclass
@@ -43,7 +44,14 @@ def evaluate(P, x, pattern=None, number="exact"):
     values = [None] + list(x) + [None] * (P.m - P.p)
     active = {}
     depths = {}
-    for k in range(P.p + 1, P.m + 1):
+    layers = blocks(P) if number == "exact" else {}
+    k, m = P.p, P.m
+    while k < m:
+        k += 1
+        b = layers.get(k)
+        if b is not None and evaluate_block(b, values):
+            k = b.stop - 1  # a whole layer at once (linear.py); exact, same values
+            continue
         prim = ops[k]
         vs = [values[j] for j in args[k]]
         if params[k]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..errors import DomainError, Undecided
 from ..points import exact_str
+from .linear import blocks
 
 
 def local_partials(P, run, convention, mode="backward", pattern=None):
@@ -15,7 +16,15 @@ def local_partials(P, run, convention, mode="backward", pattern=None):
     ops, args, params, groups, outs = P.ops, P.args, P.params, P.groups, P.outs
     values = run.values
     d = [()] * (P.m + 1)
-    for k in range(P.p + 1, P.m + 1):
+    layers = blocks(P)
+    k, m = P.p, P.m
+    while k < m:
+        k += 1
+        b = layers.get(k)
+        if b is not None:  # a layer's partials are its weights (linear.py), kept once
+            d[b.start:b.stop] = b.partials
+            k = b.stop - 1
+            continue
         prim = ops[k]
         if not prim.arity:
             continue

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 
 from ..errors import SelcalcError, Undecided
+from ..numbers import to_exact
 from .measure import (fmt as _fmt, read_float as _read, rounds_to as _rounds_to,
                       torch_gradient, verdict as _verdict)
 
@@ -282,13 +283,13 @@ def audit(library, preset=None, points=None):
                 P = program(fn if library != "tensorflow" else label, point)
             x = tuple(Fraction(v) for v in point)
             ad = ad_outputs(P, x)
-            pts = {tuple(Fraction(str(c)) for c in v) for v in ad.points}
+            pts = {tuple(to_exact(c) for c in v) for v in ad.points}
             C = clarke(P, x)
             for mode in MODES:
                 floats = lib_grad(fn, point, mode)
                 lib = tuple(_read(v) for v in floats)
                 try:
-                    ours = tuple(Fraction(str(v))
+                    ours = tuple(to_exact(v)
                                  for v in grad(P, x, convention=preset, mode=mode))
                 except Undecided:  # the preset names no rule at this tie (torch.topk)
                     ours = None
@@ -301,7 +302,7 @@ def audit(library, preset=None, points=None):
                     preset=preset, preset_value=ours,
                     match=None if ours is None else seen == ours, rounded=seen != lib,
                     ad_outputs=tuple(sorted(pts)),
-                    clarke=tuple(sorted(tuple(Fraction(str(c)) for c in v)
+                    clarke=tuple(sorted(tuple(to_exact(c) for c in v)
                                         for v in C._vertex_vectors)),
                     in_clarke=C.contains(seen).holds, verdict=_verdict(seen, pts, ad)))
     return rows

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import SelcalcError
+from ..numbers import to_exact
 from .measure import (fmt as _fmt, read_float as _read, rounds_to as _rounds_to,
                       torch_gradient, verdict as _verdict)
 
@@ -212,9 +213,9 @@ def audit_rule(fn, points, modes=("backward", "forward")):
             warnings.simplefilter("ignore")
             P = program(point)
         ad = ad_outputs(P, x)
-        pts = sorted({tuple(Fraction(str(c)) for c in v) for v in ad.points})
+        pts = sorted({tuple(to_exact(c) for c in v) for v in ad.points})
         C = clarke(P, x)
-        hull = tuple(sorted(tuple(Fraction(str(c)) for c in v) for v in C._vertex_vectors))
+        hull = tuple(sorted(tuple(to_exact(c) for c in v) for v in C._vertex_vectors))
         for mode in modes:
             try:
                 floats = lib_grad(point, mode)
@@ -232,7 +233,7 @@ def audit_rule(fn, points, modes=("backward", "forward")):
                 y = tuple(a + t * b for a, b in zip(x, d))
                 if evaluate(P, y).ties():
                     continue
-                g = tuple(Fraction(str(v)) for v in exact_grad(P, y))
+                g = tuple(to_exact(v) for v in exact_grad(P, y))
                 value = _exact(lib_grad(y, "backward"), [g])
                 result.curves.append(CurveCheck(tuple(point), d, t, value, g, value == g))
     return result

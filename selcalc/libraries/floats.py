@@ -54,9 +54,16 @@ def _float_inputs(P, x):
         if not var:
             out.append(t)
             continue
-        vals = [float(Fraction(str(next(flat)))) for _ in range(t.numel())]
+        vals = [_nearest_float(next(flat)) for _ in range(t.numel())]
         out.append(torch.tensor(vals, dtype=t.dtype).reshape(t.shape))
     return out
+
+
+def _nearest_float(v):
+    """The float64 nearest to an entry of the point, from its exact value (a float stays
+    itself; a decimal string or a Fraction is rounded once, not read through its repr)."""
+    from ..numbers import to_exact
+    return v if type(v) is float else float(to_exact(v))
 
 
 def float_values(P, x):

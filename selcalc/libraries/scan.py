@@ -2,8 +2,12 @@
 
 For every input: the tied nodes by op (``relu``, ``max_pool2d_with_indices`` ...), the
 gradient under the program's preset, whether the library's own gradient equals it
-exactly (when a model is given), and optionally whether it lies in the Clarke set.
-Runs in local worker processes (``workers=2``) with a progress line on stderr.
+exactly (when a model is given), optionally whether it lies in the Clarke set, and
+optionally the nodes where the library's float arithmetic creates or destroys a tie
+(:func:`selcalc.float_ties`).  Runs in this process, in local worker processes
+(``engine="processes"``, ``concurrent.futures``) or on a Dask cluster
+(``engine="dask"``), with a progress line on stderr; the rows are the same, in the same
+order, whatever the engine.
 
 >>> import pytest, selcalc
 >>> torch = pytest.importorskip("torch")
@@ -18,19 +22,29 @@ Runs in local worker processes (``workers=2``) with a progress line on stderr.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import sys
+import threading
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from fractions import Fraction
 
-from ..errors import SelcalcError
+from ..errors import SelcalcError, Undecided
+
+ENGINES = ("processes", "dask")
+CHUNK = 8  # inputs per task sent to a worker (amortises the round trip)
+_IMPORT_LOCK = threading.Lock()
 
 
 @dataclass
 class ScanRow:
-    """The result for one input."""
+    """The result for one input.
+
+    ``float_ties`` (with ``scan(..., float_ties=True)``) lists the
+    :class:`selcalc.libraries.floats.FloatTie` of that input: nodes whose tie status
+    differs between the library's floats and exact arithmetic.
+    """
 
     index: int
     ties: dict
@@ -38,14 +52,50 @@ class ScanRow:
     library_equal: bool | None = None
     in_clarke: bool | None = None
     notes: list = field(default_factory=list)
+    float_ties: list | None = None
+
+
+def library_equal(library_floats, exact_values):
+    """Whether the library's floats are exactly the exact values, entry by entry.
+
+    A float stands for its binary value (``0.1`` is ``3602879701896397/2**55``, not one
+    tenth), and the comparison is a certified sign, so it also holds for irrational exact
+    values; ``None`` when a sign cannot be proved.
+
+    >>> from fractions import Fraction
+    >>> library_equal([0.5, 0.1], [Fraction(1, 2), Fraction(1, 10)])
+    False
+    >>> library_equal([0.5, 0.1], [Fraction(1, 2), Fraction(0.1)])
+    True
+    """
+    from ..numbers import compare, to_exact
+    library_floats, exact_values = list(library_floats), list(exact_values)
+    if len(library_floats) != len(exact_values):
+        return False
+    verdict = True
+    for f, e in zip(library_floats, exact_values):
+        if not math.isfinite(f):
+            return False
+        try:
+            if compare(to_exact(float(f)), e) != 0:
+                return False
+        except Undecided:
+            verdict = None
+    return verdict
 
 
 class _Task:
     """What a worker needs: the model (picklable) and how to import it."""
 
-    def __init__(self, model, output, wrt, clarke):
+    def __init__(self, model, output, wrt, clarke, float_ties=False):
         self.model, self.output, self.wrt, self.clarke = model, output, wrt, clarke
+        self.float_ties = float_ties
         self.program = None
+
+    def __getstate__(self):  # the imported program stays in the process that made it
+        state = dict(self.__dict__)
+        state["program"] = None
+        return state
 
     def scored(self):
         model, output = self.model, self.output
@@ -62,10 +112,12 @@ class _Task:
         from ..fields import clarke
         from ..frontends.torch import from_torch
         from ..interpreters.evaluate import evaluate
+        from .floats import float_ties
         import torch
         args = point if isinstance(point, tuple) else (point,)
-        if self.program is None:
-            self.program = from_torch(self.scored(), *args, wrt=self.wrt)
+        with _IMPORT_LOCK:  # Dask workers may be threads sharing this task
+            if self.program is None:
+                self.program = from_torch(self.scored(), *args, wrt=self.wrt)
         P = self.program
         run = evaluate(P, args)
         ties = Counter(P.node_info(g).op for g in run.ties())
@@ -74,13 +126,18 @@ class _Task:
         xs = [a.detach().clone().requires_grad_(True) for a in args]
         lib = torch.autograd.grad(self.scored()(*xs), xs)
         flat = [v for t in lib for v in t.reshape(-1).tolist()]
-        row.library_equal = all(Fraction(a) == Fraction(str(b)) for a, b in zip(flat, g))
+        row.library_equal = library_equal(flat, g)
         if self.clarke:
             try:
                 row.in_clarke = clarke(P, args).contains(g).holds
             except SelcalcError as exc:
                 row.notes.append(f"clarke: {exc}")
+        if self.float_ties:
+            row.float_ties = float_ties(P, args)
         return row
+
+    def run_chunk(self, chunk):
+        return [self.run(i, x) for i, x in chunk]
 
 
 _WORKER = {}
@@ -92,11 +149,47 @@ def _init(task):
     _WORKER["task"] = task
 
 
-def _work(item):
-    return _WORKER["task"].run(*item)
+def _work(chunk):
+    return _WORKER["task"].run_chunk(chunk)
 
 
-def scan(program_or_model, inputs, *, output=None, clarke=False, workers=1, progress=True):
+def _dask_work(task, chunk):
+    """One chunk on a Dask worker; ``task`` is the scattered copy that worker keeps, so
+    the model is imported once per worker (its program is cached on that copy)."""
+    import torch
+    torch.set_num_threads(1)
+    return task.run_chunk(chunk)
+
+
+def _dask_chunks(task, chunks, workers, client, tick):
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise SelcalcError("scan(engine='dask') needs dask.distributed: "
+                           "pip install 'selcalc[cluster]' (or dask[distributed])") from None
+    own = None
+    if client is None:
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        own = client = Client(cluster)
+    try:
+        shared = client.scatter(task, broadcast=True)
+        futures = [client.submit(_dask_work, shared, chunk, pure=False) for chunk in chunks]
+        size = {fut.key: len(chunk) for fut, chunk in zip(futures, chunks)}
+        done = 0
+        for fut in as_completed(futures):
+            done += size[fut.key]
+            tick(done)
+        return [fut.result() for fut in futures]  # submission order; re-raises errors
+    finally:
+        if own is not None:
+            cluster = own.cluster
+            own.close()
+            cluster.close()
+
+
+def scan(program_or_model, inputs, *, output=None, clarke=False, float_ties=False,
+         workers=1, engine="processes", client=None, progress=True):
     """Scan a PyTorch model over ``inputs``: ties, exact gradients, library agreement.
 
     Parameters
@@ -110,10 +203,20 @@ def scan(program_or_model, inputs, *, output=None, clarke=False, workers=1, prog
         (default: the model must return a scalar).
     clarke : bool
         Also decide whether the preset gradient lies in the Clarke set (small models).
+    float_ties : bool
+        Also list, per input (``ScanRow.float_ties``), the nodes where the library's own
+        forward pass in the inputs' dtype creates or destroys a tie that exact arithmetic
+        does not have (:func:`selcalc.float_ties`).
     workers : int
-        Local worker processes (``concurrent.futures``, spawned); 1 runs in this process.
-        With workers, the model and ``output`` must be picklable (module-level
-        functions, not lambdas).
+        Worker processes; with ``engine="processes"`` 1 runs in this process.
+    engine : ``"processes"`` or ``"dask"``
+        ``"processes"``: local worker processes (``concurrent.futures``, spawned); the
+        model and ``output`` must then be picklable (module-level functions, not lambdas).
+        ``"dask"``: tasks on a ``dask.distributed`` cluster — ``client`` if given, else a
+        ``LocalCluster`` of ``workers`` processes started and closed here (install the
+        ``cluster`` extra).  The rows are the same, in the same order, for every engine.
+    client : distributed.Client, optional
+        An existing Dask client (``engine="dask"`` only).
     progress : bool
         A progress line on stderr.
 
@@ -125,15 +228,23 @@ def scan(program_or_model, inputs, *, output=None, clarke=False, workers=1, prog
         raise SelcalcError("scan needs the model (an nn.Module or a function of tensors), "
                            "so that every worker can import it and ask the library for its "
                            "own gradient")
-    task = _Task(program_or_model, output, "inputs", clarke)
+    if engine not in ENGINES:
+        raise SelcalcError(f"scan: unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if client is not None and engine != "dask":
+        raise SelcalcError("scan: client= is a Dask client; pass engine='dask' with it")
+    task = _Task(program_or_model, output, "inputs", clarke, float_ties)
     items = list(enumerate(inputs))
-    rows = []
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
 
     def tick(i):
         if progress:
             print(f"\rselcalc scan: {i}/{len(items)}", end="", file=sys.stderr, flush=True)
 
-    if workers <= 1:
+    rows = []
+    if engine == "dask":
+        for part in _dask_chunks(task, chunks, workers, client, tick):
+            rows.extend(part)
+    elif workers <= 1:
         for i, item in enumerate(items, 1):
             rows.append(task.run(*item))
             tick(i)
@@ -142,20 +253,26 @@ def scan(program_or_model, inputs, *, output=None, clarke=False, workers=1, prog
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
                                  initargs=(task,)) as pool:
-            for i, row in enumerate(pool.map(_work, items, chunksize=8), 1):
-                rows.append(row)
-                tick(i)
+            for part in pool.map(_work, chunks):
+                rows.extend(part)
+                tick(len(rows))
     if progress:
         print(file=sys.stderr)
     return rows
 
 
 def summary(rows):
-    """Totals over a scan: images, tied nodes by op, library agreement, Clarke."""
-    ties = Counter()
+    """Totals over a scan: images, tied nodes by op, library agreement, Clarke, and (with
+    ``float_ties=True``) the float-created / destroyed / moved ties by kind."""
+    ties, kinds = Counter(), Counter()
     for r in rows:
         ties.update(r.ties)
-    return {"images": len(rows), "images_with_ties": sum(1 for r in rows if r.ties),
-            "tied_nodes_by_op": dict(ties),
-            "library_equal": sum(1 for r in rows if r.library_equal),
-            "outside_clarke": sum(1 for r in rows if r.in_clarke is False)}
+        kinds.update(t.kind for t in r.float_ties or ())
+    out = {"images": len(rows), "images_with_ties": sum(1 for r in rows if r.ties),
+           "tied_nodes_by_op": dict(ties),
+           "library_equal": sum(1 for r in rows if r.library_equal),
+           "outside_clarke": sum(1 for r in rows if r.in_clarke is False)}
+    if any(r.float_ties is not None for r in rows):
+        out["float_ties_by_kind"] = dict(kinds)
+        out["images_with_float_ties"] = sum(1 for r in rows if r.float_ties)
+    return out

@@ -143,8 +143,16 @@ class _Printer:
             return self.const(Fraction(int(e.p), int(e.q)))
         if e.is_Number or e.is_NumberSymbol:
             return self.const(e)
-        if e.is_Add:
-            return "(" + " + ".join(self(a) for a in e.args) + ")"
+        if e.is_Add:  # "a1 - a2", not "a1 + (-1) * a2": one exact operation, not two
+            parts = []
+            for a in e.args:
+                negated = a.is_Mul and a.args[0] == -1
+                text = self(-a) if negated else self(a)
+                parts.append((" - " if negated else " + ") + text if parts else
+                             ("-" + text if negated else text))
+            return "(" + "".join(parts) + ")"
+        if e.is_Mul and e.args[0] == -1:
+            return f"(-{self(-e)})"
         if e.is_Mul:
             num, den = [], []
             for a in e.args:

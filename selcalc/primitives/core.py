@@ -27,6 +27,7 @@ import sympy
 
 from ..errors import DomainError
 from ..numbers import sign
+from ..points import exact_str
 from .compile import compile_exprs
 
 GE, LE, EQ = ">=", "<=", "=="
@@ -176,13 +177,25 @@ class Primitive:
             return (0,)
         act = self.active_from_signs([sign(t) for t in self._test_fn(*vals)])
         if not act:
-            raise DomainError(f"no piece of {self.name} applies at {vals}", value=vals)
+            raise DomainError(f"no piece of {self.name} applies at {exact_str(vals)}",
+                              value=vals)
         return act
 
     def active_from_signs(self, signs):
-        """Indices of the pieces whose condition holds when the tests have ``signs``."""
-        return tuple(i for i, conds in enumerate(self._conds)
-                     if all(signs[t] in ok for t, ok in conds))
+        """Indices of the pieces whose condition holds when the tests have ``signs``
+        (cached: the conditions depend on the signs only)."""
+        signs = tuple(signs)
+        act = self._active_by_signs.get(signs)
+        if act is None:
+            act = tuple(i for i, conds in enumerate(self._conds)
+                        if all(signs[t] in ok for t, ok in conds))
+            self._active_by_signs[signs] = act
+        return act
+
+    @cached_property
+    def _active_by_signs(self):
+        """Active pieces by the signs of the tests."""
+        return {}
 
     def value(self, piece_index, vals):
         """The outputs (a tuple) of one piece at ``vals``."""

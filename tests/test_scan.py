@@ -1,0 +1,70 @@
+"""selcalc.scan beyond the digits: the library's floats read exactly, float ties per input.
+
+Oracles: the library's float is its binary value (``Fraction(float)``), never its
+decimal repr; the planted float32 tie is checked in torch itself before selcalc sees it.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+import selcalc
+from selcalc.libraries.scan import library_equal, summary
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.frameworks
+
+
+def test_library_float_0_1_is_not_one_tenth():
+    """torch's gradient of x/10 is the float 0.1 = 3602879701896397/2**55; the exact
+    gradient is 1/10.  Reading the float through its repr ("0.1") would call them equal."""
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    row, = selcalc.scan(lambda t: (t / 10).sum(), [x], progress=False)
+    assert row.gradient == (Fraction(1, 10), Fraction(1, 10))
+    assert row.library_equal is False
+    assert Fraction(str(0.1)) == Fraction(1, 10) != Fraction(0.1)  # the trap itself
+    # multiplying by the float 0.1 instead: the exact gradient is that float, equal
+    row, = selcalc.scan(lambda t: (t * 0.1).sum(), [x], progress=False)
+    assert row.gradient == (Fraction(0.1), Fraction(0.1)) and row.library_equal is True
+
+
+def test_irrational_exact_gradient_is_compared_not_crashed():
+    """d/dx exp(x) at 1 is e: no float equals it (the old repr-based check raised)."""
+    x = torch.tensor([1.0], dtype=torch.float64)
+    row, = selcalc.scan(lambda t: torch.exp(t).sum(), [x], progress=False)
+    assert row.library_equal is False
+    assert library_equal([0.5], [Fraction(1, 2)]) is True
+    assert library_equal([0.5, 1.0], [Fraction(1, 2)]) is False  # lengths differ
+    assert library_equal([float("nan")], [0]) is False
+
+
+W = 1 + 2.0 ** -12          # float32: W*W = 1 + 2**-11 + 2**-24 rounds (half to even)
+B = -(1 + 2.0 ** -11)       # to 1 + 2**-11, so W*x + B is exactly 0 in float32
+
+
+def planted(t):
+    w = torch.tensor(W, dtype=t.dtype)
+    b = torch.tensor(B, dtype=t.dtype)
+    return torch.relu(t * w + b).sum()
+
+
+def test_float32_rounds_w_x_plus_b_to_zero_and_scan_reports_the_created_tie():
+    x32 = torch.tensor([W, 2.0], dtype=torch.float32)
+    # the planted case, checked in torch: float32 gives exactly 0, the exact value 2**-24
+    assert (x32 * torch.tensor(W, dtype=torch.float32) + B)[0].item() == 0.0
+    assert Fraction(W) * Fraction(W) + Fraction(B) == Fraction(1, 2 ** 24)
+    row, = selcalc.scan(planted, [x32], float_ties=True, progress=False)
+    assert row.ties == {}  # exactly: no tie
+    (tie,) = row.float_ties
+    assert (tie.kind, tie.origin.op, tie.float_active) == ("created", "relu", (0, 1))
+    assert tie.float_arguments == (0.0,)
+    s = summary([row])
+    assert s["float_ties_by_kind"] == {"created": 1} and s["images_with_float_ties"] == 1
+    # float64 computes 1 + 2**-11 + 2**-24 exactly: no float tie there
+    x64 = x32.double()
+    row, = selcalc.scan(planted, [x64], float_ties=True, progress=False)
+    assert row.ties == {} and row.float_ties == []
+    assert "float_ties_by_kind" not in summary(
+        selcalc.scan(planted, [x64], progress=False))
