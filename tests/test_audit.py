@@ -198,3 +198,20 @@ def test_custom_rule_value_is_the_exact_float():
     row = r.rows[0]
     assert row.rule_value == row.float_value == (THIRD,) and not row.rounded
     assert row.verdict == "average of tied pieces" and row.in_clarke is True
+
+
+def test_custom_rule_is_compared_at_the_float_point_the_library_sees():
+    """Along the diagonal (1, -1/2, 1/3) the sampled points are not float64: the rule is
+    asked at the float64 nearest, and the exact gradient is taken at that same point (not
+    at the exact point the library never sees).  A point entry that is not a float64 is
+    refused with an InputError instead of comparing two different points."""
+    torch = pytest.importorskip("torch")
+    r = selcalc.audit(lambda x: torch.relu(x[0] + x[1] - x[2]), points=[(0, 0, 0)])
+    diag = [c for c in r.curves if c.direction[2] == Fraction(1, 3)]
+    assert diag and all(c.at and all(Fraction(float(v)) == v for v in c.at) for c in diag)
+    assert any(c.at[2] != c.t / 3 for c in diag)  # t/3 itself is not a float
+    assert r.conservative_on_curves
+    with pytest.raises(selcalc.InputError, match="not a float64"):
+        selcalc.audit(lambda x: torch.relu(x[0]), points=[("1/3",)])
+    with pytest.raises(selcalc.InputError, match="not a float64"):
+        selcalc.audit(lambda x: torch.relu(x[0]), points=[("sqrt(2)",)])

@@ -38,9 +38,11 @@ import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..errors import SelcalcError
+from ..errors import InputError, SelcalcError
 from ..numbers import to_exact
-from .measure import fmt as _fmt, reading as _reading, torch_gradient, verdict as _verdict
+from ..points import exact_str
+from .measure import (fmt as _fmt, read_float, reading as _reading, torch_gradient,
+                      verdict as _verdict)
 
 #: small exact steps t (powers of two, so that x + t*d stays dyadic) along each direction
 STEPS = (Fraction(1, 2 ** 10), Fraction(-1, 2 ** 10), Fraction(1, 2 ** 20),
@@ -67,7 +69,8 @@ class RuleRow:
 
 @dataclass
 class CurveCheck:
-    """The rule at ``point + t*direction`` (a point where no node is tied)."""
+    """The rule at ``point + t*direction`` (a point where no node is tied), rounded to the
+    float64 ``at`` that the library is given; the exact gradient is taken at ``at`` too."""
 
     point: tuple
     direction: tuple
@@ -76,6 +79,7 @@ class CurveCheck:
     gradient: tuple
     agrees: bool
     rounded: bool = False  # agrees up to float rounding (the float is not the gradient)
+    at: tuple = ()  # the point compared at: the float64 nearest point + t*direction
 
 
 @dataclass
@@ -169,6 +173,25 @@ def _jax_backend(fn):
     return "jax", program, grad
 
 
+def _float64_point(point):
+    """The point's entries as exact values, each a float64 (the library computes at floats:
+    the exact side must be at the same point), or an InputError."""
+    out = []
+    for v in point:
+        e = to_exact(v)
+        try:
+            near = float(e)
+        except (OverflowError, TypeError):
+            near = None
+        if near is None or not isinstance(e, (int, Fraction)) or read_float(near) != e:
+            raise InputError(f"audit point entry {exact_str(e)} is not a float64, but the "
+                             f"library computes at floats; pass a float64"
+                             + (f" (the nearest is {near!r})" if near is not None else "")
+                             + " so that both sides are at the same point")
+        out.append(e)
+    return tuple(out)
+
+
 def _directions(n):
     dirs = []
     for j in range(n):
@@ -207,17 +230,17 @@ def audit_rule(fn, points, modes=("backward", "forward")):
     name = getattr(fn, "__name__", type(fn).__name__)
     result = RuleAudit(name, library, [])
     for point in points:
-        x = tuple(Fraction(v) for v in point)
+        x = _float64_point(point)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            P = program(point)
+            P = program(x)
         ad = ad_outputs(P, x)
         pts = sorted({tuple(to_exact(c) for c in v) for v in ad.points})
         C = clarke(P, x)
         hull = tuple(sorted(tuple(to_exact(c) for c in v) for v in C._vertex_vectors))
         for mode in modes:
             try:
-                floats = lib_grad(point, mode)
+                floats = lib_grad(x, mode)
             except Exception as exc:  # noqa: BLE001 - a rule without this mode
                 result.rows.append(RuleRow(tuple(point), mode, None, tuple(pts), hull, None,
                                            "not available",
@@ -232,11 +255,12 @@ def audit_rule(fn, points, modes=("backward", "forward")):
                 seen.exact))
         for d in _directions(len(x)):
             for t in STEPS:
-                y = tuple(a + t * b for a, b in zip(x, d))
+                # the float64 point the library is given, for both sides of the comparison
+                y = tuple(read_float(float(a + t * b)) for a, b in zip(x, d))
                 if evaluate(P, y).ties():
                     continue
                 g = tuple(to_exact(v) for v in exact_grad(P, y))
                 seen = _reading(lib_grad(y, "backward"), [g])
                 result.curves.append(CurveCheck(tuple(point), d, t, seen.value, g,
-                                                seen.value == g, seen.rounded))
+                                                seen.value == g, seen.rounded, y))
     return result
