@@ -25,31 +25,37 @@ ROUNDING_ULPS = 4
 
 
 def _ulps(c, v):
-    """``|c - v|`` in units of the last place of the float ``v``, exactly (or None when
-    the sign of that distance cannot be certified)."""
+    """``(d, exact)``: ``|c - v|`` in units of the last place of the float ``v`` — exactly
+    for a rational ``c``; for another number the least of 1/2, 1, 2, 4 certified to bound
+    it (``exact`` False) — or ``(None, False)`` when it is not certified within 4."""
     import math
     from ..errors import Undecided
     from ..numbers import compare, to_sympy
     ulp = Fraction(math.ulp(v))
     if isinstance(c, (int, Fraction)):
-        return abs(Fraction(c) - Fraction(v)) / ulp
-    d = to_sympy(c) - to_sympy(Fraction(v))
-    try:  # a number that is not rational: only "within ROUNDING_ULPS" is decided
-        near = compare(abs(d), ROUNDING_ULPS * ulp) <= 0
-    except Undecided:
-        return None
-    return None if not near else ROUNDING_ULPS
+        return abs(Fraction(c) - Fraction(v)) / ulp, True
+    d = abs(to_sympy(c) - to_sympy(Fraction(v)))
+    for k in (Fraction(1, 2), 1, 2, ROUNDING_ULPS):
+        try:
+            if compare(d, k * ulp) <= 0:
+                return Fraction(k), False
+        except Undecided:
+            pass
+    return None, False
 
 
 @dataclass
 class Reading:
     """What the audit compares: the library's floats as their ``exact`` binary values, or
-    (``rounded``) the exact ``candidate`` they are the float64 rounding of."""
+    (``rounded``) an exact candidate ``value`` within :data:`ROUNDING_ULPS` ulp of them;
+    ``ulps`` is the largest distance of a coordinate (an upper bound when ``ulps_exact``
+    is False: an irrational candidate)."""
 
     exact: tuple
     value: tuple
     rounded: bool = False
-    ulps: Fraction | None = None  # largest distance of a coordinate, in ulp
+    ulps: Fraction | None = None
+    ulps_exact: bool = True
 
     @property
     def note(self):
@@ -57,6 +63,7 @@ class Reading:
             return ""
         far = (str(self.ulps) if self.ulps.denominator <= 1000
                else f"about {float(self.ulps):.2g}")  # display only
+        far = far if self.ulps_exact else f"at most {far}"
         return (f"the library's float {fmt(self.exact)} is not {fmt(self.value)}: it is "
                 f"read as that value up to float rounding ({far} ulp away, at most "
                 f"{ROUNDING_ULPS}); "
@@ -76,6 +83,10 @@ def reading(lib_floats, candidates):
     False
     >>> reading([0.25], [(Fraction(1, 4),)]).rounded  # the float is exactly 1/4
     False
+    >>> import sympy
+    >>> r = reading([2 ** 0.5], [(sympy.sqrt(2),)])
+    >>> r.rounded, r.ulps, r.ulps_exact
+    (True, Fraction(1, 2), False)
     """
     exact = tuple(read_float(v) for v in lib_floats)
     if exact in [tuple(c) for c in candidates]:
@@ -84,8 +95,9 @@ def reading(lib_floats, candidates):
         if len(cand) != len(exact):
             continue
         dist = [_ulps(c, v) for c, v in zip(cand, lib_floats)]
-        if all(d is not None and d <= ROUNDING_ULPS for d in dist):
-            return Reading(exact, tuple(cand), True, max(dist))
+        if all(d is not None and d <= ROUNDING_ULPS for d, _ in dist):
+            return Reading(exact, tuple(cand), True, max(d for d, _ in dist),
+                           all(ok for _, ok in dist))
     return Reading(exact, exact)
 
 
