@@ -44,7 +44,8 @@ class AuditRow:
     (1/3 is returned as the float64 ``6004799503160661/18014398509481984``), ``rounded`` is
     True, ``compared_value`` is that exact value, ``match``, ``in_clarke`` and ``verdict``
     are about it (the verdict says "up to float rounding"), ``ulps`` is the float's
-    distance from it and ``note`` says so in words.  Otherwise ``compared_value`` is ``library_value``.
+    distance from it and ``note`` says so in words.  Otherwise ``compared_value`` is
+    ``library_value``.
     """
 
     op: str
