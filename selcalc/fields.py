@@ -39,6 +39,9 @@ from .sets import ConvexSet
 from .verdict import Verdict
 
 SELECTION = CONVENTIONS["selection"]
+#: the most tie choices enumerated for the outer bound of a stopped Clarke search
+STOPPED_OUTER_PATTERNS = 4096
+
 #: the default pattern budgets of the enumerations (tie choices, all patterns)
 MAX_PATTERNS = {"ad_outputs": 1 << 16, "index_closure": 4096}
 
@@ -154,7 +157,9 @@ class ClarkeBounds:
     outer: ConvexSet | None
     undecided: list = field(default_factory=list)
     #: why the search stopped early (a time limit or cell budget), None when it finished;
-    #: then ``outer`` is the hull of the AD outputs (None when those are too many)
+    #: then ``outer`` is the hull of the AD outputs, None when those are more than
+    #: :data:`STOPPED_OUTER_PATTERNS` or not computed within the time limit (always None
+    #: when the time limit stopped the search)
     stopped: str | None = None
     #: which limit stopped it: ``"time_limit"`` or ``"max_cells"`` (None when it finished)
     limit: str | None = None
@@ -437,14 +442,16 @@ def clarke(P, x, allow_unknown=False, time_limit=None, max_cells=None, progress=
     """
     P.require_continuity("clarke")
     counter = Counter()
-    run, results, stopped, limit = _clarke_search(P, x, counter, allow_unknown,
-                                                  time_limit, max_cells, progress)
-    return _clarke_result(P, x, run, results, counter, stopped, limit, allow_unknown)
+    run, results, stopped, limit, b = _clarke_search(P, x, counter, allow_unknown,
+                                                     time_limit, max_cells, progress)
+    return _clarke_result(P, x, run, results, counter, stopped, limit, allow_unknown,
+                          budget=b)
 
 
 def _clarke_search(P, x, counter, allow_unknown, time_limit, max_cells, progress,
                    on_leaf=None):
-    """Run the cell search; ``(run, results, stopped, limit)`` (see :func:`clarke`)."""
+    """Run the cell search; ``(run, results, stopped, limit, budget)`` (see :func:`clarke`;
+    ``budget`` is the search's, whose remaining time bounds any work after it)."""
     b = Budget("clarke", time_limit, max_cells, progress, unit="cells", how="max_cells")
     try:
         run, results = essential_patterns(P, x, counter, budget=b, on_leaf=on_leaf)
@@ -453,14 +460,15 @@ def _clarke_search(P, x, counter, allow_unknown, time_limit, max_cells, progress
             raise
         run, results = exc.partial
         limit = "time_limit" if isinstance(exc, TimeLimitExceeded) else "max_cells"
-        return run, results, str(exc), limit
+        return run, results, str(exc), limit, b
     b.finish()
-    return run, results, None, None
+    return run, results, None, None, b
 
 
-def _clarke_result(P, x, run, results, counter, stopped, limit, allow_unknown, grads=None):
+def _clarke_result(P, x, run, results, counter, stopped, limit, allow_unknown, grads=None,
+                   budget=None):
     """The Clarke set (or bounds) from the decisions of a search (``grads``: gradients
-    already computed, by pattern key)."""
+    already computed, by pattern key; ``budget``: the search's, see _stopped_bounds)."""
     grads = grads if grads is not None else {}
     certain, unknown = {}, {}
     for sigma, dec in results:
@@ -471,7 +479,7 @@ def _clarke_result(P, x, run, results, counter, stopped, limit, allow_unknown, g
                 g = _grad_for(P, run, sigma)
             (certain if dec.holds else unknown)[key] = g
     if stopped is not None:  # partial results: no settling, only bounds
-        return _stopped_bounds(P, x, certain, unknown, stopped, limit)
+        return _stopped_bounds(P, x, certain, unknown, stopped, limit, budget)
     settled = _settle_bounds(P, certain, unknown) if unknown else None
     if settled is not None:
         S, reason = settled
@@ -535,14 +543,22 @@ def _settle_bounds(P, certain, unknown):
     return None
 
 
-def _stopped_bounds(P, x, certain, unknown, stopped, limit):
+def _stopped_bounds(P, x, certain, unknown, stopped, limit, budget=None):
     """Bounds after an interrupted search: inner = hull of the essential patterns found,
-    outer = hull of all AD outputs (it contains the Clarke set) when they are few."""
+    outer = hull of all AD outputs (it contains the Clarke set) when they are few and are
+    enumerated within the time the search's ``budget`` has left (None otherwise: a search
+    stopped by its time limit has none left)."""
     inner = _set(P, certain.values()) if certain else None
-    try:
-        outer = ad_outputs(P, x, max_patterns=4096)
-    except PatternBudgetExceeded:
-        outer = None
+    remaining = None
+    if budget is not None and budget.time_limit is not None:
+        remaining = budget.time_limit - budget.elapsed
+    outer = None
+    if remaining is None or remaining > 0:
+        try:
+            outer = ad_outputs(P, x, max_patterns=STOPPED_OUTER_PATTERNS,
+                               time_limit=remaining)
+        except (PatternBudgetExceeded, TimeLimitExceeded):
+            outer = None
     return ClarkeBounds(inner, outer, list(unknown), stopped=stopped, limit=limit)
 
 
@@ -596,7 +612,7 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
                unit="tie choices" if field == "ad_outputs" else "patterns")
     claim = (f"x = {tuple(exact_str(v) for v in P.coerce_point(x))} is an artificial "
              f"critical point")
-    zero_clarke = _zero_clarke_element(P, x)
+    zero_clarke = _zero_clarke_element(P, x, b)
     if zero_clarke is not None:  # a certified Clarke element is 0
         return Verdict(False, claim, {"clarke_weights": {0: 1}, "clarke": zero_clarke},
                        reason="0 is in the Clarke subgradient (a certified Clarke element)")
@@ -647,13 +663,16 @@ def artificial_critical(P, x, field="ad_outputs", time_limit=None, progress=None
                    checked=[f"0 in conv({field})", "<w, v> > 0 for every Clarke vertex v"])
 
 
-def _zero_clarke_element(P, x):
+def _zero_clarke_element(P, x, b=None):
     """``ConvexSet({0})`` when the certified Clarke element of :func:`clarke_element` is
-    exactly 0, else None (also when no element could be certified)."""
+    exactly 0, else None (also when no element could be certified).  ``b``, the caller's
+    budget, bounds its time: past the limit :class:`selcalc.TimeLimitExceeded` is raised."""
     try:
-        value = clarke_element(P, x).value
+        value = clarke_element(P, x, budget=b).value
         if all(sign(v) == 0 for v in value):
             return _set(P, [tuple(0 for _ in value)])
+    except TimeLimitExceeded:
+        raise
     except SelcalcError:  # no certified element: only the shortcut is lost
         pass
     return None
@@ -736,8 +755,8 @@ def _clarke_until_zero(P, x, b, max_cells, progress):
 
     counter = Counter()
     limit = b.time_limit and max(b.time_limit - b.elapsed, 1e-3)
-    run, results, stopped, why = _clarke_search(P, x, counter, True, limit, max_cells,
-                                                progress, on_leaf)
+    run, results, stopped, why, sb = _clarke_search(P, x, counter, True, limit, max_cells,
+                                                    progress, on_leaf)
     if watch.found is not None:
         return watch.found[0]
-    return _clarke_result(P, x, run, results, counter, stopped, why, True, grads)
+    return _clarke_result(P, x, run, results, counter, stopped, why, True, grads, budget=sb)

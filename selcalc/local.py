@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from .budget import budget as _budget
 from .conventions import CONVENTIONS
 from .errors import SelcalcError, Undecided
 from .interpreters.backward import backward_jacobian
@@ -91,26 +92,31 @@ def _qsign(v):
     return (v > 0) - (v < 0)
 
 
-def _ld_pass(P, run, D, lexicographic=True):
+def _ld_pass(P, run, D, lexicographic=True, budget=None):
     """Forward pass of the tangents along the directions ``D`` with lexicographic tie
     breaking.  Returns ``(sigma, tangents, flat, partials)``: the chosen pieces of the tied
     groups, the tangent lists per node, the tied tests whose sequence is all zero, and the
     local partials of the chosen pattern (fmpq; None unless the data are rational).  Rational
-    data runs in python-flint's ``fmpq`` (tangents are then ``fmpq``)."""
+    data runs in python-flint's ``fmpq`` (tangents are then ``fmpq``).  ``budget`` (a
+    :class:`selcalc.budget.Budget`), when given, is checked every ``_TICK_NODES`` nodes."""
     fast = _fast(run, D)
     if fast is not None:
         try:
-            return _ld_loop(P, run, D, lexicographic, fast[0], _qsign, True)
+            return _ld_loop(P, run, D, lexicographic, fast[0], _qsign, True, budget)
         except _NotRational:
             pass
-    return _ld_loop(P, run, D, lexicographic, lambda v: v, sign, False)
+    return _ld_loop(P, run, D, lexicographic, lambda v: v, sign, False, budget)
+
+
+#: nodes of a tangent pass between two checks of the time limit
+_TICK_NODES = 256
 
 
 class _NotRational(Exception):
     pass
 
 
-def _ld_loop(P, run, D, lexicographic, conv, sgn, rational):
+def _ld_loop(P, run, D, lexicographic, conv, sgn, rational, budget=None):
     r = len(D)
     ops, args, params, groups, outs = P.ops, P.args, P.params, P.groups, P.outs
     values = run.values
@@ -121,6 +127,8 @@ def _ld_loop(P, run, D, lexicographic, conv, sgn, rational):
     sigma, flat = {}, []
     partials = [()] * (P.m + 1)
     for k in range(P.p + 1, P.m + 1):
+        if budget is not None and not k % _TICK_NODES:
+            budget.tick(0)  # the time limit only: a pass is not a counted unit of work
         prim = ops[k]
         if not prim.arity:
             tan[k] = zero
@@ -231,13 +239,15 @@ def _plain(v):
     return v
 
 
-def clarke_element(P, x, directions=None, seed=0, attempts=4):
+def clarke_element(P, x, directions=None, seed=0, attempts=4, budget=None):
     """One element of the Clarke subgradient (q = 1) or Clarke Jacobian (q > 1) at ``x``.
 
     ``directions`` (optional) is the sequence ``d_1, d_2, …``; by default two random
     rational directions, then, if some tied test is flat along both, a spanning set.
     Returns a :class:`ClarkeElement`; re-check it with
-    :func:`selcalc.certificates.check_clarke_element`.
+    :func:`selcalc.certificates.check_clarke_element`.  ``budget`` (a
+    :class:`selcalc.budget.Budget`, or a time limit in seconds) bounds the time: past it
+    :class:`selcalc.TimeLimitExceeded` is raised.
 
     >>> import selcalc
     >>> P = selcalc.parse("def f(x, y):\\n    return abs(x) + y")
@@ -245,6 +255,8 @@ def clarke_element(P, x, directions=None, seed=0, attempts=4):
     >>> v in ((-1, 1), (1, 1))
     True
     """
+    b = None if budget is None else _budget("clarke_element", budget, unit="passes",
+                                            how="time_limit")
     run = evaluate(P, x)
     point = tuple(run.values[1:P.p + 1])
     rng = random.Random(seed)
@@ -260,7 +272,9 @@ def clarke_element(P, x, directions=None, seed=0, attempts=4):
     for D in tries:
         D = [tuple(exact(v) for v in d) for d in D]
         _directions_valid(P, D)
-        sigma, _, flat, fast_partials = _ld_pass(P, run, D, lexicographic=affine)
+        if b is not None:
+            b.tick()
+        sigma, _, flat, fast_partials = _ld_pass(P, run, D, lexicographic=affine, budget=b)
         if flat and not (affine and _spans(D, P.p)):
             reason = f"{len(flat)} tied test(s) stay 0 along the directions"
             continue

@@ -32,9 +32,10 @@ import sympy
 
 from .autodiff import jacobian
 from .curves import breakpoints, segment
-from .errors import SelcalcError
+from .errors import InputError, SelcalcError
 from .fields import ad_outputs, clarke
 from .numbers import canonical
+from .points import exact_str, to_exact
 from .selection import selection
 
 __all__ = ["band_data", "plot_band", "cells_data", "plot_cells", "jacobians_data",
@@ -166,6 +167,37 @@ def plot_band(P, lo, hi, ax=None, conventions=None, data=None, title=None, legen
 
 
 # ---------------------------------------------------------------------- 2-D: cells
+def _rational_box(box):
+    """``((x0, x1), (y0, y1))`` with exact rational corners (the grid is sampled in exact
+    rational arithmetic), or an :class:`InputError` saying what to pass instead.
+
+    >>> _rational_box(((-1, "1/2"), (0, 0.5)))
+    ((-1, Fraction(1, 2)), (0, Fraction(1, 2)))
+    >>> _rational_box(((0, "sqrt(2)"), (0, 1)))  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    InputError: box corner sqrt(2) is not rational ...
+    """
+    try:
+        sides = [tuple(side) for side in box]
+    except TypeError:
+        sides = None
+    if sides is None or len(sides) != 2 or any(len(side) != 2 for side in sides):
+        raise InputError(f"box must be ((x0, x1), (y0, y1)), not {box!r}")
+    out = []
+    for side in sides:
+        ends = []
+        for v in side:
+            e = to_exact(v)
+            if not isinstance(e, (int, Fraction)):
+                raise InputError(
+                    f"box corner {exact_str(e)} is not rational; the cells are sampled "
+                    f"exactly on a rational grid, so pass rational corners (a fraction "
+                    f"such as \"99/70\" or a decimal such as \"1.4142\" near it)")
+            ends.append(e)
+        out.append(tuple(ends))
+    return tuple(out)
+
+
 def cells_data(P, box, n=41, point=None, conventions=None):
     """Exact data of the 2-D view of a two-input program on ``box = ((x0, x1), (y0, y1))``.
 
@@ -176,7 +208,7 @@ def cells_data(P, box, n=41, point=None, conventions=None):
     """
     if P.p != 2:
         raise SelcalcError(f"cells_data needs a program of two inputs; this one has p={P.p}")
-    (x0, x1), (y0, y1) = [tuple(Fraction(str(canonical(v))) for v in side) for side in box]
+    (x0, x1), (y0, y1) = _rational_box(box)
     S = selection(P)
     keys, ids = {}, []
     # sample near the cell centres, nudged by different amounts in x and y so that the

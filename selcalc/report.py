@@ -320,7 +320,8 @@ def _clarke_section(report, P, x, certificates, time_limit=None, max_cells=None,
             "undecided_patterns": len(C.undecided),
             "note": "the search stopped before the end: the Clarke set contains the inner "
                     "hull (essential patterns found so far) and lies in the outer hull (all "
-                    "AD outputs; None when they are too many)"}
+                    "AD outputs; None when they are too many or were not computed within "
+                    "the time limit)"}
         return C
     if isinstance(C, ClarkeBounds):
         report["clarke"] = {
@@ -489,7 +490,9 @@ def render_report(report):
         name = "subgradient" if prog["q"] == 1 else "Jacobian"
         out.append(f"Clarke {name}: not finished, {C['error']}")
         inner = _short(C["inner"]) or "nothing yet"
-        outer = _short(C["outer"]) or "unknown (too many AD outputs for the outer hull)"
+        outer = _short(C["outer"]) or ("unknown (the outer hull of the AD outputs was "
+                                       "not computed: too many, or not within the time "
+                                       "limit)")
         out.append(f"  bounds reached: contains {inner}; lies in {outer}")
     elif "error" in C:
         out.append(f"Clarke set: unknown ({C['error']})")

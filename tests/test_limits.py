@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import selcalc
 from selcalc import certificates
 from selcalc.cli import main
-from selcalc.fields import ClarkeBounds, _clarke_until_zero
+from selcalc.fields import ClarkeBounds, _clarke_until_zero, _ZeroWatch
 from selcalc.budget import Budget
 from selcalc.report import check_report, estimate
 
@@ -64,9 +64,8 @@ def test_tiny_time_limit_json_fields(net_file, capsys):
     c = r["clarke"]
     assert c["exact"] is False and c["stopped"] == "time_limit"
     assert c["flag"] == "--time-limit" and c["inner"] is None
-    # the outer bound is the hull of every AD output, which contains the Clarke set
-    P = selcalc.parse(NET)
-    assert c["outer"] == str(selcalc.ad_outputs(P, (0, 0, 0, 0)))
+    # the outer bound (the hull of every AD output) is not computed past the time limit
+    assert c["outer"] is None
     assert all(e["in_ad_outputs_hull"] is None for e in r["conventions"])
     assert r["criticality"]["zero_in_ad_outputs_hull"] is None
     art = r["artificial_critical"]
@@ -207,3 +206,72 @@ def test_zero_watch_never_takes_an_undecided_sign_for_zero(monkeypatch):
     assert watch.add("b", (-1, -2)) is True  # 0 = (a + b) / 2, by the exact LP
     S, verdict = watch.found
     certificates.check_weights(S.generators, (0, 0), verdict.certificate["weights"])
+
+
+def test_stopped_clarke_outer_bound_respects_the_time_limit(monkeypatch):
+    """A Clarke search stopped by its time limit has no time left for the outer bound (up
+    to 4096 tie choices of AD outputs): ``outer`` is None, not computed past the limit.  A
+    search stopped by ``max_cells`` computes it within the time the caller has left."""
+    import selcalc.fields as F
+    P = selcalc.parse(NET)
+    x = (0, 0, 0, 0)
+    seen = []
+    real = F.ad_outputs
+
+    def spy(*args, **kw):
+        seen.append(kw.get("time_limit"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(F, "ad_outputs", spy)
+    bounds = selcalc.clarke(P, x, allow_unknown=True, time_limit=1e-9)
+    assert bounds.limit == "time_limit" and bounds.outer is None and seen == []
+    bounds = selcalc.clarke(P, x, allow_unknown=True, max_cells=20, time_limit=600)
+    assert bounds.limit == "max_cells" and bounds.outer is not None
+    assert len(seen) == 1 and 0 < seen[0] < 600  # the remaining time, not unlimited
+    full = real(P, x)
+    assert bounds.outer.issubset(full) and full.issubset(bounds.outer)
+    # artificial_critical's Clarke step: the same, with the time its budget has left
+    seen.clear()
+    monkeypatch.setattr(F, "_ZeroWatch", _NeverZero)
+    verdict = selcalc.artificial_critical(P, x, max_cells=20, time_limit=600)
+    assert verdict.holds is not True and len(seen) == 1 and 0 < seen[0] < 600
+
+
+class _NeverZero:
+    """A watch that never stops early (so the Clarke step runs to its limit)."""
+
+    def __init__(self, P):
+        self.inner = _ZeroWatch(P)
+        self.found = None
+
+    def add(self, key, point):
+        self.inner.add(key, point)
+        return False
+
+    def answer(self):
+        return self.inner.answer()
+
+
+def test_clarke_element_probe_is_under_the_time_limit(monkeypatch):
+    """``clarke_element`` takes a budget (raising TimeLimitExceeded past it), and the probe
+    at the start of ``artificial_critical`` runs under the caller's budget."""
+    import selcalc.fields as F
+    from selcalc.local import clarke_element
+    P = selcalc.parse(NET)
+    with pytest.raises(selcalc.TimeLimitExceeded, match="clarke_element"):
+        clarke_element(P, (0, 0, 0, 0), budget=1e-9)
+    b = Budget("test", time_limit=600)
+    assert clarke_element(P, (0, 0, 0, 0), budget=b).value == \
+        clarke_element(P, (0, 0, 0, 0)).value and b.done >= 1
+    seen = []
+    real = F.clarke_element
+
+    def spy(*args, **kw):
+        seen.append(kw.get("budget"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(F, "clarke_element", spy)
+    selcalc.artificial_critical(P, (0, 0, 0, 0), time_limit=600)
+    assert isinstance(seen[0], Budget) and seen[0].time_limit == 600
+    with pytest.raises(selcalc.TimeLimitExceeded):
+        selcalc.artificial_critical(P, (0, 0, 0, 0), time_limit=1e-9)

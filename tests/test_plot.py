@@ -1,6 +1,7 @@
 """selcalc.plot: exact data behind the pictures, drawing, and a clear error without matplotlib."""
 
 import sys
+from fractions import Fraction
 
 import pytest
 import sympy
@@ -95,3 +96,15 @@ def test_missing_matplotlib_is_a_clear_error(monkeypatch, tmp_path, capsys):
     assert "matplotlib is not installed" in out and "selcalc[plot]" in out
     assert "matplotlib is not installed" in (tmp_path / "casebook.md").read_text()
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_cells_data_irrational_corner_is_a_clear_error():
+    """An irrational box corner is refused with an InputError (it used to crash in
+    ``Fraction(str(...))``); rational corners, given as text or floats, are read exactly."""
+    P = selcalc.parse("def f(x, y):\n    return max(x, y)\n")
+    with pytest.raises(selcalc.InputError, match="box corner sqrt\\(2\\) is not rational"):
+        plot.cells_data(P, ((0, "sqrt(2)"), (0, 1)), n=3)
+    with pytest.raises(selcalc.InputError, match="box must be"):
+        plot.cells_data(P, ((0, 1),), n=3)
+    data = plot.cells_data(P, ((-1, "1/2"), (0, 0.1)), n=3)
+    assert data["box"] == ((-1, Fraction(1, 2)), (0, Fraction(0.1)))

@@ -68,3 +68,23 @@ def test_float32_rounds_w_x_plus_b_to_zero_and_scan_reports_the_created_tie():
     assert row.ties == {} and row.float_ties == []
     assert "float_ties_by_kind" not in summary(
         selcalc.scan(planted, [x64], progress=False))
+
+
+def test_float_ties_rounds_an_exact_point_once_to_float32():
+    """x = 1 + 2**-24 + 2**-60 for a float32 input: rounded once (to nearest even) it is
+    1 + 2**-23, so x - 1 is 2**-23 in float32 and relu has no tie, as exactly.  Rounded
+    twice (to float64: 1 + 2**-24, a float32 midpoint; then to float32: 1) the library
+    would compute relu(0), a created tie that the library never meets from this point."""
+    from selcalc.libraries.floats import nearest_float
+    q = 1 + Fraction(1, 2 ** 24) + Fraction(1, 2 ** 60)
+    assert torch.tensor(float(q), dtype=torch.float32).item() == 1.0  # the double rounding
+    assert nearest_float(q, torch.float32) == 1 + 2.0 ** -23
+    assert nearest_float(str(q), torch.float32) == 1 + 2.0 ** -23  # "a/b" text alike
+    x32 = torch.tensor([1.0], dtype=torch.float32)
+    P = selcalc.from_torch(lambda t: torch.relu(t - 1).sum(), x32)
+    assert selcalc.float_ties(P, (q,)) == []
+    # a point given as the float64 1 + 2**-24 is that float, rounded once: to 1, a tie
+    (tie,) = selcalc.float_ties(P, (1 + 2.0 ** -24,))
+    assert tie.kind == "created" and tie.float_arguments == (0.0,)
+    with pytest.raises(selcalc.InputError, match="largest finite"):
+        nearest_float(Fraction(2) ** 200, torch.float32)

@@ -29,15 +29,24 @@ from fractions import Fraction
 
 from ..errors import SelcalcError, Undecided
 from ..numbers import to_exact
-from .measure import (fmt as _fmt, read_float as _read, rounds_to as _rounds_to,
-                      torch_gradient, verdict as _verdict)
+from .measure import (ROUNDING_ULPS, fmt as _fmt, reading as _reading, torch_gradient,
+                      verdict as _verdict)
 
 MODES = ("backward", "forward")
 
 
 @dataclass
 class AuditRow:
-    """One measurement: ``op`` at ``point`` in ``mode``."""
+    """One measurement: ``op`` at ``point`` in ``mode``.
+
+    ``library_value`` is the exact binary value of the library's floats.  When it is not
+    itself the preset's value or a tied piece's gradient but is within a few ulp of one
+    (1/3 is returned as the float64 ``6004799503160661/18014398509481984``), ``rounded`` is
+    True, ``compared_value`` is that exact value, ``match``, ``in_clarke`` and ``verdict``
+    are about it (the verdict says "up to float rounding"), ``ulps`` is the float's
+    distance from it and ``note`` says so in words.  Otherwise ``compared_value`` is
+    ``library_value``.
+    """
 
     op: str
     case: str
@@ -51,7 +60,10 @@ class AuditRow:
     clarke: tuple
     in_clarke: bool | None
     verdict: str
-    rounded: bool = False  # the library's float is the exact value compared, rounded
+    rounded: bool = False  # compared_value is an exact value the float is a rounding of
+    compared_value: tuple = ()
+    ulps: Fraction | None = None  # distance of the float from compared_value, in ulp
+    note: str = ""
 
 
 # ---------------------------------------------------------------------------- the cases
@@ -287,24 +299,24 @@ def audit(library, preset=None, points=None):
             C = clarke(P, x)
             for mode in MODES:
                 floats = lib_grad(fn, point, mode)
-                lib = tuple(_read(v) for v in floats)
                 try:
                     ours = tuple(to_exact(v)
                                  for v in grad(P, x, convention=preset, mode=mode))
                 except Undecided:  # the preset names no rule at this tie (torch.topk)
                     ours = None
-                seen = lib
-                if lib != ours and lib not in pts and ours is not None:
-                    near = _rounds_to(floats, [ours] + sorted(pts))
-                    seen = near if near is not None else lib
+                seen = _reading(floats, ([] if ours is None else [ours]) + sorted(pts))
                 rows.append(AuditRow(
-                    op=op, case=label, point=tuple(point), mode=mode, library_value=lib,
-                    preset=preset, preset_value=ours,
-                    match=None if ours is None else seen == ours, rounded=seen != lib,
+                    op=op, case=label, point=tuple(point), mode=mode,
+                    library_value=seen.exact, preset=preset, preset_value=ours,
+                    match=None if ours is None else seen.value == ours,
+                    rounded=seen.rounded, compared_value=seen.value, ulps=seen.ulps,
+                    note=seen.note,
                     ad_outputs=tuple(sorted(pts)),
                     clarke=tuple(sorted(tuple(to_exact(c) for c in v)
                                         for v in C._vertex_vectors)),
-                    in_clarke=C.contains(seen).holds, verdict=_verdict(seen, pts, ad)))
+                    in_clarke=C.contains(seen.value).holds,
+                    verdict=_verdict(seen.value, pts, ad)
+                    + (" (up to float rounding)" if seen.rounded else "")))
     return rows
 
 
@@ -324,11 +336,12 @@ def render(rows, library=None):
     table = [head]
     for r in rows:
         table.append((r.op, r.case, _fmt(r.point), r.mode,
-                      _fmt(r.library_value) + (" (rounded)" if r.rounded
-                                               else ""),
+                      _fmt(r.library_value) + (f" ~ {_fmt(r.compared_value)} (rounded)"
+                                               if r.rounded else ""),
                       f"{r.preset} " + (_fmt(r.preset_value) if r.preset_value is not None
                                         else "unknown (no rule at this tie)"),
-                      {True: "yes", False: "NO", None: "unknown"}[r.match],
+                      {True: "yes", False: "NO", None: "unknown"}[r.match]
+                      + (" (rounded)" if r.rounded and r.match else ""),
                       "{" + ", ".join(_fmt(p) for p in r.ad_outputs) + "}",
                       "conv{" + ", ".join(_fmt(p) for p in r.clarke) + "}",
                       {True: "yes", False: "no", None: "unknown"}[r.in_clarke], r.verdict))
@@ -346,6 +359,13 @@ def render(rows, library=None):
                  + (f" {rows[0].preset}" if rows else "")
                  + (f" ({unknown} where it names no rule: unknown, not wrong)" if unknown
                     else ""))
+    rounded = [r for r in rows if r.rounded]
+    if rounded:
+        lines.append(
+            f"{len(rounded)} measurements are compared up to float rounding (marked "
+            f"'rounded'): the library's float is not the exact value compared but within "
+            f"{ROUNDING_ULPS} ulp of it (at most {max(r.ulps for r in rounded)} ulp "
+            "here); their match, in clarke and verdict are for that exact value")
     return "\n".join(lines)
 
 

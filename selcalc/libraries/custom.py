@@ -38,10 +38,11 @@ import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..errors import SelcalcError
+from ..errors import InputError, SelcalcError
 from ..numbers import to_exact
-from .measure import (fmt as _fmt, read_float as _read, rounds_to as _rounds_to,
-                      torch_gradient, verdict as _verdict)
+from ..points import exact_str
+from .measure import (fmt as _fmt, read_float, reading as _reading, torch_gradient,
+                      verdict as _verdict)
 
 #: small exact steps t (powers of two, so that x + t*d stays dyadic) along each direction
 STEPS = (Fraction(1, 2 ** 10), Fraction(-1, 2 ** 10), Fraction(1, 2 ** 20),
@@ -50,7 +51,9 @@ STEPS = (Fraction(1, 2 ** 10), Fraction(-1, 2 ** 10), Fraction(1, 2 ** 20),
 
 @dataclass
 class RuleRow:
-    """The custom rule at one point in one mode."""
+    """The custom rule at one point in one mode: ``float_value`` is the exact binary value
+    of the library's float, ``rule_value`` the value compared — the same, or (``rounded``,
+    explained in ``note``) an exact tied gradient within a few ulp of it."""
 
     point: tuple
     mode: str
@@ -60,11 +63,14 @@ class RuleRow:
     in_clarke: bool | None
     verdict: str
     note: str = ""
+    rounded: bool = False  # rule_value is an exact value the library's float rounds
+    float_value: tuple | None = None  # the exact binary value of the library's float
 
 
 @dataclass
 class CurveCheck:
-    """The rule at ``point + t*direction`` (a point where no node is tied)."""
+    """The rule at ``point + t*direction`` (a point where no node is tied), rounded to the
+    float64 ``at`` that the library is given; the exact gradient is taken at ``at`` too."""
 
     point: tuple
     direction: tuple
@@ -72,6 +78,8 @@ class CurveCheck:
     rule_value: tuple
     gradient: tuple
     agrees: bool
+    rounded: bool = False  # agrees up to float rounding (the float is not the gradient)
+    at: tuple = ()  # the point compared at: the float64 nearest point + t*direction
 
 
 @dataclass
@@ -98,8 +106,10 @@ class RuleAudit:
                          + {True: "yes", False: "no", None: "unknown"}[r.in_clarke]
                          + f"; {r.verdict}" + (f" ({r.note})" if r.note else ""))
         bad = [c for c in self.curves if not c.agrees]
+        rounded = sum(c.rounded for c in self.curves if c.agrees)
         lines.append(f"  along curves: {len(self.curves) - len(bad)} of {len(self.curves)} "
-                     f"smooth points agree with the gradient")
+                     f"smooth points agree with the gradient"
+                     + (f" ({rounded} up to float rounding)" if rounded else ""))
         for c in bad:
             lines.append(f"    at {_fmt(c.point)} + {c.t}*{_fmt(c.direction)}: rule "
                          f"{_fmt(c.rule_value)}, gradient {_fmt(c.gradient)}")
@@ -163,11 +173,23 @@ def _jax_backend(fn):
     return "jax", program, grad
 
 
-def _exact(floats, candidates):
-    """The library floats as exact values: a candidate they are the rounding of, or the
-    floats themselves (every float is a dyadic rational)."""
-    near = _rounds_to(floats, candidates)
-    return near if near is not None else tuple(_read(v) for v in floats)
+def _float64_point(point):
+    """The point's entries as exact values, each a float64 (the library computes at floats:
+    the exact side must be at the same point), or an InputError."""
+    out = []
+    for v in point:
+        e = to_exact(v)
+        try:
+            near = float(e)
+        except (OverflowError, TypeError):
+            near = None
+        if near is None or not isinstance(e, (int, Fraction)) or read_float(near) != e:
+            raise InputError(f"audit point entry {exact_str(e)} is not a float64, but the "
+                             f"library computes at floats; pass a float64"
+                             + (f" (the nearest is {near!r})" if near is not None else "")
+                             + " so that both sides are at the same point")
+        out.append(e)
+    return tuple(out)
 
 
 def _directions(n):
@@ -208,32 +230,37 @@ def audit_rule(fn, points, modes=("backward", "forward")):
     name = getattr(fn, "__name__", type(fn).__name__)
     result = RuleAudit(name, library, [])
     for point in points:
-        x = tuple(Fraction(v) for v in point)
+        x = _float64_point(point)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            P = program(point)
+            P = program(x)
         ad = ad_outputs(P, x)
         pts = sorted({tuple(to_exact(c) for c in v) for v in ad.points})
         C = clarke(P, x)
         hull = tuple(sorted(tuple(to_exact(c) for c in v) for v in C._vertex_vectors))
         for mode in modes:
             try:
-                floats = lib_grad(point, mode)
+                floats = lib_grad(x, mode)
             except Exception as exc:  # noqa: BLE001 - a rule without this mode
                 result.rows.append(RuleRow(tuple(point), mode, None, tuple(pts), hull, None,
                                            "not available",
                                            f"{type(exc).__name__}: "
                                            f"{str(exc).splitlines()[0] if str(exc) else ''}"))
                 continue
-            value = _exact(floats, pts)
-            result.rows.append(RuleRow(tuple(point), mode, value, tuple(pts), hull,
-                                       C.contains(value).holds, _verdict(value, set(pts), ad)))
+            seen = _reading(floats, pts)
+            result.rows.append(RuleRow(
+                tuple(point), mode, seen.value, tuple(pts), hull, C.contains(seen.value).holds,
+                _verdict(seen.value, set(pts), ad)
+                + (" (up to float rounding)" if seen.rounded else ""), seen.note, seen.rounded,
+                seen.exact))
         for d in _directions(len(x)):
             for t in STEPS:
-                y = tuple(a + t * b for a, b in zip(x, d))
+                # the float64 point the library is given, for both sides of the comparison
+                y = tuple(read_float(float(a + t * b)) for a, b in zip(x, d))
                 if evaluate(P, y).ties():
                     continue
                 g = tuple(to_exact(v) for v in exact_grad(P, y))
-                value = _exact(lib_grad(y, "backward"), [g])
-                result.curves.append(CurveCheck(tuple(point), d, t, value, g, value == g))
+                seen = _reading(lib_grad(y, "backward"), [g])
+                result.curves.append(CurveCheck(tuple(point), d, t, seen.value, g,
+                                                seen.value == g, seen.rounded, y))
     return result

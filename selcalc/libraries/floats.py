@@ -45,7 +45,8 @@ class FloatTie:
 
 
 def _float_inputs(P, x):
-    """The example tensors with the point's entries, in the examples' dtypes."""
+    """The example tensors with the point's entries, in the examples' dtypes (each exact
+    entry rounded once, to nearest even, to that dtype: see :func:`nearest_float`)."""
     import torch
     from ..frontends.library import flatten_point
     flat = iter(flatten_point(x))
@@ -54,16 +55,91 @@ def _float_inputs(P, x):
         if not var:
             out.append(t)
             continue
-        vals = [_nearest_float(next(flat)) for _ in range(t.numel())]
+        vals = [nearest_float(next(flat), t.dtype) for _ in range(t.numel())]
         out.append(torch.tensor(vals, dtype=t.dtype).reshape(t.shape))
     return out
 
 
-def _nearest_float(v):
-    """The float64 nearest to an entry of the point, from its exact value (a float stays
-    itself; a decimal string or a Fraction is rounded once, not read through its repr)."""
-    from ..numbers import to_exact
-    return v if type(v) is float else float(to_exact(v))
+def _format(dtype):
+    """(precision with the hidden bit, least normal exponent, largest finite value) of a
+    torch floating dtype."""
+    import torch
+    fi = torch.finfo(dtype)
+    eps, tiny = Fraction(fi.eps), Fraction(fi.tiny)  # powers of two, exactly
+    return (1 - (eps.numerator.bit_length() - eps.denominator.bit_length()),
+            tiny.numerator.bit_length() - tiny.denominator.bit_length(), Fraction(fi.max))
+
+
+def _round_rational(q, precision, emin):
+    """The rational ``q`` rounded once to nearest (ties to even) in a binary format with
+    ``precision`` bits and least normal exponent ``emin`` (subnormals included), exactly."""
+    if q == 0:
+        return Fraction(0)
+    a = abs(Fraction(q))
+    e = a.numerator.bit_length() - a.denominator.bit_length()  # 2**e <= a < 2**(e+2)
+    if a >= Fraction(2) ** (e + 1):
+        e += 1
+    elif a < Fraction(2) ** e:
+        e -= 1
+    quantum = Fraction(2) ** (max(e, emin) - (precision - 1))
+    n, r = divmod(a, quantum)
+    n = int(n)
+    if 2 * r > quantum or (2 * r == quantum and n % 2):
+        n += 1
+    return n * quantum if q > 0 else -(n * quantum)
+
+
+def nearest_float(v, dtype):
+    """An entry of the point as the float of ``dtype`` nearest its exact value, rounded
+    once (to nearest, ties to even), as a Python float that holds it exactly.
+
+    A Python float is its own binary value (a float64 entry stays itself; for float32 it is
+    rounded once, from that value).  A Fraction or decimal string is rounded from its exact
+    value, not through float64 first (which can round twice: 1 + 2**-24 + 2**-60 is 1 +
+    2**-24 in float64, a float32 tie that goes to 1; exactly it is above the tie, so
+    1 + 2**-23).  An irrational entry is enclosed at increasing precision until the
+    enclosure rounds to one float; past the largest finite value: an InputError.
+
+    >>> import pytest; torch = pytest.importorskip("torch")
+    >>> q = 1 + Fraction(1, 2**24) + Fraction(1, 2**60)
+    >>> nearest_float(q, torch.float32) == 1 + 2**-23, float(q) == 1 + 2**-24
+    (True, True)
+    >>> nearest_float("sqrt(2)", torch.float32) == torch.tensor(2**0.5).item()
+    True
+    """
+    from ..errors import InputError
+    from ..numbers import is_rational, to_exact
+    precision, emin, largest = _format(dtype)
+    q = Fraction(v) if type(v) is float else to_exact(v)
+    if is_rational(q):
+        out = _round_rational(q, precision, emin)
+    else:
+        out = _round_irrational(q, precision, emin)
+    if abs(out) > largest:
+        raise InputError(f"the point entry {v!r} is past the largest finite {dtype} "
+                         f"({float(largest)!r}); float_ties needs finite inputs")
+    return float(out)  # exact: a float of dtype is a float64
+
+
+def _round_irrational(q, precision, emin):
+    """:func:`_round_rational` of an irrational number, from certified enclosures."""
+    import mpmath
+    from ..errors import Undecided
+    from ..numbers import _interval, _mpf_fraction, to_sympy
+    expr = to_sympy(q)
+    iv = mpmath.iv
+    old = iv.dps
+    try:
+        for dps in (40, 120, 400):
+            iv.dps = dps
+            lo, hi = (_mpf_fraction(end) for end in _interval(expr, iv)._mpi_)
+            a, b = _round_rational(lo, precision, emin), _round_rational(hi, precision, emin)
+            if a == b:
+                return a
+    finally:
+        iv.dps = old
+    raise Undecided(f"could not round {q} to a float: its enclosure at 400 digits still "
+                    "straddles a rounding boundary")
 
 
 def float_values(P, x):

@@ -1,28 +1,104 @@
 """Measuring an AD library at a kink: its derivative in both modes, its floats read as
 exact values, and the verdict against the exact sets there."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
 from fractions import Fraction
 
 
 def read_float(v):
-    """A library float as the exact value it stands for (1/3 is printed as 0.333…)."""
-    f = Fraction(v)
-    near = f.limit_denominator(64)
-    return near if abs(float(near) - v) <= 1e-12 * max(1, abs(v)) else f
+    """A library float as the exact binary value it is (every float is a dyadic rational):
+    ``0.1`` is ``3602879701896397/36028797018963968``, and the float64 nearest to 1/3 is
+    not 1/3.
+
+    >>> read_float(0.5), read_float(1 / 3)
+    (Fraction(1, 2), Fraction(6004799503160661, 18014398509481984))
+    """
+    return Fraction(v)
 
 
-def rounds_to(lib_floats, candidates):
-    """The candidate (an exact vector) whose float64 rounding is the library's value, up to
-    a few units in the last place (constants such as selu's scale * alpha are products of
-    rounded floats in the library), or None."""
+#: how many units in the last place a library float may be from an exact candidate and
+#: still be read as its rounding (constants such as selu's scale * alpha are products of
+#: rounded floats in the library, a few ulp from the exact product)
+ROUNDING_ULPS = 4
+
+
+def _ulps(c, v):
+    """``(d, exact)``: ``|c - v|`` in units of the last place of the float ``v`` — exactly
+    for a rational ``c``; for another number the least of 1/2, 1, 2, 4 certified to bound
+    it (``exact`` False) — or ``(None, False)`` when it is not certified within 4."""
     import math
+    from ..errors import Undecided
+    from ..numbers import compare, to_sympy
+    ulp = Fraction(math.ulp(v))
+    if isinstance(c, (int, Fraction)):
+        return abs(Fraction(c) - Fraction(v)) / ulp, True
+    d = abs(to_sympy(c) - to_sympy(Fraction(v)))
+    for k in (Fraction(1, 2), 1, 2, ROUNDING_ULPS):
+        try:
+            if compare(d, k * ulp) <= 0:
+                return Fraction(k), False
+        except Undecided:
+            pass
+    return None, False
+
+
+@dataclass
+class Reading:
+    """What the audit compares: the library's floats as their ``exact`` binary values, or
+    (``rounded``) an exact candidate ``value`` within :data:`ROUNDING_ULPS` ulp of them;
+    ``ulps`` is the largest distance of a coordinate (an upper bound when ``ulps_exact``
+    is False: an irrational candidate)."""
+
+    exact: tuple
+    value: tuple
+    rounded: bool = False
+    ulps: Fraction | None = None
+    ulps_exact: bool = True
+
+    @property
+    def note(self):
+        if not self.rounded:
+            return ""
+        far = (str(self.ulps) if self.ulps.denominator <= 1000
+               else f"about {float(self.ulps):.2g}")  # display only
+        far = far if self.ulps_exact else f"at most {far}"
+        return (f"the library's float {fmt(self.exact)} is not {fmt(self.value)}: it is "
+                f"read as that value up to float rounding ({far} ulp away, at most "
+                f"{ROUNDING_ULPS}); "
+                "match, in clarke and verdict are up to float rounding")
+
+
+def reading(lib_floats, candidates):
+    """The library floats as a :class:`Reading`: their exact binary values when those are
+    a candidate or none is near; otherwise the first candidate (an exact vector) every
+    coordinate of which is within :data:`ROUNDING_ULPS` ulp of the float — a rounded
+    reading, marked ``rounded`` (never a silent match).
+
+    >>> r = reading([1 / 3], [(Fraction(1, 3),)])
+    >>> r.rounded, r.value, r.ulps, r.exact == (read_float(1 / 3),)
+    (True, (Fraction(1, 3),), Fraction(1, 3), True)
+    >>> reading([0.3333333333334], [(Fraction(1, 3),)]).rounded  # 450 ulp away: no
+    False
+    >>> reading([0.25], [(Fraction(1, 4),)]).rounded  # the float is exactly 1/4
+    False
+    >>> import sympy
+    >>> r = reading([2 ** 0.5], [(sympy.sqrt(2),)])
+    >>> r.rounded, r.ulps, r.ulps_exact
+    (True, Fraction(1, 2), False)
+    """
+    exact = tuple(read_float(v) for v in lib_floats)
+    if exact in [tuple(c) for c in candidates]:
+        return Reading(exact, exact)
     for cand in candidates:
-        if len(cand) == len(lib_floats) and all(
-                abs(float(c) - v) <= 4 * math.ulp(v) for c, v in zip(cand, lib_floats)):
-            return cand
-    return None
-
-
+        if len(cand) != len(exact):
+            continue
+        dist = [_ulps(c, v) for c, v in zip(cand, lib_floats)]
+        if all(d is not None and d <= ROUNDING_ULPS for d, _ in dist):
+            return Reading(exact, tuple(cand), True, max(d for d, _ in dist),
+                           all(ok for _, ok in dist))
+    return Reading(exact, exact)
 
 
 def verdict(value, points, hull):
