@@ -13,7 +13,7 @@ True
 from __future__ import annotations
 
 from fractions import Fraction
-from math import gcd
+from math import gcd, lcm
 
 import sympy
 
@@ -139,7 +139,7 @@ def _gap(c, v, e):
     return _dot(c, v) - sympy.sympify(e)
 
 
-def _check_faces(V, idx, d, faces, where="the set"):
+def _check_faces(V, idx, d, faces, scale=1, where="the set"):
     """The ``faces`` (normal, offset, tight, ridges) are all the facets of ``conv(V[idx])``
     (affine dimension ``d``): each inequality holds on every point and is tight exactly on
     the listed points, which span dimension ``d - 1``; and every ridge of every listed
@@ -147,13 +147,13 @@ def _check_faces(V, idx, d, faces, where="the set"):
     one vertex) lies in exactly two listed facets.  The facets of a polytope of dimension
     ``d >= 2`` are connected through ridges and each ridge lies in exactly two facets, so
     a list closed under crossing ridges is complete; in dimension one the two endpoints
-    are required."""
+    are required.  ``V`` may be the points times ``scale > 0`` (offsets are scaled too)."""
     if d == 0:
         assert not faces, f"a point has no facets ({where})"
         return
     tights = []
     for k, f in enumerate(faces):
-        c, e = _flat(f["normal"]), exact(f["offset"])
+        c, e = _flat(f["normal"]), exact(f["offset"]) * scale
         tight = []
         for i in idx:
             s = _sgn(_gap(c, V[i], e))
@@ -177,7 +177,8 @@ def _check_faces(V, idx, d, faces, where="the set"):
             assert len(T) == d, f"facet {k} of {where} is not a simplex: its ridges are needed"
             ridges = [T - {i} for i in T]
         else:
-            _check_faces(V, tuple(sorted(T)), d - 1, f["ridges"], f"facet {k} of {where}")
+            _check_faces(V, tuple(sorted(T)), d - 1, f["ridges"], scale,
+                         f"facet {k} of {where}")
             ridges = [frozenset(g["tight"]) for g in f["ridges"]]
         for R in ridges:
             count = len(set.intersection(*(holders[i] for i in R)))
@@ -216,7 +217,11 @@ def check_facets(vertices, H):
             f"the normal {tuple(a)} is not a coprime integer vector"
     assert tuple((f["normal"], f["offset"]) for f in faces) == tuple(H.inequalities)
     assert tuple(f["tight"] for f in faces) == tuple(H.tight)
-    _check_faces(V, tuple(range(len(V))), d, faces)
+    scale = 1
+    if _rational(*V):  # integer points (times a common denominator): faster sums
+        scale = lcm(*(Fraction(x).denominator for v in V for x in v))
+        V = [tuple(int(x * scale) for x in v) for v in V]
+    _check_faces(V, tuple(range(len(V))), d, faces, scale)
     return True
 
 def check_direction(constraints, d):

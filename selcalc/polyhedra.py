@@ -615,19 +615,23 @@ def _extreme_points_generic(points):
 def _primitive(vec):
     """A rational vector scaled by a positive number to coprime integers."""
     from math import gcd, lcm
-    vec = [Fraction(v) for v in vec]
-    den = lcm(*(v.denominator for v in vec))
-    ints = [int(v * den) for v in vec]
+    if all(isinstance(v, int) for v in vec):
+        ints = vec
+    else:
+        vec = [Fraction(v) for v in vec]
+        den = lcm(*(v.denominator for v in vec))
+        ints = [int(v * den) for v in vec]
     g = gcd(*ints)
     return tuple(v // g for v in ints) if g else tuple(ints)
 
 
-def _values(A, c, big):
-    """``A @ c`` as Python ints (int64 when the products cannot overflow there)."""
+def _values(A, A64, c, big):
+    """``A @ c`` exactly: int64 when the products cannot overflow there (``A64``, the same
+    matrix in int64, or None), Python integers otherwise."""
     top = max((abs(v) for v in c), default=0)
-    if big * top * max(len(c), 1) < (1 << 62):
-        return [int(v) for v in A.astype(np.int64) @ np.array(c, dtype=np.int64)]
-    return [sum(a * b for a, b in zip(row, c)) for row in A.tolist()]
+    if A64 is not None and big * top * max(len(c), 1) < (1 << 62):
+        return A64 @ np.array(c, dtype=np.int64)
+    return A @ np.array(c, dtype=object)
 
 
 def _pivots(R, r):
@@ -681,24 +685,38 @@ def _hull_full(Z, d):
         return [((-1,), -Z[lo][0], (lo,), None), ((1,), Z[hi][0], (hi,), None)]
     A = np.array(Z, dtype=object)
     big = max(abs(v) for p in Z for v in p) or 1
+    A64 = A.astype(np.int64) if big < (1 << 62) else None
 
     def tight(c):
-        vals = _values(A, c, big)
-        e = max(vals)
-        return e, tuple(i for i, v in enumerate(vals) if v == e)
+        vals = _values(A, A64, c, big)
+        e = vals.max()
+        return int(e), tuple(np.nonzero(vals == e)[0].tolist())
 
     def rotate(c, e, r0, g):
         """The valid hyperplane ``a c - g`` (``a`` least), through the points of ``c``
-        where ``g`` is constant (= at ``Z[r0]``)."""
-        hs = [v - e for v in _values(A, c, big)]
+        where ``g`` is constant (= at ``Z[r0]``): ``a = max t_u / h_u`` over the points
+        below ``c`` (``h_u < 0``), with ``t = g·(y - Z[r0])``.  The maximiser proposed in
+        floats is kept when the new hyperplane is valid (checked exactly), else it is
+        found by exact comparisons."""
+        hs = _values(A, A64, c, big) - e
         g0 = sum(a * b for a, b in zip(g, Z[r0]))
-        ts = [v - g0 for v in _values(A, g, big)]
-        b = None
-        for u in range(m):
-            if hs[u] < 0 and (b is None or ts[u] * hs[b] > ts[b] * hs[u]):
-                b = u
-        new = _primitive([-ts[b] * ci + hs[b] * gi for ci, gi in zip(c, g)])
-        return (new,) + tight(new)
+        ts = _values(A, A64, g, big) - g0
+        below = np.nonzero(hs < 0)[0]
+        with np.errstate(all="ignore"):
+            ratio = ts[below].astype(float) / hs[below].astype(float)
+        b = int(below[int(np.argmax(ratio))])
+        tb, hb = int(ts[b]), int(hs[b])  # Python integers: no int64 overflow below
+        new = _primitive([-tb * ci + hb * gi for ci, gi in zip(c, g)])
+        found = tight(new)
+        if found[0] != sum(a * b for a, b in zip(new, Z[r0])):  # the float pick was wrong
+            hs, ts = hs.tolist(), ts.tolist()
+            b = None
+            for u in range(m):
+                if hs[u] < 0 and (b is None or ts[u] * hs[b] > ts[b] * hs[u]):
+                    b = u
+            new = _primitive([-ts[b] * ci + hs[b] * gi for ci, gi in zip(c, g)])
+            found = tight(new)
+        return (new,) + found
 
     def affine_rank(T):
         if len(T) == 1:
