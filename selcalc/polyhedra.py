@@ -702,14 +702,18 @@ def _hull_full(Z, d):
         g0 = sum(a * b for a, b in zip(g, Z[r0]))
         ts = _values(A, A64, g, big) - g0
         below = np.nonzero(hs < 0)[0]
-        with np.errstate(all="ignore"):
-            ratio = ts[below].astype(float) / hs[below].astype(float)
-        b = int(below[int(np.argmax(ratio))])
-        tb, hb = int(ts[b]), int(hs[b])  # Python integers: no int64 overflow below
-        new = _primitive([-tb * ci + hb * gi for ci, gi in zip(c, g)])
-        found = tight(new)
-        if found[0] != sum(a * b for a, b in zip(new, Z[r0])):  # the float pick was wrong
-            hs, ts = hs.tolist(), ts.tolist()
+        try:
+            with np.errstate(all="ignore"):
+                ratio = ts[below].astype(float) / hs[below].astype(float)
+            b = int(below[int(np.argmax(ratio))])
+        except OverflowError:  # integers beyond floats: exact comparisons only
+            b = None
+        if b is not None:
+            tb, hb = int(ts[b]), int(hs[b])  # Python integers: no int64 overflow below
+            new = _primitive([-tb * ci + hb * gi for ci, gi in zip(c, g)])
+            found = tight(new)
+        if b is None or found[0] != sum(x * y for x, y in zip(new, Z[r0])):
+            hs, ts = hs.tolist(), ts.tolist()  # the float pick was wrong or impossible
             b = None
             for u in range(m):
                 if hs[u] < 0 and (b is None or ts[u] * hs[b] > ts[b] * hs[u]):

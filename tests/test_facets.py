@@ -227,3 +227,15 @@ def test_speed_200_points_in_r4():
     end = time.perf_counter()
     assert H.check()
     assert end - mid < 5, f"facets took {end - mid:.2f} s (vertices {mid - start:.2f} s)"
+
+
+def test_large_coordinates():
+    """Beyond int64 and beyond floats' exact integers: exact integer arithmetic throughout."""
+    rng = random.Random(5)
+    for n in (3, 4):
+        pts = [tuple(Fraction(rng.randint(-10 ** 25, 10 ** 25), rng.randint(1, 10 ** 12))
+                     for _ in range(n)) for _ in range(8)]
+        _compare(pts)
+    cube = [tuple(10 ** 30 * x + 1 for x in p) for p in itertools.product([0, 1], repeat=4)]
+    H = _compare(cube)[1]
+    assert H.inequalities[0] == ((-1, 0, 0, 0), -1)
