@@ -25,6 +25,9 @@ For vectors with irrational (real algebraic or exp-log) coordinates the same flo
 proposes and the certified sign of :mod:`selcalc.numbers` verifies; when that fails the
 answer is :class:`selcalc.Undecided`, never a guess.
 
+The H-representation of a rational polytope (:func:`facets`) needs no LP: exact
+gift-wrapping from facet to facet across ridges, in integer arithmetic.
+
 >>> gordan([(1, 0), (0, 1)])
 ('direction', (1, 1))
 >>> gordan([(1, 0), (-1, 0), (0, 1)])

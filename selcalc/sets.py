@@ -9,6 +9,8 @@ Every linear question is answered by the exact LP backend of :mod:`selcalc.polyh
   separating vector when it is not;
 * vertices are found by exact redundancy removal, each point with its own certificate
   (:attr:`ConvexSet.vertex_certificates`);
+* the H-representation (:meth:`ConvexSet.facets`: affine hull and facets) is found by
+  exact gift-wrapping in integer arithmetic (:func:`selcalc.polyhedra.facets`);
 * in one dimension everything is a certified comparison of exact reals, so irrational
   endpoints are exact; in higher dimension irrational coordinates are handled by the same
   LP with certified signs (a point of the list is always recognised), or raise
