@@ -168,6 +168,7 @@ def _check_faces(V, idx, d, faces, scale=1, where="the set"):
     if d == 1:
         assert len(faces) == 2, f"a segment has two facets ({where})"
         return
+    assert faces, f"a polytope of dimension {d} has facets ({where})"
     holders = {}
     for k, T in enumerate(tights):
         for i in T:

@@ -187,6 +187,9 @@ def test_checker_rejects_damage():
     short = selcalc.sets.HRepresentation(H.vertices, H.dim, H.equalities, faces[1:])
     with pytest.raises(AssertionError, match="incomplete"):
         check_facets(S, short)
+    # no facets at all (nothing to cross: the ridge test alone would pass)
+    with pytest.raises(AssertionError, match="has facets"):
+        check_facets(S, selcalc.sets.HRepresentation(H.vertices, H.dim, H.equalities, ()))
     # a wrong offset (not tight, or violated)
     bad = dict(faces[0], offset=faces[0]["offset"] + 1)
     with pytest.raises(AssertionError):
@@ -239,3 +242,21 @@ def test_large_coordinates():
     cube = [tuple(10 ** 30 * x + 1 for x in p) for p in itertools.product([0, 1], repeat=4)]
     H = _compare(cube)[1]
     assert H.inequalities[0] == ((-1, 0, 0, 0), -1)
+
+
+def test_checker_rejects_damaged_ridges():
+    """Non-simplicial facets carry their own facets; damage there is caught too."""
+    S = selcalc.ConvexSet(list(itertools.product([0, 1], repeat=3)))
+    H = S.facets()
+    faces = H.certificate["facets"]
+    square = faces[0]
+    assert square["ridges"] is not None and len(square["ridges"]) == 4
+
+    def with_first(face):
+        return selcalc.sets.HRepresentation(H.vertices, H.dim, H.equalities,
+                                            (face,) + faces[1:])
+    with pytest.raises(AssertionError, match="incomplete"):
+        check_facets(S, with_first(dict(square, ridges=square["ridges"][1:])))
+    with pytest.raises(AssertionError, match="not a simplex"):
+        check_facets(S, with_first(dict(square, ridges=None)))
+    assert check_facets(S, with_first(dict(square)))
