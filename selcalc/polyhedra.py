@@ -643,8 +643,7 @@ def _pivots(R, r):
 
 
 def _hull(Y):
-    """Facets of ``conv(Y)`` inside its affine hull, for distinct integer points ``Y`` that
-    are all vertices of their hull.
+    """Facets of ``conv(Y)`` inside its affine hull, for distinct integer points ``Y``.
 
     Returns ``(d, facets)``: ``d`` the affine dimension and, per facet, ``(c, e, T, sub)``
     with ``c·y <= e`` on every point, tight exactly on the points ``T`` (indices into
@@ -788,8 +787,8 @@ def _nullspace_rows(rows, n):
 
 
 def facets(points):
-    """The exact H-representation of the convex hull of rational points that are all its
-    vertices (distinct).
+    """The exact H-representation of the convex hull of distinct rational points
+    (:meth:`selcalc.ConvexSet.facets` passes the vertices).
 
     Returns ``(d, equalities, faces)``: ``d`` the affine dimension; ``equalities`` a list
     of ``(a, b)`` with ``a·x = b`` on the hull (the reduced row echelon basis of the

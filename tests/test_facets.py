@@ -260,3 +260,14 @@ def test_checker_rejects_damaged_ridges():
     with pytest.raises(AssertionError, match="not a simplex"):
         check_facets(S, with_first(dict(square, ridges=None)))
     assert check_facets(S, with_first(dict(square)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(point_sets(dim_max=4, n_max=9))
+def test_engine_on_all_points(pts):
+    """``polyhedra.facets`` on every distinct point (not only vertices): tight sets then
+    include the points lying on a facet, as in the brute force."""
+    from selcalc.polyhedra import facets
+    pts = sorted(set(pts))
+    d, _, faces = facets(pts)
+    assert (d, {frozenset(pts[i] for i in T) for _, _, T, _ in faces}) == brute_facets(pts)
