@@ -736,24 +736,24 @@ def _hull_full(Z, d):
         N, _ = fmpz_mat(rows).nullspace()
         g = [int(N[i, 0]) for i in range(d)]
         c, e, T = rotate(c, e, T[0], g)
-    facets = {T: (c, e, T, None)}
+    known = {T: (c, e, T, None)}
     todo = [T]
-    seen = {}  # ridge (its points) -> number of facets found through it
+    crossed = set()  # ridges (their points) crossed already: both facets are known
     while todo:
         T = todo.pop()
-        c, e, _, _ = facets[T]
+        c, e, _, _ = known[T]
         ridges, sub = _ridges(Z, c, T, d)
         if sub is not None:
-            facets[T] = (c, e, T, sub)
+            known[T] = (c, e, T, sub)
         for R, g in ridges:
-            if seen.get(R, 0) >= 2:
+            if R in crossed:
                 continue
+            crossed.add(R)
             new = rotate(c, e, R[0], g)
-            seen[R] = 2
-            if new[2] not in facets:
-                facets[new[2]] = new + (None,)
+            if new[2] not in known:
+                known[new[2]] = new + (None,)
                 todo.append(new[2])
-    return [facets[T] for T in sorted(facets)]
+    return [known[T] for T in sorted(known)]
 
 
 def _ridges(Z, c, T, d):
