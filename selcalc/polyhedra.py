@@ -576,7 +576,11 @@ def _classify(i, rows, X, known, certs, scales, big):
 def _gordan_int(rows, big):
     """:func:`gordan` for integer rows, verifying with integer matrix products."""
     A = _int_array(rows, big * 2 * (1 << 21) * len(rows[0]))
-    found = _float_gordan(A.astype(float))
+    try:
+        F = A.astype(float)
+    except OverflowError:  # integers beyond floats: rows scaled by powers of 2 first
+        F = _float_rows(rows, True)
+    found = _float_gordan(F)
     if found is not None:
         t, d, lam = found
         STATS.exact_checks += 1

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import selcalc
-from selcalc.certificates import check_facets
+from selcalc.certificates import check_facets, check_vertices
 
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -271,3 +271,13 @@ def test_engine_on_all_points(pts):
     pts = sorted(set(pts))
     d, _, faces = facets(pts)
     assert (d, {frozenset(pts[i] for i in T) for _, _, T, _ in faces}) == brute_facets(pts)
+
+
+def test_coordinates_beyond_floats():
+    """Integers past the float range: vertices and facets still exact (no overflow)."""
+    rng = random.Random(11)
+    pts = [tuple(Fraction(rng.randint(-10 ** 400, 10 ** 400), 3) for _ in range(3))
+           for _ in range(7)] + [(0, 0, 0)]
+    pts.append(tuple(sum(Fraction(p[j]) for p in pts[:4]) / 4 for j in range(3)))
+    S, H = _compare(pts)  # the last point is not a vertex
+    assert len(S.vertices) < len(pts) and check_vertices(S)
