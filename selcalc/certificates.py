@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 from fractions import Fraction
+from math import gcd, lcm
 
 import sympy
 
@@ -100,6 +101,129 @@ def check_vertices(S):
             check_weights(pts, pts[i], cert["weights"])
     return True
 
+
+
+def _sgn(x):
+    return (x > 0) - (x < 0) if isinstance(x, (int, Fraction)) else sign(sympy.sympify(x))
+
+
+def _rank(rows):
+    """Rank by Gaussian elimination over the rationals (sympy for other exact reals)."""
+    if not rows:
+        return 0
+    if not _rational(*rows):
+        return sympy.Matrix([[sympy.sympify(a) for a in r] for r in rows]).rank(simplify=True)
+    M = [[Fraction(a) for a in r] for r in rows]
+    rank = 0
+    for col in range(len(M[0])):
+        piv = next((i for i in range(rank, len(M)) if M[i][col] != 0), None)
+        if piv is None:
+            continue
+        M[rank], M[piv] = M[piv], M[rank]
+        for i in range(len(M)):
+            if i != rank and M[i][col] != 0:
+                f = M[i][col] / M[rank][col]
+                M[i] = [a - f * b for a, b in zip(M[i], M[rank])]
+        rank += 1
+    return rank
+
+
+def _affine_dim(points):
+    return _rank([[a - b for a, b in zip(p, points[0])] for p in points[1:]])
+
+
+def _gap(c, v, e):
+    """``c·v - e`` exactly."""
+    if _rational(c, v, (e,)):
+        return sum(a * b for a, b in zip(c, v)) - e
+    return _dot(c, v) - sympy.sympify(e)
+
+
+def _check_faces(V, idx, d, faces, scale=1, where="the set"):
+    """The ``faces`` (normal, offset, tight, ridges) are all the facets of ``conv(V[idx])``
+    (affine dimension ``d``): each inequality holds on every point and is tight exactly on
+    the listed points, which span dimension ``d - 1``; and every ridge of every listed
+    facet (its own facets, checked the same way, or for a simplex its vertex sets less
+    one vertex) lies in exactly two listed facets.  The facets of a polytope of dimension
+    ``d >= 2`` are connected through ridges and each ridge lies in exactly two facets, so
+    a list closed under crossing ridges is complete; in dimension one the two endpoints
+    are required.  ``V`` may be the points times ``scale > 0`` (offsets are scaled too)."""
+    if d == 0:
+        assert not faces, f"a point has no facets ({where})"
+        return
+    tights = []
+    for k, f in enumerate(faces):
+        c, e = _flat(f["normal"]), exact(f["offset"]) * scale
+        tight = []
+        for i in idx:
+            s = _sgn(_gap(c, V[i], e))
+            assert s <= 0, f"vertex {i} violates facet {k} of {where}"
+            if s == 0:
+                tight.append(i)
+        assert tuple(tight) == tuple(f["tight"]), f"facet {k} of {where}: wrong tight set"
+        assert _affine_dim([V[i] for i in tight]) == d - 1, \
+            f"facet {k} of {where} is not a face of dimension {d - 1}"
+        tights.append(frozenset(tight))
+    assert len(set(tights)) == len(tights), f"a facet of {where} is listed twice"
+    if d == 1:
+        assert len(faces) == 2, f"a segment has two facets ({where})"
+        return
+    assert faces, f"a polytope of dimension {d} has facets ({where})"
+    holders = {}
+    for k, T in enumerate(tights):
+        for i in T:
+            holders.setdefault(i, set()).add(k)
+    for k, (f, T) in enumerate(zip(faces, tights)):
+        if f["ridges"] is None:
+            assert len(T) == d, f"facet {k} of {where} is not a simplex: its ridges are needed"
+            ridges = [T - {i} for i in T]
+        else:
+            _check_faces(V, tuple(sorted(T)), d - 1, f["ridges"], scale,
+                         f"facet {k} of {where}")
+            ridges = [frozenset(g["tight"]) for g in f["ridges"]]
+        for R in ridges:
+            count = len(set.intersection(*(holders[i] for i in R)))
+            assert count == 2, (f"a ridge {sorted(R)} of facet {k} of {where} lies in "
+                                f"{count} listed facets, not 2: the list is incomplete")
+
+
+def check_facets(vertices, H):
+    """Re-check an :class:`selcalc.sets.HRepresentation` against the vertices of the set
+    (a :class:`ConvexSet` or its vertex list; the vertices themselves are certified by
+    :func:`check_vertices`).
+
+    The equalities hold at every vertex and have rank ``n - dim`` (so they define the
+    affine hull); every normal is a coprime integer vector; the facets are complete (see
+    :func:`_check_faces`): the set equals the intersection of the listed half-spaces with
+    the affine hull.
+
+    >>> from selcalc import ConvexSet
+    >>> S = ConvexSet([(0, 0), (1, 0), (1, 1), (0, 1)])
+    >>> check_facets(S, S.facets())
+    True
+    """
+    verts = getattr(vertices, "vertices", vertices)
+    V = [_flat(v) for v in verts]
+    assert V == [_flat(v) for v in H.vertices], "the vertices differ from the set's"
+    n, d = len(V[0]), _affine_dim(V)
+    assert H.dim == d == H.certificate["dim"], f"the dimension is {d}, not {H.dim}"
+    for a, b in H.equalities:
+        assert all(_sgn(_gap(_flat(a), v, exact(b))) == 0 for v in V), \
+            f"the equality {tuple(a)}·x = {b} fails at a vertex"
+    assert _rank([_flat(a) for a, _ in H.equalities]) == n - d, \
+        "the equalities do not cut out the affine hull"
+    faces = H.certificate["facets"]
+    for a in [a for a, _ in H.equalities] + [f["normal"] for f in faces]:
+        assert all(isinstance(x, int) for x in a) and gcd(*a) == 1, \
+            f"the normal {tuple(a)} is not a coprime integer vector"
+    assert tuple((f["normal"], f["offset"]) for f in faces) == tuple(H.inequalities)
+    assert tuple(f["tight"] for f in faces) == tuple(H.tight)
+    scale = 1
+    if _rational(*V):  # integer points (times a common denominator): faster sums
+        scale = lcm(*(Fraction(x).denominator for v in V for x in v))
+        V = [tuple(int(x * scale) for x in v) for v in V]
+    _check_faces(V, tuple(range(len(V))), d, faces, scale)
+    return True
 
 def check_direction(constraints, d):
     """The open cone ``{d : c·d > 0 for all c}`` contains ``d``."""

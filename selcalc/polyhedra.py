@@ -25,6 +25,9 @@ For vectors with irrational (real algebraic or exp-log) coordinates the same flo
 proposes and the certified sign of :mod:`selcalc.numbers` verifies; when that fails the
 answer is :class:`selcalc.Undecided`, never a guess.
 
+The H-representation of a rational polytope (:func:`facets`) needs no LP: exact
+gift-wrapping from facet to facet across ridges, in integer arithmetic.
+
 >>> gordan([(1, 0), (0, 1)])
 ('direction', (1, 1))
 >>> gordan([(1, 0), (-1, 0), (0, 1)])
@@ -40,7 +43,7 @@ from fractions import Fraction
 
 import numpy as np
 import sympy
-from flint import fmpq, fmpq_mat
+from flint import fmpq, fmpq_mat, fmpz_mat
 
 from .errors import Undecided
 from .numbers import all_rational, dot, exact, normalize, sign
@@ -573,7 +576,11 @@ def _classify(i, rows, X, known, certs, scales, big):
 def _gordan_int(rows, big):
     """:func:`gordan` for integer rows, verifying with integer matrix products."""
     A = _int_array(rows, big * 2 * (1 << 21) * len(rows[0]))
-    found = _float_gordan(A.astype(float))
+    try:
+        F = A.astype(float)
+    except OverflowError:  # integers beyond floats: rows scaled by powers of 2 first
+        F = _float_rows(rows, True)
+    found = _float_gordan(F)
     if found is not None:
         t, d, lam = found
         STATS.exact_checks += 1
@@ -609,3 +616,217 @@ def _extreme_points_generic(points):
             certs[i] = {"weights": {others[k]: w for k, w in enumerate(value) if w}}
             redundant.add(i)
     return tuple(i for i in range(len(points)) if "separator" in certs[i]), certs
+
+
+# ---------------------------------------------------------------------- facets
+def _primitive(vec):
+    """A rational vector scaled by a positive number to coprime integers."""
+    from math import gcd, lcm
+    if all(isinstance(v, int) for v in vec):
+        ints = vec
+    else:
+        vec = [Fraction(v) for v in vec]
+        den = lcm(*(v.denominator for v in vec))
+        ints = [int(v * den) for v in vec]
+    g = gcd(*ints)
+    return tuple(v // g for v in ints) if g else tuple(ints)
+
+
+def _values(A, A64, c, big):
+    """``A @ c`` exactly: int64 when the products cannot overflow there (``A64``, the same
+    matrix in int64, or None), Python integers otherwise."""
+    top = max((abs(v) for v in c), default=0)
+    if A64 is not None and big * top * max(len(c), 1) < (1 << 62):
+        return A64 @ np.array(c, dtype=np.int64)
+    return A @ np.array(c, dtype=object)
+
+
+def _pivots(R, r):
+    """Pivot columns of the first ``r`` rows of a reduced row echelon form."""
+    return tuple(next(j for j in range(R.ncols()) if R[i, j] != 0) for i in range(r))
+
+
+def _hull(Y):
+    """Facets of ``conv(Y)`` inside its affine hull, for distinct integer points ``Y``.
+
+    Returns ``(d, facets)``: ``d`` the affine dimension and, per facet, ``(c, e, T, sub)``
+    with ``c·y <= e`` on every point, tight exactly on the points ``T`` (indices into
+    ``Y``); ``c`` vanishes outside the free columns of the hull (the pivot columns of the
+    reduced row echelon form of the differences ``Y_i - Y_0``: the first coordinates that
+    parametrise the hull); ``sub`` is ``None`` for a simplex and the same structure for
+    the facet's own facets (the ridges) otherwise.
+    """
+    if len(Y) == 1:
+        return 0, []
+    D = [[a - b for a, b in zip(p, Y[0])] for p in Y[1:]]
+    R, d = fmpq_mat(D).rref()
+    free = _pivots(R, d)
+    k = len(Y[0])
+    Z = [tuple(p[j] for j in free) for p in Y]
+    return d, _lift(_hull_full(Z, d), free, k)
+
+
+def _lift(facets, free, k):
+    out = []
+    for c, e, T, sub in facets:
+        full = [0] * k
+        for j, v in zip(free, c):
+            full[j] = v
+        out.append((tuple(full), e, T, None if sub is None else _lift(sub, free, k)))
+    return out
+
+
+def _hull_full(Z, d):
+    """:func:`_hull` for points spanning ``R^d`` (exact gift-wrapping, integer arithmetic).
+
+    A first facet is found by rotating the hyperplane ``y_1 = min`` about its tight face
+    until that face has dimension ``d - 1``; the facet across each ridge is then found by
+    rotating the facet's hyperplane about the ridge (one pass over the points), until every
+    ridge lies in two facets.
+    """
+    m = len(Z)
+    if d == 1:
+        lo = min(range(m), key=lambda i: Z[i][0])
+        hi = max(range(m), key=lambda i: Z[i][0])
+        return [((-1,), -Z[lo][0], (lo,), None), ((1,), Z[hi][0], (hi,), None)]
+    A = np.array(Z, dtype=object)
+    big = max(abs(v) for p in Z for v in p) or 1
+    A64 = A.astype(np.int64) if big < (1 << 62) else None
+
+    def tight(c):
+        vals = _values(A, A64, c, big)
+        e = vals.max()
+        return int(e), tuple(np.nonzero(vals == e)[0].tolist())
+
+    def rotate(c, e, r0, g):
+        """The valid hyperplane ``a c - g`` (``a`` least), through the points of ``c``
+        where ``g`` is constant (= at ``Z[r0]``): ``a = max t_u / h_u`` over the points
+        below ``c`` (``h_u < 0``), with ``t = g·(y - Z[r0])``.  The maximiser proposed in
+        floats is kept when the new hyperplane is valid (checked exactly), else it is
+        found by exact comparisons."""
+        hs = _values(A, A64, c, big) - e
+        g0 = sum(a * b for a, b in zip(g, Z[r0]))
+        ts = _values(A, A64, g, big) - g0
+        below = np.nonzero(hs < 0)[0]
+        try:
+            with np.errstate(all="ignore"):
+                ratio = ts[below].astype(float) / hs[below].astype(float)
+            b = int(below[int(np.argmax(ratio))])
+        except OverflowError:  # integers beyond floats: exact comparisons only
+            b = None
+        if b is not None:
+            tb, hb = int(ts[b]), int(hs[b])  # Python integers: no int64 overflow below
+            new = _primitive([-tb * ci + hb * gi for ci, gi in zip(c, g)])
+            found = tight(new)
+        if b is None or found[0] != sum(x * y for x, y in zip(new, Z[r0])):
+            hs, ts = hs.tolist(), ts.tolist()  # the float pick was wrong or impossible
+            b = None
+            for u in range(m):
+                if hs[u] < 0 and (b is None or ts[u] * hs[b] > ts[b] * hs[u]):
+                    b = u
+            new = _primitive([-ts[b] * ci + hs[b] * gi for ci, gi in zip(c, g)])
+            found = tight(new)
+        return (new,) + found
+
+    def affine_rank(T):
+        if len(T) == 1:
+            return 0
+        return fmpz_mat([[a - b for a, b in zip(Z[t], Z[T[0]])] for t in T[1:]]).rank()
+
+    c = (-1,) + (0,) * (d - 1)
+    e, T = tight(c)
+    while affine_rank(T) < d - 1:
+        rows = [[a - b for a, b in zip(Z[t], Z[T[0]])] for t in T[1:]] + [list(c)]
+        N, _ = fmpz_mat(rows).nullspace()
+        g = [int(N[i, 0]) for i in range(d)]
+        c, e, T = rotate(c, e, T[0], g)
+    known = {T: (c, e, T, None)}
+    todo = [T]
+    crossed = set()  # ridges (their points) crossed already: both facets are known
+    while todo:
+        T = todo.pop()
+        c, e, _, _ = known[T]
+        ridges, sub = _ridges(Z, c, T, d)
+        if sub is not None:
+            known[T] = (c, e, T, sub)
+        for R, g in ridges:
+            if R in crossed:
+                continue
+            crossed.add(R)
+            new = rotate(c, e, R[0], g)
+            if new[2] not in known:
+                known[new[2]] = new + (None,)
+                todo.append(new[2])
+    return [known[T] for T in sorted(known)]
+
+
+def _ridges(Z, c, T, d):
+    """The ridges of the facet ``c`` (tight on ``T``), each with a vector ``g`` that is
+    constant on the ridge and larger on the rest of the facet; and the facet's own facets
+    (``None`` for a simplex)."""
+    if len(T) == d:  # a simplex: ridge k omits T[k]; g_k from one inverse
+        B = fmpq_mat([list(Z[t]) + [1] for t in T] + [list(c) + [0]]).inv()
+        out = []
+        for k in range(d):
+            g = _primitive([_frac(B[i, k]) for i in range(d)])
+            out.append((T[:k] + T[k + 1:], g))
+        return out, None
+    _, sub = _hull([Z[t] for t in T])
+    sub = [(cs, es, tuple(T[i] for i in Ts), _reindex(ss, T)) for cs, es, Ts, ss in sub]
+    return [(Ts, tuple(-v for v in cs)) for cs, _, Ts, _ in sub], sub
+
+
+def _reindex(sub, T):
+    if sub is None:
+        return None
+    return [(c, e, tuple(T[i] for i in Ts), _reindex(s, T)) for c, e, Ts, s in sub]
+
+
+def _nullspace_rows(rows, n):
+    """A basis of ``{a : r·a = 0 for every row r}`` (integer rows), as integer rows."""
+    if not rows:
+        return [tuple(int(i == j) for j in range(n)) for i in range(n)]
+    N, k = fmpz_mat(rows).nullspace()
+    return [tuple(int(N[i, j]) for i in range(n)) for j in range(k)]
+
+
+def facets(points):
+    """The exact H-representation of the convex hull of distinct rational points
+    (:meth:`selcalc.ConvexSet.facets` passes the vertices).
+
+    Returns ``(d, equalities, faces)``: ``d`` the affine dimension; ``equalities`` a list
+    of ``(a, b)`` with ``a·x = b`` on the hull (the reduced row echelon basis of the
+    normal space of the affine hull, each row scaled to coprime integers with a positive
+    pivot); ``faces`` the facets as ``(c, e, T, sub)`` with ``c·x <= e`` (``c`` coprime
+    integers vanishing outside the free columns of the hull, see :func:`_hull`), ``T`` the
+    indices of the tight points, ``sub`` the facet's own facets in the same form (``None``
+    for a simplex), sorted by ``(c, e)``.  Exact integer arithmetic throughout.
+
+    >>> d, eqs, faces = facets([(0, 0), (1, 0), (0, 1)])
+    >>> d, eqs, [(c, e, T) for c, e, T, _ in faces]
+    (2, [], [((-1, 0), 0, (0, 2)), ((0, -1), 0, (0, 1)), ((1, 1), 1, (1, 2))])
+    >>> facets([(0, 0, 1), (1, 0, 1)])[1]
+    [((0, 1, 0), 0), ((0, 0, 1), 1)]
+    """
+    points = [tuple(exact(v) for v in p) for p in points]
+    n = len(points[0])
+    rows, scales, _ = _integer_columns(points)
+    d, faces = _hull(rows)
+
+    def unscale(faces):
+        out = []
+        for c, _, T, sub in faces:
+            c = _primitive([v * s for v, s in zip(c, scales)])
+            e = sum(a * b for a, b in zip(c, points[T[0]]))
+            out.append((c, normalize(e), T, None if sub is None else unscale(sub)))
+        return out
+    faces = sorted(unscale(faces), key=lambda f: (f[0], f[1]))
+    diffs = [[a - b for a, b in zip(p, rows[0])] for p in rows[1:]]
+    normal = [[a * s for a, s in zip(r, scales)] for r in _nullspace_rows(diffs, n)]
+    equalities = []
+    if normal:
+        R, r = fmpq_mat([[_q(Fraction(v)) for v in row] for row in normal]).rref()
+        for i in range(r):
+            a = _primitive([_frac(R[i, j]) for j in range(n)])
+            equalities.append((a, normalize(sum(x * y for x, y in zip(a, points[0])))))
+    return d, equalities, faces

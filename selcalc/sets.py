@@ -9,6 +9,8 @@ Every linear question is answered by the exact LP backend of :mod:`selcalc.polyh
   separating vector when it is not;
 * vertices are found by exact redundancy removal, each point with its own certificate
   (:attr:`ConvexSet.vertex_certificates`);
+* the H-representation (:meth:`ConvexSet.facets`: affine hull and facets) is found by
+  exact gift-wrapping in integer arithmetic (:func:`selcalc.polyhedra.facets`);
 * in one dimension everything is a certified comparison of exact reals, so irrational
   endpoints are exact; in higher dimension irrational coordinates are handled by the same
   LP with certified signs (a point of the list is always recognised), or raise
@@ -155,6 +157,56 @@ class ConvexSet:
                 best = val
         return canonical(best) if not isinstance(best, RATIONAL_TYPES) else best
 
+    # ------------------------------------------------------------------ H-representation
+    def facets(self):
+        """The exact H-representation of the set, an :class:`HRepresentation`.
+
+        The affine hull as equalities ``a·x = b`` and the facets as inequalities
+        ``c·x <= e``, integer-normalised and in a fixed order, each facet with the indices
+        of its tight vertices; re-checked by :func:`selcalc.certificates.check_facets`.
+        Matrices are read flattened (row by row).  Rational sets: always exact (exact
+        gift-wrapping, see :func:`selcalc.polyhedra.facets`); irrational coordinates: a
+        point or an interval, otherwise :class:`selcalc.Undecided`.
+
+        >>> H = ConvexSet([(0, 0), (2, 0), (0, 2), (1, 1)]).facets()
+        >>> H.equalities, H.inequalities, H.tight
+        ((), (((-1, 0), 0), ((0, -1), 0), ((1, 1), 2)), ((0, 1), (0, 2), (1, 2)))
+        >>> print(ConvexSet([(0, 0, 1), (1, 0, 1)]).facets())
+        x1 = 0
+        x2 = 1
+        -x0 <= 0
+        x0 <= 1
+        """
+        if self._hrep is None:
+            self._hrep = self._compute_facets()
+        return self._hrep
+
+    _hrep = None
+
+    def _compute_facets(self):
+        vs = self._vertex_vectors
+        n = self.ambient_dim
+        if all_rational(vs):
+            d, eqs, faces = polyhedra.facets(vs)
+        elif len(vs) == 1:
+            d, eqs, faces = 0, [(tuple(int(i == j) for j in range(n)), vs[0][i])
+                                for i in range(n)], []
+        elif n == 1:
+            d, eqs, faces = 1, [], [((-1,), -vs[0][0], (0,), None),
+                                    ((1,), vs[-1][0], (1,), None)]
+        else:
+            raise Undecided(f"the facets of a set with irrational coordinates are only "
+                            f"computed for a point or an interval (this set has dimension "
+                            f"{self.dim} in R^{n}); rational coordinates are always exact")
+
+        def cert(faces):
+            return tuple({"normal": tuple(c), "offset": canonical(e), "tight": tuple(T),
+                          "ridges": None if sub is None else cert(sub)}
+                         for c, e, T, sub in faces)
+        return HRepresentation(
+            tuple(tuple(canonical(c) for c in v) for v in vs), d,
+            tuple((tuple(a), canonical(b)) for a, b in eqs), cert(faces))
+
     # ------------------------------------------------------------------ membership
     def contains(self, v):
         """A :class:`Verdict` that ``v`` lies in the set, with a certificate.
@@ -225,6 +277,83 @@ class ConvexSet:
         items = ", ".join(sympy.latex(sympy.Matrix(v) if not isinstance(v, sympy.MatrixBase)
                                       else v) for v in self.vertices)
         return f"$\\operatorname{{conv}}\\{{{items}\\}}$"
+
+
+@long_printing
+class HRepresentation:
+    """The exact H-representation of a :class:`ConvexSet` (returned by
+    :meth:`ConvexSet.facets`): the set is ``{x : a·x = b, c·x <= e}``.
+
+    Attributes
+    ----------
+    equalities : tuple of ``(a, b)``
+        The affine hull: the reduced row echelon basis of its normal space, each row scaled
+        to coprime integers with a positive leading entry (empty for a full-dimensional
+        set).
+    inequalities : tuple of ``(c, e)``
+        One per facet, ``c`` coprime integers vanishing outside the free coordinates of the
+        affine hull (the first coordinates that parametrise it), so each facet has exactly
+        one normal; sorted by ``(c, e)``.
+    tight : tuple of tuples
+        Per inequality, the indices into :attr:`vertices` where it holds with equality.
+    vertices, dim, ambient_dim
+        The set's vertices (flattened), its affine dimension and the number of coordinates.
+    certificate : dict
+        ``{"dim": d, "facets": ...}``: per facet its normal, offset, tight vertices and
+        ``"ridges"``, the facet's own facets in the same form (``None`` for a simplex),
+        re-checked by :func:`selcalc.certificates.check_facets`.
+    """
+
+    def __init__(self, vertices, dim, equalities, faces):
+        self.vertices = vertices
+        self.ambient_dim = len(vertices[0])
+        self.dim = dim
+        self.equalities = equalities
+        self.inequalities = tuple((f["normal"], f["offset"]) for f in faces)
+        self.tight = tuple(f["tight"] for f in faces)
+        self.certificate = {"dim": dim, "facets": faces}
+
+    def satisfied_by(self, v):
+        """Whether ``v`` satisfies every equality and inequality (certified signs).
+
+        >>> H = ConvexSet([(0, 0), (1, 0), (0, 1)]).facets()
+        >>> H.satisfied_by(("1/2", "1/2")), H.satisfied_by((1, 1))
+        (True, False)
+        """
+        v = as_vector(v, self.ambient_dim)
+
+        def value(a, b):
+            total = sum(x * y for x, y in zip(a, v)) - b
+            return sign(total if isinstance(total, RATIONAL_TYPES) else sympy.sympify(total))
+        v = tuple(exact(c) for c in v)
+        return (all(value(a, exact(b)) == 0 for a, b in self.equalities)
+                and all(value(c, exact(e)) <= 0 for c, e in self.inequalities))
+
+    def check(self):
+        """Re-check with :func:`selcalc.certificates.check_facets` (True, or AssertionError).
+
+        >>> ConvexSet([(0, 0, 0), (1, 0, 0), (0, 1, 0), (0, 0, 1)]).facets().check()
+        True
+        """
+        from .certificates import check_facets
+        return check_facets(self.vertices, self)
+
+    def __str__(self):
+        def form(a):
+            terms = []
+            for j, c in enumerate(a):
+                if c:
+                    mag = "" if abs(c) == 1 else f"{abs(c)}*"
+                    terms.append(("-" if c < 0 else "+") + f" {mag}x{j}")
+            text = " ".join(terms) or "0"
+            return text[2:] if text.startswith("+ ") else "-" + text[2:]
+        lines = [f"{form(a)} = {b}" for a, b in self.equalities]
+        lines += [f"{form(c)} <= {e}" for c, e in self.inequalities]
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return (f"HRepresentation({len(self.equalities)} equalities, "
+                f"{len(self.inequalities)} facets, dimension {self.dim})")
 
 
 def _hull2d(pts):
