@@ -26,7 +26,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
 
 from ..primitives.table import AffinePrimitive
 
@@ -130,6 +130,37 @@ def _scaled(c, den):
     return c * den if type(c) is int else c.numerator * (den // c.denominator)
 
 
+def _quotient_slow(n, den):
+    return n // den if n % den == 0 else Fraction(n, den)
+
+
+def _quotient_fast(n, den):
+    g = gcd(n, den)
+    if g == den:
+        return n // den
+    f = object.__new__(Fraction)  # the reduced pair, without Fraction's Python __new__
+    f._numerator, f._denominator = n // g, den // g
+    return f
+
+
+def _check_fast():
+    try:
+        cases = [(6, 4), (-6, 4), (0, 3), (9, 3), (-7, 21), (2 ** 70 + 1, 2 ** 65)]
+        return all(type(_quotient_fast(n, d)) is type(_quotient_slow(n, d)) and
+                   _quotient_fast(n, d) == _quotient_slow(n, d) and
+                   hash(_quotient_fast(n, d)) == hash(_quotient_slow(n, d)) and
+                   repr(_quotient_fast(n, d)) == repr(_quotient_slow(n, d)) and
+                   _quotient_fast(n, d) + Fraction(1, 3) == _quotient_slow(n, d) + Fraction(1, 3)
+                   for n, d in cases)
+    except (AttributeError, TypeError):
+        return False
+
+
+#: ``quotient(n, den)``: ``n / den`` for ints with ``den > 0``, an int when it divides, else
+#: the reduced Fraction (built directly when this Python's Fraction allows it, checked once)
+quotient = _quotient_fast if _check_fast() else _quotient_slow
+
+
 def _integers(vals):
     """``(D, [D*v])`` for ints / Fractions, or None when one is not rational."""
     dens = []
@@ -153,11 +184,8 @@ def evaluate_block(b, values):
     D, ints = scaled
     y = b.mat * fmpz_mat(len(ints), 1, ints)
     den = b.den * D
-    out = []
-    for e, c in zip(y.entries(), b.const):
-        n = int(e) + c * D
-        out.append(n // den if n % den == 0 else Fraction(n, den))
-    values[b.start:b.stop] = out
+    values[b.start:b.stop] = [quotient(int(e) + c * D, den)
+                              for e, c in zip(y.entries(), b.const)]
     return True
 
 
@@ -177,6 +205,6 @@ def backward_block(b, adj, d):
     den = b.den * D
     for j, e in zip(b.cols, z.entries()):
         if e:
-            n = int(e)
-            adj[j] += n // den if n % den == 0 else Fraction(n, den)
+            v, u = quotient(int(e), den), adj[j]
+            adj[j] = v if type(u) is int and u == 0 else u + v
     return True
