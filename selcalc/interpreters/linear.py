@@ -41,19 +41,36 @@ ENABLED = True
 
 @dataclass
 class Block:
-    """Nodes ``start .. stop-1``: ``values[start + i] = (mat · a + const · D_a)_i /
-    (den · D_a)`` with ``a = D_a · values[cols]`` integer; ``tmat = matᵀ``; ``partials``
-    are the nodes' local partials (their weights), checked before a reverse sweep uses
-    the block."""
+    """Nodes ``start .. stop-1``: ``values[start + i] = (W a + const · D_a)_i /
+    (den · D_a)`` with ``a = D_a · values[cols]`` integer and ``W`` the integer weights
+    ``rows[i] = [(column, weight), ...]``; ``partials`` are the nodes' local partials
+    (their weights), checked before a reverse sweep uses the block.  ``csr`` / ``csc``
+    hold ``W`` by rows and by columns as int64 arrays (None when a weight does not fit),
+    ``row_bound`` / ``col_bound`` the largest absolute row / column sum of ``W``."""
 
     start: int
     stop: int
     cols: list
     den: int
-    mat: object
-    tmat: object
+    rows: list
     const: list
     partials: list
+    csr: object = None
+    csc: object = None
+    row_bound: int = 0
+    col_bound: int = 0
+    _mats: object = None
+
+    def mats(self):
+        """``(W, Wᵀ)`` as FLINT integer matrices (built on first use)."""
+        if self._mats is None:
+            from flint import fmpz_mat
+            mat = fmpz_mat(self.stop - self.start, len(self.cols))
+            for i, row in enumerate(self.rows):
+                for col, w in row:
+                    mat[i, col] = w
+            self._mats = (mat, mat.transpose())
+        return self._mats
 
 
 def _linear(P, k):
@@ -107,22 +124,69 @@ def _chunks(P, lo, hi, plan):
 
 
 def _block(P, start, stop, cols):
-    from flint import fmpz_mat
     where = {j: i for i, j in enumerate(cols)}
     params = [P.params[k] for k in range(start, stop)]
     den = lcm(1, *(c.denominator for ps in params for c in ps if type(c) is Fraction))
-    mat = fmpz_mat(stop - start, len(cols))  # zero; set the weights only (sparse)
-    const, partials = [], []
-    for i, (k, ps) in enumerate(zip(range(start, stop), params)):
+    rows, const, partials = [], [], []
+    for k, ps in zip(range(start, stop), params):
         n = len(P.args[k])
         row = {}
         for j, c in zip(P.args[k], ps[:n]):
             row[where[j]] = row.get(where[j], 0) + _scaled(c, den)
-        for col, w in row.items():
-            mat[i, col] = w
+        rows.append([(col, w) for col, w in row.items() if w])
         const.append(_scaled(ps[n], den))
         partials.append(tuple(ps[:n]))
-    return Block(start, stop, cols, den, mat, mat.transpose(), const, partials)
+    b = Block(start, stop, cols, den, rows, const, partials)
+    by_row = [(i, col, w) for i, row in enumerate(rows) for col, w in row]
+    if all(abs(w) <= _INT64 for _, _, w in by_row):
+        b.csr = _compressed(by_row, len(rows))
+        by_col = sorted((col, i, w) for i, col, w in by_row)
+        b.csc = _compressed(by_col, len(cols))
+        sums = [0] * len(cols)
+        for col, _, w in by_col:
+            sums[col] += abs(w)
+        b.row_bound = max((sum(abs(w) for _, w in row) for row in rows), default=0)
+        b.col_bound = max(sums, default=0)
+    return b
+
+
+#: int64 products are exact while every partial sum stays below this bound (certified
+#: from the absolute row / column sums of the weights and the largest argument)
+_INT64 = 2 ** 63 - 1
+
+
+def _compressed(triples, n):
+    """``(data, index, starts of the nonempty lines, their positions, n)`` for the
+    ``(line, index, weight)`` triples sorted by line (int64 arrays)."""
+    import numpy as np
+    counts = [0] * n
+    for line, _, _ in triples:
+        counts[line] += 1
+    starts, nonempty, pos = [], [], 0
+    for line, c in enumerate(counts):
+        if c:
+            starts.append(pos)
+            nonempty.append(line)
+        pos += c
+    return (np.array([w for _, _, w in triples], dtype=np.int64),
+            np.array([j for _, j, _ in triples], dtype=np.int64),
+            np.array(starts, dtype=np.int64), np.array(nonempty, dtype=np.int64), n)
+
+
+def _product(compressed, bound, ints):
+    """``W · ints`` (a list of Python ints) with int64 arithmetic when ``bound ·
+    max|ints|`` certifies that no sum overflows, else None."""
+    import numpy as np
+    if compressed is None:
+        return None
+    top = max(map(abs, ints), default=0)
+    if top > _INT64 or bound * top > _INT64:
+        return None
+    data, index, starts, nonempty, n = compressed
+    out = np.zeros(n, dtype=np.int64)
+    if len(data):
+        out[nonempty] = np.add.reduceat(data * np.array(ints, dtype=np.int64)[index], starts)
+    return out.tolist()
 
 
 def _scaled(c, den):
@@ -163,15 +227,14 @@ quotient = _quotient_fast if _check_fast() else _quotient_slow
 
 def _integers(vals):
     """``(D, [D*v])`` for ints / Fractions, or None when one is not rational."""
-    dens = []
-    for v in vals:
-        t = type(v)
-        if t is Fraction:
-            dens.append(v.denominator)
-        elif t is not int:
-            return None
-    D = lcm(1, *dens)
-    return D, [v * D if type(v) is int else v.numerator * (D // v.denominator) for v in vals]
+    if not set(map(type, vals)) <= _RATIONAL:
+        return None
+    pairs = [v.as_integer_ratio() for v in vals]
+    D = lcm(*{d for _, d in pairs})
+    return D, [n if d == D else n * (D // d) for n, d in pairs]
+
+
+_RATIONAL = {int, Fraction}
 
 
 def evaluate_block(b, values):
@@ -182,10 +245,11 @@ def evaluate_block(b, values):
     if scaled is None:
         return False
     D, ints = scaled
-    y = b.mat * fmpz_mat(len(ints), 1, ints)
+    y = _product(b.csr, b.row_bound, ints)
+    if y is None:
+        y = (b.mats()[0] * fmpz_mat(len(ints), 1, ints)).entries()
     den = b.den * D
-    values[b.start:b.stop] = [quotient(int(e) + c * D, den)
-                              for e, c in zip(y.entries(), b.const)]
+    values[b.start:b.stop] = [quotient(int(e) + c * D, den) for e, c in zip(y, b.const)]
     return True
 
 
@@ -201,9 +265,11 @@ def backward_block(b, adj, d):
     D, ints = scaled
     if not any(ints):
         return True
-    z = b.tmat * fmpz_mat(len(ints), 1, ints)
+    z = _product(b.csc, b.col_bound, ints)
+    if z is None:
+        z = (b.mats()[1] * fmpz_mat(len(ints), 1, ints)).entries()
     den = b.den * D
-    for j, e in zip(b.cols, z.entries()):
+    for j, e in zip(b.cols, z):
         if e:
             v, u = quotient(int(e), den), adj[j]
             adj[j] = v if type(u) is int and u == 0 else u + v
