@@ -54,6 +54,7 @@ class Selector:
     where: tuple
     partials: dict
     signs: object
+    route: dict
 
 
 @dataclass
@@ -105,7 +106,13 @@ def _selector(prim):
             return None
     zeros = (0,) * prim.arity
     partials = {(i,): prim.partials(i, zeros)[0] for i in range(len(prim.pieces))}
-    return Selector(tuple(where), partials, compile_sign_rows(prim.tests, prim.names))
+    route = {}  # unit partials -> the argument that gets the adjoint; zero -> None
+    for p in partials.values():
+        if all(v == 0 for v in p):
+            route[p] = None
+        elif sorted(p) == [0] * (len(p) - 1) + [1] and all(type(v) is int for v in p):
+            route[p] = p.index(1)
+    return Selector(tuple(where), partials, compile_sign_rows(prim.tests, prim.names), route)
 
 
 def runs(P):
@@ -193,3 +200,29 @@ def partials_run(run, active, d, pattern, step):
     for k, p in zip(range(start, stop), out):
         if p is None or (pattern is not None and k in pattern):
             step(k)
+
+
+def backward_run(run, adj, d):
+    """``adj[args] += d_k · adj[k]`` for the nodes of the run, as the per-node sweep does
+    (exact sums: the order of the contributions does not change them); a node whose
+    partials are a unit vector passes its adjoint to that argument unchanged."""
+    start, r, cols, route = run.start, run.arity, run.cols, run.sel.route
+    for i, (a, p) in enumerate(zip(adj[start:run.stop], d[start:run.stop])):
+        if type(a) is int:
+            if not a:
+                continue
+        elif a == 0:
+            continue
+        pos = route.get(p, -1)
+        if pos is None:
+            continue
+        if pos >= 0:
+            j = cols[i * r + pos]
+            u = adj[j]
+            adj[j] = a if type(u) is int and u == 0 else u + a
+            continue
+        for j, dk in zip(cols[i * r:(i + 1) * r], p):
+            if dk != 0:
+                v = a if dk == 1 else a * dk
+                u = adj[j]
+                adj[j] = v if type(u) is int and u == 0 else u + v
