@@ -19,6 +19,11 @@ machinery and the convention decide as before), a node with no active piece (the
 names it), a node whose piece a pattern forces, and the whole run when a value is not
 rational.  The values, active sets (in node order) and partials are the per-node ones.
 
+The reverse sweep (:func:`backward_run`) passes each node's adjoint on to the argument its
+unit partials select, in one loop over the run; other partials (an averaged tie) are
+applied term by term, as the per-node sweep does.  Sums of exact rationals do not depend
+on the order of their terms, so the adjoints are the per-node ones.
+
 >>> import selcalc
 >>> P = selcalc.parse("def f(x, y):\\n    return relu(x) + relu(y)")
 >>> runs(P)   # two ReLU nodes: below MIN_RUN, nothing to batch

@@ -1,19 +1,27 @@
-"""Layers of affine nodes as one exact integer matrix product (FLINT, via python-flint).
+"""Layers of affine nodes as one exact integer matrix product (C, not one Python
+multiply-add per weight).
 
 A tensor layer (a convolution, a matrix product) is lowered to consecutive ``dot`` nodes
 (:func:`selcalc.primitives.affine_primitive` with constant weights and no products of
 arguments) whose arguments all come before the layer.  Such a run is a linear map
 ``y = W a + c``.  With ``D_W`` the common denominator of ``W`` and ``c`` and ``D_a`` that of
-the argument values ``a`` (ints and Fractions), ``y = W' a' / (D_W D_a)`` where
-``W' = D_W [W | c]`` and ``a' = D_a [a; 1]`` are integer: one ``fmpz_mat`` product in C
-instead of one Python multiply-add per weight, and one rational per output.  The reverse
-sweep is the transposed product, ``ā += Wᵀ ȳ``.  Integers throughout: the values are the
-ones the per-node loop computes, exactly.
+the argument values ``a`` (ints and Fractions), ``y = (W' a' + c' D_a) / (D_W D_a)`` where
+``W' = D_W W``, ``c' = D_W c`` and ``a' = D_a a`` are integer: one integer product and one
+rational per output.  The reverse sweep is the transposed product, ``ā += Wᵀ ȳ``.
+
+The product is computed on the nonzero weights with numpy ``int64`` arithmetic (a sparse
+row-by-row sum, ``np.add.reduceat``) when that is certified exact: with ``B`` the largest
+absolute row sum of ``W'`` (column sum for the reverse sweep) and ``A`` the largest
+``|a'_j|``, every partial sum is at most ``B·A`` in absolute value, so ``B·A < 2^63`` rules
+out overflow.  Otherwise (large numerators or denominators) it is one FLINT ``fmpz_mat``
+product (python-flint; arbitrary-size integers), the matrix built on first use.  No floats
+anywhere: the values are the ones the per-node loop computes, exactly.
 
 Runs of fewer than :data:`MIN_ROWS` nodes, or too sparse for a dense product to pay
 (a dense entry costs ~1/200 of a Python multiply-add), stay on the per-node path; a run is
-cut into chunks of at most :data:`MAX_ENTRIES` dense entries (memory).  Non-rational
-values (sympy numbers) fall back to the per-node path at evaluation time.
+cut into chunks of at most :data:`MAX_ENTRIES` dense entries (the memory of the FLINT
+form).  Non-rational values (sympy numbers) fall back to the per-node path at evaluation
+time.  The exact quotients ``n / den`` of the outputs are built by :data:`quotient`.
 
 >>> import selcalc
 >>> P = selcalc.parse("def f(x, y):\\n    return relu(2*x + 3*y + 1)")
