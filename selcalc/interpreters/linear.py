@@ -145,40 +145,47 @@ def _block(P, start, stop, cols):
         const.append(_scaled(ps[n], den))
         partials.append(tuple(ps[:n]))
     b = Block(start, stop, cols, den, rows, const, partials)
-    by_row = [(i, col, w) for i, row in enumerate(rows) for col, w in row]
-    if all(abs(w) <= _INT64 for _, _, w in by_row):
-        b.csr = _compressed(by_row, len(rows))
-        by_col = sorted((col, i, w) for i, col, w in by_row)
-        b.csc = _compressed(by_col, len(cols))
-        sums = [0] * len(cols)
-        for col, _, w in by_col:
-            sums[col] += abs(w)
-        b.row_bound = max((sum(abs(w) for _, w in row) for row in rows), default=0)
-        b.col_bound = max(sums, default=0)
+    weights = [w for row in rows for _, w in row]
+    if weights and max(map(abs, weights)) < _SMALL and len(weights) < _SMALL:
+        _int64_form(b, weights)
     return b
 
 
 #: int64 products are exact while every partial sum stays below this bound (certified
 #: from the absolute row / column sums of the weights and the largest argument)
 _INT64 = 2 ** 63 - 1
+#: a block of fewer weights than this, each below it in absolute value, gets the int64
+#: form (an absolute line sum is then below 2^62: exact in int64 too)
+_SMALL = 2 ** 31
 
 
-def _compressed(triples, n):
-    """``(data, index, starts of the nonempty lines, their positions, n)`` for the
-    ``(line, index, weight)`` triples sorted by line (int64 arrays)."""
+def _int64_form(b, weights):
+    """Set ``b.csr``, ``b.csc`` and the bounds: the nonzero weights by rows and by columns
+    as int64 arrays ``(data, index, starts of the nonempty lines, their positions, n)``."""
     import numpy as np
-    counts = [0] * n
-    for line, _, _ in triples:
-        counts[line] += 1
-    starts, nonempty, pos = [], [], 0
-    for line, c in enumerate(counts):
-        if c:
-            starts.append(pos)
-            nonempty.append(line)
-        pos += c
-    return (np.array([w for _, _, w in triples], dtype=np.int64),
-            np.array([j for _, j, _ in triples], dtype=np.int64),
-            np.array(starts, dtype=np.int64), np.array(nonempty, dtype=np.int64), n)
+    n_rows, n_cols = len(b.rows), len(b.cols)
+    data = np.array(weights, dtype=np.int64)
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), [len(r) for r in b.rows])
+    cols = np.array([c for r in b.rows for c, _ in r], dtype=np.int64)
+    order = np.argsort(cols, kind="stable")
+    for name, lines, index, data_, n in (("csr", rows, cols, data, n_rows),
+                                         ("csc", cols[order], rows[order], data[order], n_cols)):
+        counts = np.bincount(lines, minlength=n)
+        nonempty = np.flatnonzero(counts)
+        starts = (np.cumsum(counts) - counts)[nonempty]
+        setattr(b, name, (data_, index, starts, nonempty, n))
+    absdata = np.abs(data)
+    b.row_bound = int(_line_sums(rows, absdata, n_rows))
+    b.col_bound = int(_line_sums(cols, absdata, n_cols))
+
+
+def _line_sums(lines, absdata, n):
+    """The largest sum of ``absdata`` over one line (exact in int64: fewer than 2^31
+    weights below 2^31 each)."""
+    import numpy as np
+    sums = np.zeros(n, dtype=np.int64)
+    np.add.at(sums, lines, absdata)
+    return sums.max() if n else 0
 
 
 def _product(compressed, bound, ints):
