@@ -16,7 +16,9 @@ With ``--scan N`` it also scans N of scikit-learn's bundled digits with ``selcal
 the processes engine with 1 and 2 workers and the dask engine with 2 (images per second,
 start-up included), and checks that the rows are the same.
 
-Run: ``PYTHONPATH=. python bench/bench_models.py [--sizes 8,28] [--scan 1000]``
+Run: ``PYTHONPATH=. python bench/bench_models.py [--sizes 8,28] [--scan 1000]
+[--init torch]`` (``--init torch``: torch's float32 initialisation instead of dyadic
+weights; the layers then mostly take the FLINT path).
 """
 
 from __future__ import annotations
@@ -98,10 +100,12 @@ def _exact_times(P, x, conv, layers, runs):
     return t_plan, t_eval, t_back, r, exact
 
 
-def run(size, repeats=50):
+def run(size, repeats=50, init="dyadic"):
     rng = random.Random(size)
+    torch.manual_seed(size)
     model = LeNet(size).double()
-    dyadic_(model, rng)
+    if init == "dyadic":
+        dyadic_(model, rng)
     x = torch.tensor([rng.randint(0, 8) / 8 if rng.random() < 0.6 else 0.0
                       for _ in range(size * size)], dtype=torch.float64).reshape(1, 1, size, size)
 
@@ -187,10 +191,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="8,28")
     parser.add_argument("--scan", type=int, default=0, help="also scan this many digits")
+    parser.add_argument("--init", choices=("dyadic", "torch"), default="dyadic",
+                        help="LeNet weights: small dyadics (default), or torch's own float32 "
+                             "initialisation (exact gradient then differs from torch's "
+                             "rounded one)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     for size in (int(s) for s in args.sizes.split(",") if s):
-        run(size)
+        run(size, init=args.init)
     if args.scan:
         scan_digits(args.scan)
 

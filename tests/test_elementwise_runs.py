@@ -202,3 +202,17 @@ def test_the_direct_quotient_is_the_reduced_fraction():
         if type(q) is Fraction:
             assert (q.numerator, q.denominator) == (ref.numerator, ref.denominator)
             assert q * 3 - ref == 2 * ref and repr(q) == repr(ref)
+
+
+def test_partials_given_as_lists_are_pulled_back_too():
+    """Callers may build their own partials (lists, averaged weights) for run nodes."""
+    rng = random.Random(8)
+    P = cnn(rng)
+    x = point(rng, P)
+    out = []
+    for on in (False, True):
+        with batched(on):
+            d = local_partials(P, evaluate(P, x), selcalc.CONVENTIONS["selection"])
+            d = [list(p) if k % 2 else [v / 2 for v in p] for k, p in enumerate(d)]
+            out.append(backward_jacobian(P, d))
+    assert out[0] == out[1]

@@ -113,3 +113,16 @@ def test_a_wrong_overflow_bound_is_caught(monkeypatch):
     monkeypatch.setattr(linear, "_INT64", 2 ** 200)
     per_node, batched = both_ways(P, x)
     assert per_node != batched
+
+
+def test_the_flint_fallback_of_a_whole_layer_goes_by_chunks(monkeypatch):
+    """A layer with the int64 form is one block; past the int64 bound its FLINT form is
+    built in chunks of rows (MAX_ENTRIES), with the per-node values and gradients."""
+    monkeypatch.setattr(linear, "MAX_ENTRIES", 40)  # 24 rows x 7 columns: 5 chunks
+    P = two_layers(random.Random(4))
+    (block,) = linear.blocks(P).values()
+    assert block.csr is not None
+    x = [10 ** 30 * (i - 3) + Fraction(1, 3) for i in range(P.p)]
+    per_node, batched = both_ways(P, x)
+    assert per_node == batched
+    assert len(block.mats()) == 5

@@ -218,7 +218,7 @@ def backward_run(run, adj, d):
                 continue
         elif a == 0:
             continue
-        pos = route.get(p, -1)
+        pos = route.get(p, -1) if type(p) is tuple else -1  # callers may pass lists
         if pos is None:
             continue
         if pos >= 0:

@@ -70,14 +70,19 @@ class Block:
     _mats: object = None
 
     def mats(self):
-        """``(W, Wᵀ)`` as FLINT integer matrices (built on first use)."""
+        """``W`` as FLINT integer matrices, built on first use: ``(i0, i1, W[i0:i1],
+        W[i0:i1]ᵀ)`` for chunks of rows of at most MAX_ENTRIES dense entries."""
         if self._mats is None:
             from flint import fmpz_mat
-            mat = fmpz_mat(self.stop - self.start, len(self.cols))
-            for i, row in enumerate(self.rows):
-                for col, w in row:
-                    mat[i, col] = w
-            self._mats = (mat, mat.transpose())
+            n, step = self.stop - self.start, max(1, MAX_ENTRIES // max(1, len(self.cols)))
+            self._mats = []
+            for i0 in range(0, n, step):
+                i1 = min(n, i0 + step)
+                mat = fmpz_mat(i1 - i0, len(self.cols))
+                for i in range(i0, i1):
+                    for col, w in self.rows[i]:
+                        mat[i - i0, col] = w
+                self._mats.append((i0, i1, mat, mat.transpose()))
         return self._mats
 
 
@@ -114,7 +119,16 @@ def blocks(P):
 
 
 def _chunks(P, lo, hi, plan):
-    """Cut the run ``lo .. hi-1`` into blocks of at most MAX_ENTRIES dense entries."""
+    """The run ``lo .. hi-1`` as one block when its weights have the int64 form, else cut
+    into blocks of at most MAX_ENTRIES dense entries."""
+    if hi - lo >= MIN_ROWS:
+        cols = list(dict.fromkeys(j for k in range(lo, hi) for j in P.args[k]))
+        nnz = sum(len(P.args[k]) for k in range(lo, hi))
+        if (hi - lo) * len(cols) <= DENSITY * nnz:
+            b = _block(P, lo, hi, cols)
+            if b.csr is not None:
+                plan[lo] = b
+                return
     start = lo
     while start < hi:
         cols, nnz, k = {}, 0, start
@@ -262,7 +276,8 @@ def evaluate_block(b, values):
     D, ints = scaled
     y = _product(b.csr, b.row_bound, ints)
     if y is None:
-        y = (b.mats()[0] * fmpz_mat(len(ints), 1, ints)).entries()
+        vec = fmpz_mat(len(ints), 1, ints)
+        y = [e for _, _, mat, _ in b.mats() for e in (mat * vec).entries()]
     den = b.den * D
     values[b.start:b.stop] = [quotient(int(e) + c * D, den) for e, c in zip(y, b.const)]
     return True
@@ -282,7 +297,11 @@ def backward_block(b, adj, d):
         return True
     z = _product(b.csc, b.col_bound, ints)
     if z is None:
-        z = (b.mats()[1] * fmpz_mat(len(ints), 1, ints)).entries()
+        z = None
+        for i0, i1, _, tmat in b.mats():
+            part = tmat * fmpz_mat(i1 - i0, 1, ints[i0:i1])
+            z = part if z is None else z + part
+        z = z.entries()
     den = b.den * D
     for j, e in zip(b.cols, z):
         if e:
