@@ -5,8 +5,10 @@ of the layer plan (:mod:`selcalc.interpreters.linear`, built on first use), exac
 evaluation, and the exact backward gradient (local partials + reverse sweep), the number
 of program nodes and of scalar multiply-adds, and the ratio of the exact gradient
 (evaluation + backward) to torch's own float64 forward + backward in the same run (best
-of several runs each; torch on one thread) — once per node (the interpreter before the
-batched layers, ``linear.ENABLED = False``) and once with the batched layers, side by
+of several runs each; torch on one thread) — once per node (``linear.ENABLED =
+elementwise.ENABLED = False``), once with the batched layers only
+(:mod:`selcalc.interpreters.linear`; ``elementwise.ENABLED = False``) and once with the
+batched ReLU / max-pooling runs too (:mod:`selcalc.interpreters.elementwise`), side by
 side.  Weights and inputs are dyadic, so the gradients are also compared with torch's
 exactly.  Timings depend on the machine's load: compare the ratios, not the seconds.
 
@@ -14,7 +16,9 @@ With ``--scan N`` it also scans N of scikit-learn's bundled digits with ``selcal
 the processes engine with 1 and 2 workers and the dask engine with 2 (images per second,
 start-up included), and checks that the rows are the same.
 
-Run: ``PYTHONPATH=. python bench/bench_models.py [--sizes 8,28] [--scan 1000]``
+Run: ``PYTHONPATH=. python bench/bench_models.py [--sizes 8,28] [--scan 1000]
+[--init torch]`` (``--init torch``: torch's float32 initialisation instead of dyadic
+weights; the layers then mostly take the FLINT path).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import selcalc
-from selcalc.interpreters import linear
+from selcalc.interpreters import elementwise, linear
 from selcalc.interpreters.backward import backward_jacobian
 from selcalc.interpreters.evaluate import evaluate
 from selcalc.interpreters.partials import local_partials
@@ -74,30 +78,34 @@ def multiply_adds(model, size):
     return total + sum(f.in_features * f.out_features for f in (model.f1, model.f2, model.f3))
 
 
-def _exact_times(P, x, conv, batched):
-    """Seconds of the layer plan (first use), exact eval and exact backward (local
-    partials + reverse sweep), best of 3, with the batched layers on or off."""
-    linear.ENABLED = batched
+def _exact_times(P, x, conv, layers, runs):
+    """Seconds of the plans (first use), exact eval and exact backward (local partials +
+    reverse sweep), best of 5, with the batched layers and the batched runs on or off."""
+    linear.ENABLED, elementwise.ENABLED = layers, runs
     linear._PLANS.pop(P, None)
+    elementwise._PLANS.pop(P, None)
     t0 = time.perf_counter()
     linear.blocks(P)
+    elementwise.runs(P)
     t_plan = time.perf_counter() - t0
     t_eval = t_back = float("inf")
-    for _ in range(3):  # best of 3: the machine is shared
+    for _ in range(5):  # best of 5: the machine is shared
         t0 = time.perf_counter()
         r = evaluate(P, x)
         t_eval = min(t_eval, time.perf_counter() - t0)
         t0 = time.perf_counter()
         exact = backward_jacobian(P, local_partials(P, r, conv))[0]
         t_back = min(t_back, time.perf_counter() - t0)
-    linear.ENABLED = True
+    linear.ENABLED = elementwise.ENABLED = True
     return t_plan, t_eval, t_back, r, exact
 
 
-def run(size, repeats=50):
+def run(size, repeats=50, init="dyadic"):
     rng = random.Random(size)
+    torch.manual_seed(size)
     model = LeNet(size).double()
-    dyadic_(model, rng)
+    if init == "dyadic":
+        dyadic_(model, rng)
     x = torch.tensor([rng.randint(0, 8) / 8 if rng.random() < 0.6 else 0.0
                       for _ in range(size * size)], dtype=torch.float64).reshape(1, 1, size, size)
 
@@ -115,18 +123,22 @@ def run(size, repeats=50):
     print(f"{size}x{size}: nodes {P.m}, multiply-adds {multiply_adds(model, size)}; "
           f"import {t_import:.2f} s; torch float64 forward+backward {t_torch * 1e3:.2f} ms")
     ratios = {}
-    for label, batched in (("per-node (before)", False), ("batched layers (after)", True)):
-        t_plan, t_eval, t_back, r, exact = _exact_times(P, x, conv, batched)
+    configs = (("per node", False, False), ("batched layers", True, False),
+               ("layers + ReLU/max runs", True, True))
+    for label, layers, runs in configs:
+        t_plan, t_eval, t_back, r, exact = _exact_times(P, x, conv, layers, runs)
         same = list(exact) == torch_exact
         ratio = (t_eval + t_back) / t_torch
         total = t_import + t_plan + t_eval + t_back
-        ratios[batched] = ratio
-        print(f"  {label:24s} layer plan {t_plan:.2f} s, eval {t_eval * 1e3:.0f} ms, "
+        ratios[label] = ratio
+        print(f"  {label:24s} plan {t_plan:.2f} s, eval {t_eval * 1e3:.0f} ms, "
               f"backward {t_back * 1e3:.0f} ms; eval+backward / torch float64 {ratio:.0f}x; "
               f"import+plan+eval+backward {total:.2f} s; tied nodes {len(r.ties())}; "
               f"equal to torch exactly: {same}")
-    print(f"  speed-up of eval+backward: {ratios[False] / ratios[True]:.1f}x")
-    return ratios[True], same
+    print(f"  speed-up of eval+backward over per node: "
+          f"{ratios['per node'] / ratios['batched layers']:.1f}x (layers), "
+          f"{ratios['per node'] / ratios['layers + ReLU/max runs']:.1f}x (layers + runs)")
+    return ratios["layers + ReLU/max runs"], same
 
 
 class DigitsCNN(nn.Module):
@@ -179,10 +191,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="8,28")
     parser.add_argument("--scan", type=int, default=0, help="also scan this many digits")
+    parser.add_argument("--init", choices=("dyadic", "torch"), default="dyadic",
+                        help="LeNet weights: small dyadics (default), or torch's own float32 "
+                             "initialisation (exact gradient then differs from torch's "
+                             "rounded one)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     for size in (int(s) for s in args.sizes.split(",") if s):
-        run(size)
+        run(size, init=args.init)
     if args.scan:
         scan_digits(args.scan)
 

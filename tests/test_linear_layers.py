@@ -79,3 +79,50 @@ def test_a_forced_pattern_and_the_public_gradient_agree_with_the_per_node_loop()
         if on:
             assert g == g_off and ad == ad_off
         g_off, ad_off = g, ad
+
+
+@pytest.mark.parametrize("scale", [10 ** 17, 2 ** 62, 10 ** 30])
+def test_large_integers_leave_the_int64_products_for_flint(scale):
+    """int64 products only under the certified bound: values (and weights) near and past
+    2^63 go through FLINT and still give the per-node values and gradients."""
+    rng = random.Random(scale)
+    P = two_layers(rng)
+    x = [rng.choice([scale, -scale, Fraction(scale, 3), Fraction(1, scale), 0])
+         for _ in range(P.p)]
+    per_node, batched = both_ways(P, x)
+    assert per_node == batched
+
+
+def test_huge_weights_have_no_int64_form():
+    b = Builder()
+    L = TensorLowering(b)
+    x = L.inputs((3,), "x")
+    W = np.array([[Fraction(rng_w, 7) * 10 ** 25 for rng_w in (1, -2, 3)]
+                  for _ in range(20)], dtype=object) + np.arange(20).reshape(-1, 1)
+    P = b.finish(list(L.matmul(L.constant(W), x).ravel()))
+    (block,) = linear.blocks(P).values()
+    assert block.csr is None
+    per_node, batched = both_ways(P, [1, Fraction(2, 3), -5])
+    assert per_node == batched
+
+
+def test_a_wrong_overflow_bound_is_caught(monkeypatch):
+    """Planted bug: trusting int64 past 2^63 wraps around; the comparison catches it."""
+    P = two_layers(random.Random(1))
+    x = [2 ** 60 + i for i in range(P.p)]  # each fits in int64, the sums do not
+    monkeypatch.setattr(linear, "_INT64", 2 ** 200)
+    per_node, batched = both_ways(P, x)
+    assert per_node != batched
+
+
+def test_the_flint_fallback_of_a_whole_layer_goes_by_chunks(monkeypatch):
+    """A layer with the int64 form is one block; past the int64 bound its FLINT form is
+    built in chunks of rows (MAX_ENTRIES), with the per-node values and gradients."""
+    monkeypatch.setattr(linear, "MAX_ENTRIES", 40)  # 24 rows x 7 columns: 5 chunks
+    P = two_layers(random.Random(4))
+    (block,) = linear.blocks(P).values()
+    assert block.csr is not None
+    x = [10 ** 30 * (i - 3) + Fraction(1, 3) for i in range(P.p)]
+    per_node, batched = both_ways(P, x)
+    assert per_node == batched
+    assert len(block.mats()) == 5

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import DomainError, Undecided
 from ..numbers import MAX_EXPRESSION_DEPTH, RATIONAL_TYPES, expression_depth, normalize
 from ..points import exact_str
+from .elementwise import evaluate_run, runs
 from .linear import blocks, evaluate_block
 
 
@@ -45,13 +46,9 @@ def evaluate(P, x, pattern=None, number="exact"):
     active = {}
     depths = {}
     layers = blocks(P) if number == "exact" else {}
-    k, m = P.p, P.m
-    while k < m:
-        k += 1
-        b = layers.get(k)
-        if b is not None and evaluate_block(b, values):
-            k = b.stop - 1  # a whole layer at once (linear.py); exact, same values
-            continue
+    batched = runs(P) if number == "exact" else {}
+
+    def step(k):
         prim = ops[k]
         vs = [values[j] for j in args[k]]
         if params[k]:
@@ -84,6 +81,20 @@ def evaluate(P, x, pattern=None, number="exact"):
                     expression_depth(v, depths) > MAX_EXPRESSION_DEPTH:
                 raise _too_deep(k, prim)
         values[k] = v
+
+    k, m = P.p, P.m
+    while k < m:
+        k += 1
+        b = layers.get(k)
+        if b is not None and evaluate_block(b, values):
+            k = b.stop - 1  # a whole layer at once (linear.py); exact, same values
+            continue
+        e = batched.get(k)
+        if e is not None:  # a run of ReLU / max nodes at once (elementwise.py)
+            evaluate_run(e, values, active, pattern, step)
+            k = e.stop - 1
+            continue
+        step(k)
     return Run(values, active)
 
 

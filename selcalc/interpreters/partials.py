@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..errors import DomainError, Undecided
 from ..points import exact_str
+from .elementwise import partials_run, runs
 from .linear import blocks
 
 
@@ -17,24 +18,19 @@ def local_partials(P, run, convention, mode="backward", pattern=None):
     values = run.values
     d = [()] * (P.m + 1)
     layers = blocks(P)
-    k, m = P.p, P.m
-    while k < m:
-        k += 1
-        b = layers.get(k)
-        if b is not None:  # a layer's partials are its weights (linear.py), kept once
-            d[b.start:b.stop] = b.partials
-            k = b.stop - 1
-            continue
+    batched = runs(P)
+
+    def step(k):
         prim = ops[k]
         if not prim.arity:
-            continue
+            return
         vs = [values[j] for j in args[k]]
         if params[k]:
             vs.extend(params[k])
         try:
             if not prim.branching:
                 d[k] = prim.partials(0, vs)[outs[k]]
-                continue
+                return
             g = groups[k]
             if pattern is not None and g in pattern:
                 weights = {pattern[g]: 1}
@@ -57,4 +53,19 @@ def local_partials(P, run, convention, mode="backward", pattern=None):
             raise DomainError(f"node {k} ({prim.name}): derivative undefined at arguments "
                               f"{tuple(exact_str(v) for v in vs)} ({exc})", node=k,
                               value=vs) from None
+
+    k, m = P.p, P.m
+    while k < m:
+        k += 1
+        b = layers.get(k)
+        if b is not None:  # a layer's partials are its weights (linear.py), kept once
+            d[b.start:b.stop] = b.partials
+            k = b.stop - 1
+            continue
+        e = batched.get(k)
+        if e is not None:  # a run of ReLU / max nodes (elementwise.py)
+            partials_run(e, run.active, d, pattern, step)
+            k = e.stop - 1
+            continue
+        step(k)
     return d

@@ -199,3 +199,25 @@ def compile_expr(expr, names):
     namespace = dict(RUNTIME)
     namespace.update(printer.constants)
     return eval(f"lambda {', '.join(names)}: {body}", namespace)  # noqa: S307
+
+
+def compile_sign_rows(exprs, names):
+    """Compile expressions into one function from a list of argument rows to the list of
+    their sign vectors (``-1``, ``0``, ``1`` per expression): one comprehension for many
+    nodes.  For exact ``int`` / ``Fraction`` rows (a row is the bare value when there is
+    one name); the batched interpreters (:mod:`selcalc.interpreters.elementwise`) call it
+    on integer rows.
+
+    >>> import sympy
+    >>> a1, a2 = sympy.symbols("a1 a2")
+    >>> compile_sign_rows([a1 - a2, a2], ("a1", "a2"))([(1, 2), (3, 0), (2, 2)])
+    [(-1, 1), (1, 0), (0, 1)]
+    """
+    printer = _Printer(names)
+    parts = [printer(sympy.sympify(e)) for e in exprs]
+    body = "".join(f"((_t := {p}) > 0) - (_t < 0), " for p in parts)
+    row = names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
+    namespace = dict(RUNTIME)
+    namespace.update(printer.constants)
+    src = f"lambda rows: [({body}) for {row} in rows]"
+    return eval(src, namespace)  # noqa: S307 - source generated from sympy trees above
