@@ -9,6 +9,7 @@ import pytest
 
 import selcalc
 from selcalc.cli import main
+from tests.test_models_rules import _torch_rule
 
 pytestmark = [pytest.mark.frameworks,
               pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -181,19 +182,7 @@ def test_audit_reports_the_exact_float_and_never_rounds_silently(monkeypatch):
 def test_custom_rule_value_is_the_exact_float():
     """A rule relu'(0) = 1/3 returns the float64 nearest 1/3: reported as that float (in
     the Clarke set [0, 1], an average of the tied pieces), not as 1/3."""
-    torch = pytest.importorskip("torch")
-
-    class Third(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return torch.relu(x)
-
-        @staticmethod
-        def backward(ctx, g):
-            (x,) = ctx.saved_tensors
-            return g * ((x > 0).double() + (x == 0).double() / 3)
-
+    Third = _torch_rule(lambda x: (x > 0).double() + (x == 0).double() / 3)
     r = selcalc.audit(Third, points=[(0,)])
     row = r.rows[0]
     assert row.rule_value == row.float_value == (THIRD,) and not row.rounded
