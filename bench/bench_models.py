@@ -82,8 +82,8 @@ def _exact_times(P, x, conv, layers, runs):
     """Seconds of the plans (first use), exact eval and exact backward (local partials +
     reverse sweep), best of 5, with the batched layers and the batched runs on or off."""
     linear.ENABLED, elementwise.ENABLED = layers, runs
-    linear._PLANS.pop(P, None)
-    elementwise._PLANS.pop(P, None)
+    linear.blocks.plans.pop(P, None)
+    elementwise.runs.plans.pop(P, None)
     t0 = time.perf_counter()
     linear.blocks(P)
     elementwise.runs(P)

@@ -39,14 +39,13 @@ import sympy
 
 from ..primitives.compile import compile_sign_rows
 from ..primitives.core import Primitive
-from .linear import _integers
+from .linear import _integers, plan_per_program
 
 #: runs shorter than this stay on the per-node path
 MIN_RUN = 8
 #: False turns the batched runs off (the per-node loop; for benchmarks and tests)
 ENABLED = True
 
-_PLANS = weakref.WeakKeyDictionary()
 _SELECTORS = weakref.WeakKeyDictionary()
 
 
@@ -120,14 +119,9 @@ def _selector(prim):
     return Selector(tuple(where), partials, compile_sign_rows(prim.tests, prim.names), route)
 
 
+@plan_per_program
 def runs(P):
     """``{first node: Run}`` for the batched runs of ``P`` (computed once per program)."""
-    if not ENABLED:
-        return {}
-    try:
-        return _PLANS[P]
-    except (KeyError, TypeError):
-        pass
     members = {}
     for k in range(P.p + 1, P.m + 1):
         g = P.groups[k]
@@ -151,10 +145,6 @@ def runs(P):
             cols = [j for i in range(lo, k + 1) for j in args[i]]
             plan[lo] = Run(lo, k + 1, prim, prim.arity, cols, sel)
         k += 1
-    try:
-        _PLANS[P] = plan
-    except TypeError:
-        pass
     return plan
 
 

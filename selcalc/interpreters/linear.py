@@ -31,6 +31,8 @@ time.  The exact quotients ``n / den`` of the outputs are built by :data:`quotie
 
 from __future__ import annotations
 
+import functools
+import sys
 import weakref
 from dataclasses import dataclass
 from fractions import Fraction
@@ -42,7 +44,6 @@ MIN_ROWS = 16
 MAX_ENTRIES = 1 << 21
 DENSITY = 200  # dense entries per weight a chunk may have and still be batched
 
-_PLANS = weakref.WeakKeyDictionary()
 #: False turns the batched path off (the per-node loop everywhere; for benchmarks and tests)
 ENABLED = True
 
@@ -91,14 +92,33 @@ def _linear(P, k):
     return type(prim) is AffinePrimitive and prim.n_bil == 0 and not prim.branching
 
 
+def plan_per_program(build):
+    """``build(P)`` computed once per program (weakly cached in ``.plans``), and ``{}``
+    while the defining module's ``ENABLED`` is False (the per-node loop everywhere)."""
+    plans = weakref.WeakKeyDictionary()
+    module = sys.modules[build.__module__]
+
+    @functools.wraps(build)
+    def plan(P):
+        if not module.ENABLED:
+            return {}
+        try:
+            return plans[P]
+        except (KeyError, TypeError):
+            pass
+        found = build(P)
+        try:
+            plans[P] = found
+        except TypeError:  # a program that cannot be weakly referenced: not cached
+            pass
+        return found
+    plan.plans = plans
+    return plan
+
+
+@plan_per_program
 def blocks(P):
     """``{first node: Block}`` for the batched layers of ``P`` (computed once per program)."""
-    if not ENABLED:
-        return {}
-    try:
-        return _PLANS[P]
-    except (KeyError, TypeError):
-        pass
     plan = {}
     args, k, m = P.args, P.p + 1, P.m
     while k <= m:
@@ -111,10 +131,6 @@ def blocks(P):
             k += 1
         _chunks(P, lo, k + 1, plan)
         k += 1
-    try:
-        _PLANS[P] = plan
-    except TypeError:
-        pass
     return plan
 
 
