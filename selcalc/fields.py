@@ -81,7 +81,7 @@ def ad_outputs(P, x, max_patterns=MAX_PATTERNS["ad_outputs"], time_limit=None,
     ((0,), (1,), (2,))
     """
     outputs = dict(_ad_points(P, x, max_patterns, time_limit, progress))
-    S = _set(P, outputs.values())
+    S = _set(P, _distinct(outputs.values()))
     S.patterns = outputs
     S.ties = evaluate(P, x).ties()
     return S
@@ -95,8 +95,18 @@ def _ad_points(P, x, max_patterns, time_limit, progress):
     if count > max_patterns:
         raise PatternBudgetExceeded(count, max_patterns, "tie-breaking choices")
     b = budget("ad_outputs", time_limit, None, progress, total=count, unit="tie choices")
+    points = {}  # equal outputs may come as one shared rows object: settle it once
     for pattern, rows in tie_gradients(P, run, ties, b):
-        yield _key(pattern), _as_point(P, rows)
+        hit = points.get(id(rows))
+        if hit is None:  # the entry keeps rows alive, so its id is not reused
+            hit = points[id(rows)] = (rows, _as_point(P, rows))
+        pt = hit[1]
+        yield _key(pattern), pt
+
+
+def _distinct(points):
+    """The points with shared objects listed once (ConvexSet then merges equal values)."""
+    return list({id(pt): pt for pt in points}.values())
 
 
 # ---------------------------------------------------------------------- index closure
