@@ -240,21 +240,29 @@ class Primitive:
         positions = tuple(positions)
         if positions in self._fixed:
             return self._fixed[positions]
-        keep = [i for i in range(self.arity) if i not in positions]
-        new_args = arg_symbols(len(keep))
-        new_params = param_symbols(len(positions), start=self.n_params + 1)
-        old_args = self.symbols[:self.arity]
-        old_params = self.symbols[self.arity:]
-        subs = {old_args[i]: new_args[j] for j, i in enumerate(keep)}
-        subs.update({old_args[i]: new_params[j] for j, i in enumerate(positions)})
+        keep, subs = self._fixing(positions)
         # rename old params after the new args, avoiding clashes via simultaneous subs
-        subs.update({c: sympy.Symbol(str(c)) for c in old_params})
+        subs.update({c: sympy.Symbol(str(c)) for c in self.symbols[self.arity:]})
         pieces = [Piece(tuple(v.xreplace(subs) for v in pc.values),
                         tuple((t.xreplace(subs), rel) for t, rel in pc.conditions))
                   for pc in self.pieces]
         prim = Primitive(f"{self.name}", len(keep), pieces, family=self.family,
                          n_params=self.n_params + len(positions), logexp=self.logexp,
                          continuity=self.continuity, n_out=self.n_out)
+        return self._remember_fixed(positions, prim)
+
+    def _fixing(self, positions):
+        """``(kept argument indices, substitution)`` behind :meth:`fix`: kept arguments
+        are renumbered, fixed ones become parameters after the existing ones."""
+        keep = [i for i in range(self.arity) if i not in positions]
+        new_args = arg_symbols(len(keep))
+        new_params = param_symbols(len(positions), start=self.n_params + 1)
+        old_args = self.symbols[:self.arity]
+        subs = {old_args[i]: new_args[j] for j, i in enumerate(keep)}
+        subs.update({old_args[i]: new_params[j] for j, i in enumerate(positions)})
+        return keep, subs
+
+    def _remember_fixed(self, positions, prim):
         prim.base = getattr(self, "base", self)
         prim.fixed_positions = positions
         self._fixed[positions] = prim

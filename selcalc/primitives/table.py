@@ -364,19 +364,11 @@ class SortPrimitive(Primitive):
         positions = tuple(positions)
         if positions in self._fixed:
             return self._fixed[positions]
-        keep = [i for i in range(self.arity) if i not in positions]
-        new_args = arg_symbols(len(keep))
-        new_params = param_symbols(len(positions), start=self.n_params + 1)
-        old_args = self.symbols[:self.arity]
-        subs = {old_args[i]: new_args[j] for j, i in enumerate(keep)}
-        subs.update({old_args[i]: new_params[j] for j, i in enumerate(positions)})
+        _, subs = self._fixing(positions)
         prim = SortPrimitive(self.r, self.name, self.family,
                              tuple(subs.get(t, t) for t in self.slots),
                              self.n_params + len(positions))
-        prim.base = getattr(self, "base", self)
-        prim.fixed_positions = positions
-        self._fixed[positions] = prim
-        return prim
+        return self._remember_fixed(positions, prim)
 
 
 @lru_cache(maxsize=None)
