@@ -19,7 +19,6 @@ analytic on the piece.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import random
 from dataclasses import dataclass, field

@@ -40,7 +40,7 @@ from .numbers import (all_rational, dot, exact, interval_sign, normalize, sign,
                       simplifies_to_zero, to_sympy)
 from .points import exact_str, long_printing, parse_expression
 from .polyhedra import gordan, rank, strictly_positive_combination
-from .smt import NotPolynomial, model_value, rational, solver, to_z3
+from .smt import NotPolynomial, rational, solver, to_z3
 
 #: z3 resource units for one quantified nonlinear decision (:func:`local_interior`): about
 #: a second of z3 on an idle machine (the cost per unit grows with the formula).

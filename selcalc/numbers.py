@@ -23,7 +23,7 @@ from functools import lru_cache
 import mpmath
 import sympy
 
-from .errors import SelcalcError, Undecided
+from .errors import Undecided
 # the reader of exact input is the lowest layer; ``normalize`` (rationals back to int /
 # Fraction) is defined there once and re-exported here for the engine
 from .points import exact_str, normalize, to_exact
