@@ -29,8 +29,8 @@ from fractions import Fraction
 
 from ..errors import SelcalcError, Undecided
 from ..numbers import to_exact
-from .measure import (ROUNDING_ULPS, fmt as _fmt, reading as _reading, torch_gradient,
-                      verdict as _verdict)
+from .measure import (ROUNDING_ULPS, fmt as _fmt, reading as _reading, judged as _judged,
+                      torch_gradient)
 
 MODES = ("backward", "forward")
 
@@ -305,6 +305,7 @@ def audit(library, preset=None, points=None):
                 except Undecided:  # the preset names no rule at this tie (torch.topk)
                     ours = None
                 seen = _reading(floats, ([] if ours is None else [ours]) + sorted(pts))
+                in_clarke, verdict = _judged(seen, pts, ad, C)
                 rows.append(AuditRow(
                     op=op, case=label, point=tuple(point), mode=mode,
                     library_value=seen.exact, preset=preset, preset_value=ours,
@@ -314,9 +315,7 @@ def audit(library, preset=None, points=None):
                     ad_outputs=tuple(sorted(pts)),
                     clarke=tuple(sorted(tuple(to_exact(c) for c in v)
                                         for v in C._vertex_vectors)),
-                    in_clarke=C.contains(seen.value).holds,
-                    verdict=_verdict(seen.value, pts, ad)
-                    + (" (up to float rounding)" if seen.rounded else "")))
+                    in_clarke=in_clarke, verdict=verdict))
     return rows
 
 

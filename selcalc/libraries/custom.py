@@ -41,8 +41,8 @@ from fractions import Fraction
 from ..errors import InputError, SelcalcError
 from ..numbers import to_exact
 from ..points import exact_str
-from .measure import (fmt as _fmt, read_float, reading as _reading, torch_gradient,
-                      verdict as _verdict)
+from .measure import (fmt as _fmt, read_float, reading as _reading, judged as _judged,
+                      torch_gradient)
 
 #: small exact steps t (powers of two, so that x + t*d stays dyadic) along each direction
 STEPS = (Fraction(1, 2 ** 10), Fraction(-1, 2 ** 10), Fraction(1, 2 ** 20),
@@ -99,7 +99,8 @@ class RuleAudit:
     def render(self):
         lines = [f"custom rule {self.name} ({self.library})"]
         for r in self.rows:
-            val = "not available" if r.rule_value is None else _fmt(r.rule_value)
+            val = (_fmt(r.rule_value) if r.rule_value is not None else
+                   _fmt(r.float_value) if r.float_value is not None else "not available")
             lines.append(f"  at {_fmt(r.point)} {r.mode}: {val}; ad_outputs "
                          "{" + ", ".join(_fmt(p) for p in r.ad_outputs) + "}; clarke conv{"
                          + ", ".join(_fmt(p) for p in r.clarke) + "}; in clarke: "
@@ -248,11 +249,10 @@ def audit_rule(fn, points, modes=("backward", "forward")):
                                            f"{str(exc).splitlines()[0] if str(exc) else ''}"))
                 continue
             seen = _reading(floats, pts)
-            result.rows.append(RuleRow(
-                tuple(point), mode, seen.value, tuple(pts), hull, C.contains(seen.value).holds,
-                _verdict(seen.value, set(pts), ad)
-                + (" (up to float rounding)" if seen.rounded else ""), seen.note, seen.rounded,
-                seen.exact))
+            in_clarke, verdict = _judged(seen, set(pts), ad, C)
+            result.rows.append(RuleRow(tuple(point), mode, seen.value, tuple(pts), hull,
+                                       in_clarke, verdict, seen.note, seen.rounded,
+                                       seen.exact))
         for d in _directions(len(x)):
             for t in STEPS:
                 # the float64 point the library is given, for both sides of the comparison

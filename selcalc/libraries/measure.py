@@ -3,6 +3,7 @@ exact values, and the verdict against the exact sets there."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -52,13 +53,15 @@ class Reading:
     is False: an irrational candidate)."""
 
     exact: tuple
-    value: tuple
+    value: tuple | None  # None: the library returned nan or inf
     rounded: bool = False
     ulps: Fraction | None = None
     ulps_exact: bool = True
 
     @property
     def note(self):
+        if self.value is None:
+            return f"the library returned {fmt(self.exact)}, not a number"
         if not self.rounded:
             return ""
         far = (str(self.ulps) if self.ulps.denominator <= 1000
@@ -87,7 +90,12 @@ def reading(lib_floats, candidates):
     >>> r = reading([2 ** 0.5], [(sympy.sqrt(2),)])
     >>> r.rounded, r.ulps, r.ulps_exact
     (True, Fraction(1, 2), False)
+    >>> reading([float("nan"), 1.0], [(0, 1)]).value is None  # nan or inf: no value
+    True
     """
+    if not all(math.isfinite(v) for v in lib_floats):
+        return Reading(tuple(read_float(v) if math.isfinite(v) else str(v)
+                             for v in lib_floats), None)
     exact = tuple(read_float(v) for v in lib_floats)
     if exact in [tuple(c) for c in candidates]:
         return Reading(exact, exact)
@@ -116,6 +124,23 @@ def verdict(value, points, hull):
     if hull.contains(value).holds is True:
         return "average of tied pieces"
     return "outside the conservative field"
+
+
+def judged(seen, points, ad, clarke):
+    """``(in clarke, verdict)`` of a :class:`Reading` against the tied pieces' derivatives
+    ``points``, their hull ``ad`` and the Clarke set; nan or inf lies in no set.
+
+    >>> from selcalc import ConvexSet
+    >>> S = ConvexSet([(0,), (1,)])
+    >>> judged(reading([0.5], [(0,), (1,)]), {(0,), (1,)}, S, S)
+    (True, 'average of tied pieces')
+    >>> judged(reading([float("inf")], [(0,)]), {(0,)}, S, S)
+    (False, 'not a number: outside the conservative field')
+    """
+    if seen.value is None:
+        return False, "not a number: outside the conservative field"
+    return (clarke.contains(seen.value).holds, verdict(seen.value, points, ad)
+            + (" (up to float rounding)" if seen.rounded else ""))
 
 
 def fmt(v):
