@@ -516,13 +516,17 @@ def _unconfirmed(claim, witness, checked):
                           f"survive the exact re-check; the answer is unknown")
 
 
-def check_conservative(P, curve, field="index_closure", time_limit=None, progress=None):
+def check_conservative(P, curve, field="index_closure", time_limit=None, progress=None,
+                       max_patterns=4096):
     """Verdict: ``d/dt f(γ(t)) = <v, γ'(t)>`` for all ``v ∈ D(γ(t))``, a.e. on [0, 1].
 
     ``field`` is ``"ad_outputs"``, ``"index_closure"``, ``"clarke"``, a convention name,
     or a :class:`Field`.  Holds: the decomposition and the per-piece identities proved;
     fails: a witness (open interval, rational t, the vector, both sides).
-    ``time_limit`` / ``progress`` as in :func:`breakpoints` (one budget for the whole check).
+    ``time_limit`` / ``progress`` as in :func:`breakpoints` (one budget for the whole check);
+    ``max_patterns`` bounds the patterns listed on one piece of the curve
+    (:func:`breakpoints`) and, for the index closure, at a point of it
+    (:func:`selcalc.index_closure`); past it the verdict is unknown and says so.
 
     Theorem 3 of the NeurIPS 2020 paper: the index closure is conservative, along every
     curve.
@@ -543,12 +547,15 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
         return P.continuity_verdict(f"conservativity along {curve!r}")
     if P.piecewise_linear and len(curve.coeffs) <= 2 and isinstance(field, str):
         try:
-            return _conservative_affine(P, curve, field, budget_)
+            return _conservative_affine(P, curve, field, budget_, max_patterns)
         except NotRational:
             pass  # an irrational weight: the symbolic route below
     name = field if isinstance(field, str) else "user field"
     claim = f"the field {name} is conservative for the program along {curve!r}"
-    bp = breakpoints(P, curve, time_limit=budget_)
+    try:
+        bp = breakpoints(P, curve, max_patterns, time_limit=budget_)
+    except PatternBudgetExceeded as exc:
+        return Verdict(None, claim, reason=str(exc))
     try:
         check_defined(P, curve, bp)
     except Undecided as exc:
@@ -596,7 +603,7 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
                    checked=checked)
 
 
-def _conservative_affine(P, curve, field, budget_):
+def _conservative_affine(P, curve, field, budget_, max_patterns):
     """Rational fast path: on each piece f∘γ is affine and every field vector constant.
 
     The slope of f∘γ comes from two exact evaluations inside the piece (no AD involved);
@@ -605,7 +612,7 @@ def _conservative_affine(P, curve, field, budget_):
     name = field
     claim = f"the field {name} is conservative for the program along {curve!r}"
     try:
-        bp = breakpoints(P, curve, method="affine", time_limit=budget_)
+        bp = breakpoints(P, curve, max_patterns, method="affine", time_limit=budget_)
     except (Undecided, PatternBudgetExceeded) as exc:
         return Verdict(None, claim, reason=str(exc))
     velocity = curve.coeffs[1] if len(curve.coeffs) > 1 else (0,) * P.p
@@ -625,7 +632,8 @@ def _conservative_affine(P, curve, field, budget_):
                            for p in pats]
             elif field == "index_closure":
                 x2 = curve(a + 2 * Fraction(b - a) / 3)
-                D1, D2 = index_closure(P, x1), index_closure(P, x2)
+                D1, D2 = (index_closure(P, x, max_patterns, time_limit=budget_)
+                          for x in (x1, x2))
                 common = set(D1.patterns) & set(D2.patterns)
                 vectors = [(f"∇f_σ for σ = {dict(k)}", D1.patterns[k]) for k in common]
             else:

@@ -275,3 +275,18 @@ def test_clarke_element_probe_is_under_the_time_limit(monkeypatch):
     assert isinstance(seen[0], Budget) and seen[0].time_limit == 600
     with pytest.raises(selcalc.TimeLimitExceeded):
         selcalc.artificial_critical(P, (0, 0, 0, 0), time_limit=1e-9)
+
+
+def test_check_conservative_takes_a_pattern_budget():
+    """max_patterns reaches the patterns check_conservative lists on the curve: a budget
+    too small for the branching nodes gives an unknown verdict naming the budget, and the
+    default answers.  Along the segment the AD outputs need one pattern per open piece, so
+    the same small budget does not stop that check."""
+    src = "def f(x, y):\n    return " + " + ".join(
+        f"relu(x - {i} * y)" for i in range(6)) + "\n"
+    P = selcalc.parse(src)
+    gamma = selcalc.segment((-1, 1), (1, -1))
+    assert selcalc.check_conservative(P, gamma).holds is True
+    small = selcalc.check_conservative(P, gamma, max_patterns=2)
+    assert small.holds is None and "max_patterns" in small.reason, small.reason
+    assert selcalc.check_conservative(P, gamma, "ad_outputs", max_patterns=2).holds is True
