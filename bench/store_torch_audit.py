@@ -42,6 +42,10 @@ def _as_strings(v):
     return v
 
 
+def _show(values):
+    return "(" + ", ".join(str(v) for v in values) + ")"
+
+
 def stored_form(rows):
     """The audit rows as the stored JSON text."""
     out = []
@@ -71,8 +75,8 @@ def main(argv=None):
           f"({', '.join(sorted({r.op for r in unknown})) or 'none'}), "
           f"{sum(r.rounded for r in rows)} rounded")
     for r in bad:
-        print(f"  NO  {r.case} at {r.point} ({r.mode}): library {r.library_value}, "
-              f"preset {r.preset_value}")
+        print(f"  NO  {r.case} at {_show(r.point)} ({r.mode}): library "
+              f"{_show(r.library_value)}, preset {_show(r.preset_value)}")
     if args.check:
         same = path.exists() and path.read_text() == text
         print(f"{path.name}: {'the same' if same else 'differs'}")
