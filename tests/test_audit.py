@@ -114,8 +114,9 @@ def test_docs_tables_are_the_rule_table():
 
 def test_stored_measurements_of_every_torch_version_match_its_preset():
     """Every row of ``selcalc audit torch --json`` run on each measured version (stored in
-    tests/data, e.g. torch 2.14.1 from its own environment) against that version's preset,
-    recomputed here with the installed torch's graph capture."""
+    tests/data by bench/store_torch_audit.py, e.g. torch 2.14.1 from its own environment)
+    against that version's preset, recomputed here with the installed torch's graph
+    capture."""
     import json
     from pathlib import Path
     torch = pytest.importorskip("torch")

@@ -236,7 +236,7 @@ def test_torch_sort_and_topk_of_12_with_ties_match_torch(name, fn):
 
 @pytest.mark.frameworks
 def test_torch_topk_of_four_equal_entries_is_not_index_order():
-    """The measurement behind the topk rule (torch 2.13, CPU)."""
+    """The measurement behind the topk rule (torch 2.13.0 and 2.14.1, CPU)."""
     idx = torch.topk(torch.ones(4, dtype=torch.float64), 3)[1].tolist()
     if idx == [0, 1, 2]:
         pytest.skip("this torch build keeps the index order of ties in topk")
