@@ -2,8 +2,8 @@
 
 Oracles: the reference construction :func:`selcalc.primitives.explicit_sort_primitive`
 (every permutation as a sympy piece, the code path every other primitive takes), brute
-force over the tied orders for r = 12, and torch's own gradient for ``torch.sort`` /
-``torch.topk``.
+force over the tied orders for r = 12, and torch's own gradient (reverse and forward
+mode) for ``torch.sort`` / ``torch.topk`` / ``torch.median(x, dim)`` / ``torch.kthvalue``.
 """
 
 from __future__ import annotations
