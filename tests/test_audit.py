@@ -33,11 +33,14 @@ def test_torch_audit_matches_preset_and_verdicts(torch_rows):
     import torch
     rows = torch_rows
     bad = [r for r in rows if r.match is False]
-    # torch.topk returns tied entries in its selection algorithm's order (topk of four equal
-    # entries: indices 2, 3, 0; tests/test_sort_implicit.py): the preset names no rule at a
-    # tie, the gradient is unknown, and torch's value is one of the tied orders
+    # torch.topk, kthvalue and median(x, dim) return the tied entry their selection algorithm
+    # meets (topk of four equal entries: indices 2, 3, 0; median(x, 0): index 1;
+    # tests/test_sort_implicit.py): the preset names no rule at a tie, the gradient is
+    # unknown, and torch's value is one of the tied orders
     unknown = [r for r in rows if r.match is None]
-    assert unknown and {r.op for r in unknown} == {"topk"}
+    assert unknown and {r.op for r in unknown} == {"topk", "median_dim", "kthvalue"}
+    assert _row(rows, "median(x, dim=0)", (1, 1, 1, 1)).library_value == (0, 1, 0, 0)
+    assert _row(rows, "kthvalue(x, 2)", (1, 0, 0, 0), "forward").library_value == (0, 0, 0, 1)
     assert all(r.preset_value is None and r.verdict == "selection" for r in unknown)
     assert "unknown, not wrong" in selcalc.libraries.audit.render(rows)
     if torch.__version__.startswith("2.13"):
@@ -138,8 +141,8 @@ def test_stored_measurements_of_every_torch_version_match_its_preset():
             try:
                 ours = selcalc.grad(P, tuple(Fraction(v) for v in r["point"]),
                                     convention=preset, mode=r["mode"])
-            except selcalc.Undecided:  # no rule at a torch.topk tie: unknown, not wrong
-                assert r["case"].startswith("topk"), r
+            except selcalc.Undecided:  # no rule at a topk / kthvalue / median(x, dim) tie
+                assert r["case"].startswith(("topk", "kthvalue", "median(x, dim")), r
                 continue
             lib = [Fraction(v) for v in r["library_value"]]
             assert all(Fraction(float(v)) == v for v in lib), r  # the floats' exact values

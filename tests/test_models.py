@@ -227,8 +227,12 @@ def test_node_info_names_op_and_line():
 
 
 @pytest.mark.parametrize("fn, op", [
-    (lambda t: torch.kthvalue(t, 1)[0], "kthvalue"),
-    (lambda t: torch.median(t.reshape(1, 2), 1)[0].sum(), "median along a dimension"),
+    (lambda t: torch.nanmedian(t, 0)[0], "nanmedian"),
+    (lambda t: torch.median(t, 0)[1].double().sum(), "the indices returned by median"),
+    (lambda t: torch.kthvalue(t, 2, 0, True)[1], "the indices returned by kthvalue as an output"),
+    (lambda t: torch.sort(t)[1], "the indices returned by sort as an output"),
+    (lambda t: torch.kthvalue(t, 3)[0], "capture (RuntimeError"),  # k past the row
+    (lambda t: torch.median(t.repeat(9), 0)[0], "median_dim over 18 entries"),
     (lambda t: torch.sort(t)[1].double().sum(), "the indices returned by sort"),
     (lambda t: torch.sort(t.repeat(9))[0].sum(), "sort over 18 entries"),
     (lambda t: torch.linalg.vector_norm(t), "linalg_vector_norm"),

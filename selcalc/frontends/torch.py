@@ -66,7 +66,8 @@ def _as_obj(x):
 
 
 class _Indices:
-    """The integer indices returned by max / max_pool: not a differentiable value."""
+    """The integer indices returned by max / max_pool / sort / median: not a differentiable
+    value."""
 
     def __init__(self, op):
         self.op = op
@@ -194,15 +195,30 @@ class _TorchLowering(TensorLowering):
         return np.take(s, range(k), axis=dim), _Indices("topk")
 
     def median(self, x, dim=None, keepdim=False):
-        if dim is not None:
-            raise self.refuse("median along a dimension (it returns the index its selection "
-                              "algorithm meets first, not a fixed tie rule; use "
-                              "torch.median(x) of a whole tensor, whose ties split evenly)")
-        flat = list(np.ravel(_as_obj(x)))
-        row = np.empty(len(flat), dtype=object)
-        row[:] = flat
-        s = self._sorted_rows(row, 0, False, "median")
-        return self._scalar_array(s[(len(flat) - 1) // 2])
+        if dim is None:  # torch.median(x) of a whole tensor: ties split evenly
+            flat = list(np.ravel(_as_obj(x)))
+            row = np.empty(len(flat), dtype=object)
+            row[:] = flat
+            s = self._sorted_rows(row, 0, False, "median")
+            return self._scalar_array(s[(len(flat) - 1) // 2])
+        # along a dimension: the lower median, i.e. the ((r + 1) // 2)-th smallest
+        return self._order_statistic(x, lambda r: (r - 1) // 2, dim, keepdim, "median_dim")
+
+    def kthvalue(self, x, k, dim=-1, keepdim=False):
+        def position(r):
+            if not 1 <= k <= r:
+                raise self.refuse(f"kthvalue with k = {k} on rows of {r} entries")
+            return k - 1
+        return self._order_statistic(x, position, dim, keepdim, "kthvalue")
+
+    def _order_statistic(self, x, position, dim, keepdim, op):
+        """The entry at ``position(r)`` of each row along ``dim`` sorted ascending (one sort
+        node per row, family ``torch.<op>``), and the indices torch also returns."""
+        def fn(vs):
+            row = np.empty(len(vs), dtype=object)
+            row[:] = vs
+            return self._sorted_rows(row, 0, False, op)[position(len(vs))]
+        return self.reduce(x, [dim], keepdim, fn), _Indices(op.split("_")[0])
 
     def adaptive_max_pool(self, x, size):
         n = len(size)
@@ -456,7 +472,7 @@ def _ops(L):
         "hardswish": lambda x: L.band("hardswish", x, -3, 3, "0", "a1*(a1 + 3)/6", "a1"),
         "softshrink": L.softshrink, "smooth_l1_loss": L.smooth_l1_loss,
         "huber_loss": L.huber_loss,
-        "sort": L.sort, "topk": L.topk, "median": L.median,
+        "sort": L.sort, "topk": L.topk, "median": L.median, "kthvalue": L.kthvalue,
         "adaptive_max_pool2d": L.adaptive_max_pool, "adaptive_max_pool1d": L.adaptive_max_pool,
         "argmax": L.argmax, "gather": L.gather, "where": L.where,
         **{op: (lambda o: lambda a, b: L.compare(o, a, b))(op)
@@ -557,6 +573,12 @@ def from_torch(fn, *example_args, wrt="inputs"):
         if node.op == "placeholder":
             continue
         if node.op == "output":
+            for n in node.all_input_nodes:  # integer indices are not a differentiable output
+                used = _uses_indices(_leaves(env[n]))
+                if used:
+                    raise unsupported("torch", f"the indices returned by {used} as an output",
+                                      origin_from_stack(used, n.meta.get("stack_trace"), skip),
+                                      sorted(ops))
             result = torch.fx.node.map_arg(node.args[0], lambda n: env[n])
             break
         if node.op == "get_attr":

@@ -121,6 +121,10 @@ def _torch_cases():
         ("topk", "topk(x, 2) . (1, 2)", lambda x: (torch.topk(x, 2)[0] * _W3()[:2]).sum(),
          [(1, 1, 1), (0, 1, 1)]),
         ("median", "median(x)", lambda x: torch.median(x), [(1, 1, 1), (0, 1, 1, 2)]),
+        ("median_dim", "median(x, dim=0)", lambda x: torch.median(x, 0)[0],
+         [(1, 1, 1, 1), (1, 0, 0, 0)]),
+        ("kthvalue", "kthvalue(x, 2)", lambda x: torch.kthvalue(x, 2)[0],
+         [(1, 1, 1), (1, 0, 0, 0)]),
         ("adaptive_max_pool", "adaptive_max_pool2d 2x2 -> 1",
          lambda x: F.adaptive_max_pool2d(x.reshape(1, 1, 2, 2), 1).sum(), [(1, 1, 1, 1)]),
         ("argmax_gather", "gather(x, argmax(x))",
@@ -302,7 +306,7 @@ def audit(library, preset=None, points=None):
                 try:
                     ours = tuple(to_exact(v)
                                  for v in grad(P, x, convention=preset, mode=mode))
-                except Undecided:  # the preset names no rule at this tie (torch.topk)
+                except Undecided:  # no rule at this tie (torch.topk, kthvalue, median(x, dim))
                     ours = None
                 seen = _reading(floats, ([] if ours is None else [ours]) + sorted(pts))
                 in_clarke, verdict = _judged(seen, pts, ad, C)

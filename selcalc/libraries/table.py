@@ -48,21 +48,24 @@ def clip_of_two_means(active):
 
 
 def selection_order(active):
-    """``torch.topk``: tied entries come out in the order its selection algorithm meets
-    them, which is not the index order (measured on torch 2.13: ``topk`` of four equal
-    entries returns the indices ``(2, 3, 0)``); no rule over the tied pieces predicts it,
-    so at a tie the preset's gradient is :class:`selcalc.Undecided` (``ad_outputs`` and
-    ``clarke`` still hold every choice).
+    """``torch.topk``, ``torch.kthvalue`` and ``torch.median(x, dim)``: the entry they pick
+    among tied ones is the one their selection algorithm meets, which is not fixed by the
+    index order (measured on torch 2.13: ``topk`` of four equal entries returns the indices
+    ``(2, 3, 0)``; ``median(x, 0)`` of four equal entries returns index 1, of
+    ``(1, 0, 0, 0)`` index 2; over random ties the index is the first tied one in about a
+    quarter of the rows and the last in another quarter).  No rule over the tied pieces
+    predicts it, so at a tie the preset's gradient is :class:`selcalc.Undecided`
+    (``ad_outputs`` and ``clarke`` still hold every choice, torch's among them).
 
     >>> selection_order((4,))
     {4: 1}
     """
     if len(active) == 1:
         return {active[0]: 1}
-    raise Undecided(f"torch.topk returns tied entries in the order its selection algorithm "
-                    f"meets them, not by index: at this tie ({len(active)} tied orders) its "
-                    f"gradient is not fixed by a rule; ad_outputs / clarke hold every "
-                    f"choice")
+    raise Undecided(f"torch.topk / kthvalue / median(x, dim) return the tied entry their "
+                    f"selection algorithm meets, not one fixed by index: at this tie "
+                    f"({len(active)} tied orders) the gradient is not fixed by a rule; "
+                    f"ad_outputs / clarke hold every choice")
 
 
 def clamp_tensor_split(active):
@@ -106,6 +109,8 @@ _TORCH_2_13 = {
     "clamp_max_tensor": {"backward": ("prefer", (0, 1)), "forward": SECOND_FIRST},
     "median": "mean",                      # torch.median(x): even split over equal entries
     "topk": selection_order,               # ties: the selection algorithm's order
+    "median_dim": selection_order,         # torch.median(x, dim): the index it returns
+    "kthvalue": selection_order,           # (neither the first nor the last tied one)
     "adaptive_max_pool": "first",          # first maximal entry of the window
     "argmax_gather": "first",              # x.gather(d, x.argmax(d)): the first index
 }
