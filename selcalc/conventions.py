@@ -81,7 +81,14 @@ class Convention:
         return self.rules.get(family, self.default)
 
     def weights(self, prim, active, mode="backward"):
-        """Weights over the tied pieces ``active`` of primitive ``prim``."""
+        """Weights over the tied pieces ``active`` of primitive ``prim``.
+
+        Pieces that give the same value and derivative where the program reads them
+        (``prim.distinct_readings``: a ``topk`` whose tie lies below the k returned
+        entries) count once, so such a tie is decided whatever the rule."""
+        active = prim.distinct_readings(active)
+        if len(active) == 1:
+            return {active[0]: 1}
         rule = self.rule(prim.family, mode)
         if rule == "first":
             return {active[0]: 1}

@@ -89,7 +89,11 @@ def ad_outputs(P, x, max_patterns=MAX_PATTERNS["ad_outputs"], time_limit=None,
 def _ad_points(P, x, max_patterns, time_limit, progress):
     """Yield ``(pattern key, output)`` for every tie choice at ``x`` (see ad_outputs)."""
     run = evaluate(P, x)
-    ties = run.ties()
+    ties = {}
+    for g, act in run.ties().items():  # orders equal where the program reads them: once
+        act = P.ops[g].distinct_readings(act)
+        if len(act) > 1:
+            ties[g] = act
     count = prod(len(a) for a in ties.values())
     if count > max_patterns:
         raise PatternBudgetExceeded(count, max_patterns, "tie-breaking choices")

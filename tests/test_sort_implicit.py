@@ -349,33 +349,66 @@ def test_torch_median_dim_and_kthvalue_match_torch_away_from_ties(name, shape, d
                 [Fraction(v) for v in vals.reshape(-1).tolist()]
 
 
+_AT_TIES = {  # op, and the positions of the ascending / descending row it returns
+    "median": (_SELECTIONS["median"], lambda r: [(r - 1) // 2], False),
+    "kthvalue 2": (_SELECTIONS["kthvalue 2"], lambda r: [1], False),
+    "topk 3": (lambda t, dim, keep: torch.topk(t, 3, dim), lambda r: range(3), True),
+}
+
+
 @pytest.mark.frameworks
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.parametrize("name", ["median", "kthvalue 2"])
+@pytest.mark.parametrize("name", sorted(_AT_TIES))
 def test_torch_median_dim_and_kthvalue_at_ties_unknown_but_in_ad_outputs(name):
-    """At a tie in a row the preset names no rule (Undecided); torch's gradient, in both
-    modes, is one of ad_outputs and lies in the Clarke set.  Random tie patterns of 2..16
-    entries per row, two rows."""
+    """Random tie patterns of 3..16 entries per row, two rows.  From the definition: a
+    row's selection is fixed when every entry it returns is the only one of its value
+    in the row (a tie elsewhere in the row moves no returned entry); then the preset's
+    gradient is torch's, exactly, in both modes.  When a tie reaches a returned entry the
+    preset names no rule (Undecided).  Either way torch's gradient, in both modes, is one
+    of ad_outputs, and it lies in the Clarke set on the small rows."""
     rng = random.Random(name)
-    sel = _SELECTIONS[name]
-    for r in range(2, 17):
-        while True:  # a tie pattern with at most 2000 tied orders (ad_outputs lists them)
-            m = rng.choice([1, 2, max(1, r // 2), r])
-            x = [float(rng.randrange(m)) for _ in range(2 * r)]
-            rows = (x[:r], x[r:])
-            orders = prod(factorial(row.count(v)) for row in rows for v in set(row))
-            if 1 < orders <= 2000:
-                break
-        fn = _weighted(sel, 1, False, (2, r))
-        g, P = _torch_case(fn, x)
-        xq = [Fraction(v) for v in x]
-        with pytest.raises(selcalc.Undecided, match="selection algorithm"):
-            selcalc.grad(P, xq)
-        points = {tuple(v) for v in selcalc.ad_outputs(P, xq).points}
-        assert tuple(Fraction(v) for v in g) in points, (r, x)
-        assert _torch_forward(fn, x) in points
-        if r <= 6:
-            assert selcalc.clarke(P, xq).contains(g).holds is True
+    sel, read, descending = _AT_TIES[name]
+    seen = {"decided": 0, "undecided": 0}
+    for r in range(3, 17):
+        for attempt in range(3):
+            asc = {(r - 1 - k) if descending else k for k in read(r)}
+            free = [j for j in range(r - 1) if j not in asc and j + 1 not in asc]
+            while True:  # a tie pattern with at most 2000 tied orders (ad_outputs lists them)
+                if attempt == 0 and free:  # planted: a pair tied away from what is returned
+                    x = []
+                    for _ in range(2):
+                        row = sorted(rng.sample(range(-30, 30), r))
+                        j = rng.choice(free)
+                        row[j + 1] = row[j]
+                        rng.shuffle(row)
+                        x += [float(v) for v in row]
+                else:
+                    m = rng.choice([1, 2, max(1, r // 2), r - 1, r])
+                    x = [float(rng.randrange(m)) for _ in range(2 * r)]
+                rows = (x[:r], x[r:])
+                orders = prod(factorial(row.count(v)) for row in rows for v in set(row))
+                if 1 < orders <= 2000:
+                    break
+            fixed = all(row.count(v) == 1 for row in rows
+                        for v in [sorted(row, reverse=descending)[k] for k in read(r)])
+            fn = _weighted(sel, 1, False, (2, r))
+            g, P = _torch_case(fn, x)
+            xq = [Fraction(v) for v in x]
+            forward = _torch_forward(fn, x)
+            if fixed:
+                seen["decided"] += 1
+                assert selcalc.grad(P, xq) == tuple(Fraction(v) for v in g), (r, x)
+                assert selcalc.grad(P, xq, mode="forward") == forward, (r, x)
+            else:
+                seen["undecided"] += 1
+                with pytest.raises(selcalc.Undecided, match="selection algorithm"):
+                    selcalc.grad(P, xq)
+            points = {tuple(v) for v in selcalc.ad_outputs(P, xq).points}
+            assert tuple(Fraction(v) for v in g) in points, (r, x)
+            assert forward in points
+            if r <= 6:
+                assert selcalc.clarke(P, xq).contains(g).holds is True
+    assert min(seen.values()) >= 3, seen  # both kinds of tie were met
 
 
 @pytest.mark.frameworks

@@ -167,8 +167,10 @@ class _TorchLowering(TensorLowering):
         return self._reduced(d, reduction)
 
     # --------------------------------------------------------------- order statistics
-    def _sorted_rows(self, x, dim, descending, op):
-        """``x`` sorted along ``dim`` (ties keep index order), as one sort node per row."""
+    def _sorted_rows(self, x, dim, descending, op, read=None):
+        """``x`` sorted along ``dim`` (ties keep index order), as one sort node per row;
+        ``read(r)``: the positions of a row of r entries that the op returns (None: all),
+        so that ties among entries it does not return are not ties of the op."""
         arr = np.moveaxis(_as_obj(x), dim, -1)
         r = arr.shape[-1]
         if r > table.MAX_SORT_ENTRIES:
@@ -176,7 +178,8 @@ class _TorchLowering(TensorLowering):
                               f"{table.MAX_SORT_ENTRIES} entries per row; split the row, or raise "
                               f"selcalc.primitives.table.MAX_SORT_ENTRIES)")
         out = np.empty(arr.shape, dtype=object)
-        prim = sorting(r, _fam(op)) if r > 1 else None
+        prim = sorting(r, _fam(op), None if read is None else tuple(read(r))) \
+            if r > 1 else None
         for idx in np.ndindex(*arr.shape[:-1]):
             row = list(arr[idx])
             if descending:
@@ -191,7 +194,7 @@ class _TorchLowering(TensorLowering):
         return self._sorted_rows(x, dim, descending, "sort"), _Indices("sort")
 
     def topk(self, x, k, dim=-1, largest=True, sorted=True):
-        s = self._sorted_rows(x, dim, largest, "topk")
+        s = self._sorted_rows(x, dim, largest, "topk", lambda r: range(min(k, r)))
         return np.take(s, range(k), axis=dim), _Indices("topk")
 
     def median(self, x, dim=None, keepdim=False):
@@ -199,7 +202,7 @@ class _TorchLowering(TensorLowering):
             flat = list(np.ravel(_as_obj(x)))
             row = np.empty(len(flat), dtype=object)
             row[:] = flat
-            s = self._sorted_rows(row, 0, False, "median")
+            s = self._sorted_rows(row, 0, False, "median", lambda r: [(r - 1) // 2])
             return self._scalar_array(s[(len(flat) - 1) // 2])
         # along a dimension: the lower median, i.e. the ((r + 1) // 2)-th smallest
         return self._order_statistic(x, lambda r: (r - 1) // 2, dim, keepdim, "median_dim")
@@ -217,7 +220,8 @@ class _TorchLowering(TensorLowering):
         def fn(vs):
             row = np.empty(len(vs), dtype=object)
             row[:] = vs
-            return self._sorted_rows(row, 0, False, op)[position(len(vs))]
+            at = position(len(vs))
+            return self._sorted_rows(row, 0, False, op, lambda r: [at])[at]
         return self.reduce(x, [dim], keepdim, fn), _Indices(op.split("_")[0])
 
     def adaptive_max_pool(self, x, size):

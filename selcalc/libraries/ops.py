@@ -138,9 +138,10 @@ def tensor_clamp(family, lower, upper):
 
 
 @lru_cache(maxsize=None)
-def sorting(r, family):
+def sorting(r, family, read=None):
     """Ascending sort of ``r`` arguments under ``family``: the implicit ``r!`` pieces of
     :func:`selcalc.primitives.sort_primitive` (identity first; only the orders consistent
-    with the ties at a point are ever listed)."""
+    with the ties at a point are ever listed).  ``read``: the tuple of output positions
+    the op returns (``topk``: the first k), or None for all."""
     from ..primitives import sort_primitive
-    return sort_primitive(r, family)
+    return sort_primitive(r, family, read)

@@ -54,8 +54,10 @@ def selection_order(active):
     ``(2, 3, 0)``; ``median(x, 0)`` of four equal entries returns index 1, of
     ``(1, 0, 0, 0)`` index 2; over random ties the index is the first tied one in about a
     quarter of the rows and the last in another quarter).  No rule over the tied pieces
-    predicts it, so at a tie the preset's gradient is :class:`selcalc.Undecided`
-    (``ad_outputs`` and ``clarke`` still hold every choice, torch's among them).
+    predicts it, so at a tie that reaches a returned entry the preset's gradient is
+    :class:`selcalc.Undecided` (``ad_outputs`` and ``clarke`` still hold every choice,
+    torch's among them).  Ties among entries the op does not return never reach this rule:
+    the sort node's ``distinct_readings`` has already kept one order of them.
 
     >>> selection_order((4,))
     {4: 1}
@@ -220,7 +222,7 @@ _MEANING = {  # (op, rule) -> what the derivative is, where the generic words ar
 _CALLABLE_MEANING = {
     "clip_of_two_means": "1/2 at a bound, 1/4 when lo == hi",
     "clamp_tensor_split": "even split of x with a bound; x when x == lo == hi",
-    "selection_order": "not by index (selection algorithm): unknown at a tie",
+    "selection_order": "not by index (selection algorithm): unknown at a tie of a returned entry",
 }
 
 

@@ -181,6 +181,14 @@ class Primitive:
                               value=vals)
         return act
 
+    def distinct_readings(self, active):
+        """The tied pieces ``active`` with those that give the program the same value and
+        derivative merged (one representative each, in order).  Every output of a
+        primitive is read in general, so this is ``active`` itself; a sort read at some
+        positions only (:class:`selcalc.primitives.table.SortPrimitive` with ``read=``)
+        merges the orders that differ only at the positions nobody reads."""
+        return active
+
     def active_from_signs(self, signs):
         """Indices of the pieces whose condition holds when the tests have ``signs``
         (cached: the conditions depend on the signs only)."""

@@ -232,10 +232,17 @@ class SortPrimitive(Primitive):
 
     ``slots`` (after :meth:`fix`) names the symbol of each entry: an argument ``a_k`` or a
     parameter ``c_k`` (a constant entry of the row).
+
+    ``read`` (a tuple of output positions, or None for all) says which outputs the program
+    uses: ``topk(x, k)`` reads the first k, a median one.  Tied orders that put the same
+    entries at the read positions then give the same value and derivative, and
+    :meth:`distinct_readings` keeps one of them: a tie among entries that are not returned
+    is no tie for the rules of a convention.
     """
 
-    def __init__(self, r, name=None, family="sort", slots=None, n_params=0):
+    def __init__(self, r, name=None, family="sort", slots=None, n_params=0, read=None):
         slots = tuple(slots) if slots is not None else arg_symbols(r)
+        self.read = None if read is None else tuple(sorted(set(read)))
         self.r = r
         self.name = name or f"sort{r}"
         self.family = family
@@ -316,6 +323,42 @@ class SortPrimitive(Primitive):
             return s
         return self._orders(compare)
 
+    def distinct_readings(self, active):
+        """One order per distinct choice of entries at the read positions (the first in
+        lexicographic order).  The orders tied at a point all have the same multiplicity
+        per reading (a product of factorials of what is left of each tie group), so an
+        even split over the readings is the even split over the orders.
+
+        >>> s = sort_primitive(4, "topk", read=(0,))
+        >>> act = s.active((3, 3, 1, 1))  # two ties; only the smallest entry is read
+        >>> len(act), [s.value(i, (3, 3, 1, 1))[0] for i in s.distinct_readings(act)]
+        (4, [1, 1])
+        >>> [s._perm(i)[0] for i in s.distinct_readings(act)]  # entry 2 or entry 3 first
+        [2, 3]
+        >>> len(s.distinct_readings(s.active((0, 1, 5, 5))))  # the tie is not read
+        1
+        """
+        if self.read is None or len(active) == 1:
+            return active
+        if isinstance(active, TiedOrders):  # too many to list: count readings by group
+            start, readings = 0, 1
+            for g in active.groups:
+                s = sum(1 for k in self.read if start <= k < start + len(g))
+                readings *= factorial(len(g)) // factorial(len(g) - s)
+                start += len(g)
+            if readings == 1:
+                return (active[0],)
+            if readings > MAX_TIED_ORDERS:
+                return active
+        seen, kept = set(), []
+        for i in active:
+            perm = self._perm(i)
+            key = tuple(perm[k] for k in self.read)
+            if key not in seen:
+                seen.add(key)
+                kept.append(i)
+        return tuple(kept)
+
     def active_from_signs(self, signs):
         index = self._pair_index
         return self._orders(lambda i, j: signs[index[i, j]])
@@ -367,15 +410,16 @@ class SortPrimitive(Primitive):
         _, subs = self._fixing(positions)
         prim = SortPrimitive(self.r, self.name, self.family,
                              tuple(subs.get(t, t) for t in self.slots),
-                             self.n_params + len(positions))
+                             self.n_params + len(positions), self.read)
         return self._remember_fixed(positions, prim)
 
 
 @lru_cache(maxsize=None)
-def sort_primitive(r, family="sort"):
+def sort_primitive(r, family="sort", read=None):
     """Ascending ``sort(a1..ar)``: r outputs sharing one piece (a permutation), held
     implicitly (:class:`SortPrimitive`): only the orders consistent with the ties at a
-    point are ever listed.
+    point are ever listed.  ``read`` (a tuple of positions) declares that only those
+    outputs are used (see :meth:`SortPrimitive.distinct_readings`); the name then says so.
 
     >>> s = sort_primitive(12)
     >>> s.n_pieces
@@ -386,7 +430,15 @@ def sort_primitive(r, family="sort"):
     (3, 1, 0, 2, 4, 5, 6, 7, 8, 9, 10, 11)
     """
     name = f"sort{r}" if family == "sort" else f"{family}{r}"
-    return SortPrimitive(r, name, family)
+    if read is not None:
+        read = tuple(sorted(set(read)))
+        if not read or not all(isinstance(k, int) and 0 <= k < r for k in read):
+            raise ProgramError(f"{name}: read positions {read} are not outputs 0..{r - 1}")
+        if len(read) < r:
+            name += "_at_" + "_".join(map(str, read))
+        else:
+            read = None
+    return SortPrimitive(r, name, family, read=read)
 
 
 def explicit_sort_primitive(r):
