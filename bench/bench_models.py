@@ -12,9 +12,12 @@ batched ReLU / max-pooling runs too (:mod:`selcalc.interpreters.elementwise`), s
 side.  Weights and inputs are dyadic, so the gradients are also compared with torch's
 exactly.  Timings depend on the machine's load: compare the ratios, not the seconds.
 
-With ``--scan N`` it also scans N of scikit-learn's bundled digits with ``selcalc.scan``:
-the processes engine with 1 and 2 workers and the dask engine with 2 (images per second,
-start-up included), and checks that the rows are the same.
+With ``--scan N`` it also scans N of scikit-learn's bundled digits with ``selcalc.scan``,
+every engine side by side in one run: in this process; 2 local processes forked (the
+default on Linux), started by a forkserver, and spawned; a Dask ``LocalCluster`` of 2
+processes that ``scan`` starts; and 2 Dask worker processes already running (``client=``,
+start-up outside the timing).  It prints images per second (start-up included) and the
+ratio to the in-process scan, and checks that every engine returns the same rows.
 
 Run: ``PYTHONPATH=. python bench/bench_models.py [--sizes 8,28] [--scan 1000]
 [--init torch]`` (``--init torch``: torch's float32 initialisation instead of dyadic
@@ -155,36 +158,47 @@ class DigitsCNN(nn.Module):
         return F.relu(y - y[:, :1] + 1).sum()
 
 
-def scan_digits(n, workers_list=(1, 2)):
-    """``selcalc.scan`` over ``n`` bundled digits images: images per second for the
-    processes engine with each worker count, then the dask engine (LocalCluster) with 2."""
+def scan_digits(n):
+    """``selcalc.scan`` over ``n`` bundled digits images with every engine, side by side."""
     from sklearn.datasets import load_digits
     from selcalc.libraries.scan import summary
     model = DigitsCNN().double()
     dyadic_(model, random.Random(0))
     images = [torch.tensor(im / 16.0, dtype=torch.float64).reshape(1, 1, 8, 8)
               for im in load_digits().images[:n]]
-    runs = [("processes", w) for w in workers_list]
+    runs = [("in this process", 1, {}),
+            ("processes, forked", 2, {"start_method": "fork"}),
+            ("processes, forkserver", 2, {"start_method": "forkserver"}),
+            ("processes, spawned", 2, {"start_method": "spawn"})]
+    client = None
     try:
-        import distributed  # noqa: F401
-        runs.append(("dask", 2))
+        from distributed import Client, LocalCluster
+        runs.append(("dask, LocalCluster started by scan", 2, {"engine": "dask"}))
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")  # any free port: scan's own takes 8787
+        client = Client(cluster)
+        runs.append(("dask, running cluster (client=)", 2, {"engine": "dask",
+                                                            "client": client}))
     except ImportError:
-        print("dask.distributed not installed: no dask figure")
-    results, few = [], min(16, n - 1)
-    for engine, workers in runs:
-        t0 = time.perf_counter()
-        selcalc.scan(model, images[:few], workers=workers, engine=engine, progress=False)
-        t_few = time.perf_counter() - t0  # start-up (processes, imports) + a few images
-        t0 = time.perf_counter()
-        rows = selcalc.scan(model, images, workers=workers, engine=engine, progress=False)
-        dt = time.perf_counter() - t0
-        results.append(rows)
-        print(f"scan {n} digits, engine={engine}, {workers} worker(s): {dt:.1f} s, "
-              f"{n / dt:.1f} images/s, start-up included (a scan of {few} images, "
-              f"start-up included: {t_few:.1f} s)")
+        print("dask.distributed not installed: no dask figures")
+    results, base = [], None
+    print(f"scan of {n} digits (start-up included):")
+    print(f"  {'engine':38} {'workers':>7} {'seconds':>8} {'images/s':>9} {'vs 1':>6}")
+    try:
+        for label, workers, kw in runs:
+            t0 = time.perf_counter()
+            rows = selcalc.scan(model, images, workers=workers, progress=False, **kw)
+            dt = time.perf_counter() - t0
+            base = base or dt
+            results.append(rows)
+            print(f"  {label:38} {workers:>7} {dt:>8.1f} {n / dt:>9.1f} {base / dt:>5.2f}x")
+    finally:
+        if client is not None:
+            client.close()
+            cluster.close()
     key = [[(r.index, r.ties, r.gradient, r.library_equal) for r in rows] for rows in results]
     print(f"  same rows for every engine: {all(k == key[0] for k in key)}")
-    print(f"  {summary(rows)}")
+    print(f"  {summary(results[0])}")
 
 
 def main(argv=None):

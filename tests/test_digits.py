@@ -69,13 +69,29 @@ def test_digits_clarke_on_a_tiny_model():
     assert all(r.ties.get("relu", 0) > 0 for r in rows)
 
 
+def _key(rows):
+    return [(r.index, r.ties, r.gradient, r.library_equal) for r in rows]
+
+
+def test_scan_in_two_forked_processes_gives_the_same_rows():
+    """Forked workers (the default on Linux) inherit the program imported here: chunks of 2
+    over 7 images (4 tasks, the last short), rows in input order."""
+    model = dyadic_model(SmallCNN(), 2)
+    data = digits(7)
+    one = selcalc.scan(model, data, progress=False)
+    two = selcalc.scan(model, data, workers=2, chunk=2, start_method="fork", progress=False)
+    assert _key(one) == _key(two) and [r.index for r in two] == list(range(7))
+
+
 @pytest.mark.slow
-def test_scan_in_two_processes_gives_the_same_rows():
+def test_scan_in_two_spawned_processes_gives_the_same_rows():
+    """Spawned workers get the model pickled and import it themselves."""
     model = dyadic_model(SmallCNN(), 2)
     data = digits(6)
     one = selcalc.scan(model, data, progress=False)
-    two = selcalc.scan(model, data, workers=2, progress=False)
-    assert [(r.ties, r.gradient) for r in one] == [(r.ties, r.gradient) for r in two]
+    two = selcalc.scan(model, data, workers=2, chunk=3, start_method="spawn",
+                       progress=False)
+    assert _key(one) == _key(two)
 
 
 def _same_rows_on_dask(capsys, **kw):
@@ -112,3 +128,8 @@ def test_scan_engine_errors_say_what_to_do():
         selcalc.scan(model, digits(1), engine="spark")
     with pytest.raises(selcalc.SelcalcError, match="engine='dask'"):
         selcalc.scan(model, digits(1), client=object())
+    for bad in ({"workers": 0}, {"workers": 1.5}, {"chunk": 0}, {"chunk": True}):
+        with pytest.raises(selcalc.SelcalcError, match="positive integer"):
+            selcalc.scan(model, digits(1), progress=False, **bad)
+    with pytest.raises(selcalc.SelcalcError, match="start_method 'threads'"):
+        selcalc.scan(model, digits(1), start_method="threads", progress=False)

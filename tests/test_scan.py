@@ -88,3 +88,40 @@ def test_float_ties_rounds_an_exact_point_once_to_float32():
     assert tie.kind == "created" and tie.float_arguments == (0.0,)
     with pytest.raises(selcalc.InputError, match="largest finite"):
         nearest_float(Fraction(2) ** 200, torch.float32)
+
+
+def test_one_exact_evaluation_per_input(monkeypatch):
+    """The gradient and the float ties of a row reuse the row's one exact evaluation."""
+    import selcalc.interpreters.evaluate as ev
+    calls = []
+    real = ev.evaluate
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+    monkeypatch.setattr(ev, "evaluate", counted)
+    data = [torch.tensor([v, 1.0], dtype=torch.float64) for v in (0.0, 1.0, -2.0)]
+    rows = selcalc.scan(lambda t: torch.relu(t).sum(), data, float_ties=True, progress=False)
+    assert [r.gradient for r in rows] == [(0, 1), (1, 1), (0, 1)]
+    assert len(calls) == 3
+
+
+def test_an_undecided_gradient_is_an_explicit_unknown_in_its_row():
+    """torch.topk at a tie of returned entries: no rule fixes the preset's gradient, so
+    the row says so (gradient None, a note) and the scan goes on to the next input."""
+    data = [torch.tensor([3.0, 3.0, 3.0, 0.0], dtype=torch.float64),
+            torch.tensor([3.0, 2.0, 1.0, 0.0], dtype=torch.float64)]
+    weighted = lambda t: (torch.topk(t, 2).values * torch.tensor([2.0, 1.0], dtype=t.dtype)).sum()  # noqa: E731
+    tied, plain = selcalc.scan(weighted, data, progress=False)
+    assert tied.gradient is None and tied.library_equal is None
+    assert any("selection algorithm" in n for n in tied.notes)
+    assert plain.gradient == (2, 1, 0, 0) and plain.library_equal is True
+
+
+def test_forked_workers_take_a_lambda_and_keep_the_order():
+    """Forked workers inherit the model and its program: no pickling, so a lambda works."""
+    data = [torch.tensor([v, -v], dtype=torch.float64) for v in range(-3, 4)]
+    fn = lambda t: torch.abs(t - 1).sum()  # noqa: E731
+    here = selcalc.scan(fn, data, progress=False)
+    there = selcalc.scan(fn, data, workers=2, chunk=1, start_method="fork", progress=False)
+    assert [(r.index, r.gradient) for r in there] == [(r.index, r.gradient) for r in here]

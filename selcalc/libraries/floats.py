@@ -173,16 +173,18 @@ def float_values(P, x):
     return values
 
 
-def float_ties(P, x):
+def float_ties(P, x, run=None):
     """The nonsmooth nodes of ``P`` (from ``from_torch``) whose tie status at ``x`` differs
     between the library's floats and exact arithmetic, as a list of :class:`FloatTie`.
 
     Nodes whose arguments' float values cannot be read from the captured graph are
-    skipped (they are all read for the ATen ops of docs/models.md).
+    skipped (they are all read for the ATen ops of docs/models.md).  ``run`` is the exact
+    evaluation of ``P`` at ``x`` when the caller already has it.
     """
     from ..interpreters.evaluate import evaluate
     floats = float_values(P, x)
-    run = evaluate(P, x)
+    if run is None:
+        run = evaluate(P, x)
     ids = P.builder_ids
     found = []
     for k in range(P.p + 1, P.m + 1):

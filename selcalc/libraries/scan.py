@@ -5,9 +5,10 @@ gradient under the program's preset, whether the library's own gradient equals i
 exactly (when a model is given), optionally whether it lies in the Clarke set, and
 optionally the nodes where the library's float arithmetic creates or destroys a tie
 (:func:`selcalc.float_ties`).  Runs in this process, in local worker processes
-(``engine="processes"``, ``concurrent.futures``) or on a Dask cluster
-(``engine="dask"``), with a progress line on stderr; the rows are the same, in the same
-order, whatever the engine.
+(``engine="processes"``, ``concurrent.futures``; forked where the platform allows, so the
+workers inherit the program imported here) or on a Dask cluster (``engine="dask"``),
+with a progress line on stderr; the rows are the same, in the same order, whatever the
+engine.
 
 >>> import pytest, selcalc
 >>> torch = pytest.importorskip("torch")
@@ -33,7 +34,8 @@ from dataclasses import dataclass, field
 from ..errors import SelcalcError, Undecided
 
 ENGINES = ("processes", "dask")
-CHUNK = 8  # inputs per task sent to a worker (amortises the round trip)
+START_METHODS = ("fork", "forkserver", "spawn")
+CHUNK = 8  # default inputs per task sent to a worker (amortises the round trip)
 _IMPORT_LOCK = threading.Lock()
 
 
@@ -43,12 +45,14 @@ class ScanRow:
 
     ``float_ties`` (with ``scan(..., float_ties=True)``) lists the
     :class:`selcalc.libraries.floats.FloatTie` of that input: nodes whose tie status
-    differs between the library's floats and exact arithmetic.
+    differs between the library's floats and exact arithmetic.  ``gradient`` is ``None``
+    when the preset does not fix it at that input (a :class:`selcalc.Undecided`, e.g. a
+    ``topk`` tie reaching a returned entry); ``notes`` then says why.
     """
 
     index: int
     ties: dict
-    gradient: tuple
+    gradient: tuple | None
     library_equal: bool | None = None
     in_clarke: bool | None = None
     notes: list = field(default_factory=list)
@@ -107,33 +111,44 @@ class _Task:
         fn.__name__ = "scored"
         return fn
 
-    def run(self, index, point):
-        from ..autodiff import grad
-        from ..fields import clarke
+    def imported(self, args):
+        """The program, imported from the model at the first input seen (once per process)."""
         from ..frontends.torch import from_torch
-        from ..interpreters.evaluate import evaluate
-        from .floats import float_ties
-        import torch
-        args = point if isinstance(point, tuple) else (point,)
         with _IMPORT_LOCK:  # Dask workers may be threads sharing this task
             if self.program is None:
                 self.program = from_torch(self.scored(), *args, wrt=self.wrt)
-        P = self.program
-        run = evaluate(P, args)
-        ties = Counter(P.node_info(g).op for g in run.ties())
-        g = grad(P, args)
-        row = ScanRow(index, dict(ties), g)
+        return self.program
+
+    def run(self, index, point):
+        from ..autodiff import jacobian_rows
+        from ..fields import clarke
+        from ..interpreters.evaluate import evaluate
+        from ..numbers import canonical
+        from .floats import float_ties
+        import torch
+        args = point if isinstance(point, tuple) else (point,)
+        P = self.imported(args)
+        try:
+            run = evaluate(P, args)  # the one exact evaluation of this input
+        except SelcalcError as exc:
+            raise type(exc)(f"scan: input {index}: {exc}") from None
+        row = ScanRow(index, dict(Counter(P.node_info(g).op for g in run.ties())), None)
+        try:
+            row.gradient = tuple(canonical(v) for v in jacobian_rows(P, args, run=run)[0])
+        except Undecided as exc:
+            row.notes.append(f"gradient: {exc}")
         xs = [a.detach().clone().requires_grad_(True) for a in args]
         lib = torch.autograd.grad(self.scored()(*xs), xs)
-        flat = [v for t in lib for v in t.reshape(-1).tolist()]
-        row.library_equal = library_equal(flat, g)
-        if self.clarke:
+        if row.gradient is not None:
+            flat = [v for t in lib for v in t.reshape(-1).tolist()]
+            row.library_equal = library_equal(flat, row.gradient)
+        if self.clarke and row.gradient is not None:
             try:
-                row.in_clarke = clarke(P, args).contains(g).holds
+                row.in_clarke = clarke(P, args).contains(row.gradient).holds
             except SelcalcError as exc:
                 row.notes.append(f"clarke: {exc}")
         if self.float_ties:
-            row.float_ties = float_ties(P, args)
+            row.float_ties = float_ties(P, args, run=run)
         return row
 
     def run_chunk(self, chunk):
@@ -188,15 +203,31 @@ def _dask_chunks(task, chunks, workers, client, tick):
             cluster.close()
 
 
+def _pool_chunks(task, chunks, workers, start_method):
+    """Chunks on a pool of local processes, results in submission order.  Forked workers
+    inherit ``task`` with the program already imported; spawned / forkserver ones receive
+    it pickled (without the program) and import the model once each."""
+    ctx = multiprocessing.get_context(start_method)
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
+                             initargs=(task,)) as pool:
+        yield from pool.map(_work, chunks)
+
+
+def default_start_method():
+    """``"fork"`` where the platform has it (Linux), else ``"spawn"``."""
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def scan(program_or_model, inputs, *, output=None, clarke=False, float_ties=False,
-         workers=1, engine="processes", client=None, progress=True):
+         workers=1, engine="processes", client=None, chunk=None, start_method=None,
+         progress=True):
     """Scan a PyTorch model over ``inputs``: ties, exact gradients, library agreement.
 
     Parameters
     ----------
     program_or_model : torch.nn.Module or callable of tensors
-        The model; it is imported once per process with :func:`selcalc.from_torch`
-        (``wrt="inputs"``).
+        The model; it is imported with :func:`selcalc.from_torch` (``wrt="inputs"``) at
+        the first input, once per process that needs it.
     inputs : iterable of tensors (or tuples of tensors)
     output : callable, optional
         Applied to the model's output to get the scalar that is differentiated
@@ -210,13 +241,23 @@ def scan(program_or_model, inputs, *, output=None, clarke=False, float_ties=Fals
     workers : int
         Worker processes; with ``engine="processes"`` 1 runs in this process.
     engine : ``"processes"`` or ``"dask"``
-        ``"processes"``: local worker processes (``concurrent.futures``, spawned); the
-        model and ``output`` must then be picklable (module-level functions, not lambdas).
-        ``"dask"``: tasks on a ``dask.distributed`` cluster — ``client`` if given, else a
-        ``LocalCluster`` of ``workers`` processes started and closed here (install the
-        ``cluster`` extra).  The rows are the same, in the same order, for every engine.
+        ``"processes"``: local worker processes (``concurrent.futures``).  The model is
+        imported here first; forked workers (the default where the platform has
+        ``fork``) inherit that program, so anything callable works.  With
+        ``start_method="spawn"`` or ``"forkserver"`` the model and ``output`` are pickled
+        to each worker (module-level functions and classes, not lambdas) and imported
+        there.  ``"dask"``: tasks on a ``dask.distributed`` cluster — ``client`` if
+        given, else a ``LocalCluster`` of ``workers`` processes started and closed here
+        (install the ``cluster`` extra); the model is scattered to the workers once.
+        The rows are the same, in the same order, for every engine.
     client : distributed.Client, optional
         An existing Dask client (``engine="dask"`` only).
+    chunk : int, optional
+        Inputs per task sent to a worker (default 8).
+    start_method : ``"fork"``, ``"forkserver"`` or ``"spawn"``, optional
+        How ``engine="processes"`` starts its workers (default: ``fork`` where available,
+        else ``spawn``).  Forked workers run torch on one thread, as torch's own data
+        loader workers do.
     progress : bool
         A progress line on stderr.
 
@@ -232,9 +273,21 @@ def scan(program_or_model, inputs, *, output=None, clarke=False, float_ties=Fals
         raise SelcalcError(f"scan: unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if client is not None and engine != "dask":
         raise SelcalcError("scan: client= is a Dask client; pass engine='dask' with it")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise SelcalcError(f"scan: workers must be a positive integer, not {workers!r}")
+    if chunk is None:
+        chunk = CHUNK
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise SelcalcError(f"scan: chunk must be a positive integer, not {chunk!r}")
+    if start_method is None:
+        start_method = default_start_method()
+    if start_method not in START_METHODS or \
+            start_method not in multiprocessing.get_all_start_methods():
+        raise SelcalcError(f"scan: start_method {start_method!r} is not available here; use "
+                           f"one of {', '.join(multiprocessing.get_all_start_methods())}")
     task = _Task(program_or_model, output, "inputs", clarke, float_ties)
     items = list(enumerate(inputs))
-    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    chunks = [items[i:i + chunk] for i in range(0, len(items), chunk)]
 
     def tick(i):
         if progress:
@@ -244,18 +297,17 @@ def scan(program_or_model, inputs, *, output=None, clarke=False, float_ties=Fals
     if engine == "dask":
         for part in _dask_chunks(task, chunks, workers, client, tick):
             rows.extend(part)
-    elif workers <= 1:
+    elif workers <= 1 or len(chunks) <= 1:
         for i, item in enumerate(items, 1):
             rows.append(task.run(*item))
             tick(i)
     else:
-        # spawn, not fork: forking a process that runs torch's thread pools can deadlock
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
-                                 initargs=(task,)) as pool:
-            for part in pool.map(_work, chunks):
-                rows.extend(part)
-                tick(len(rows))
+        if start_method == "fork" and items:  # import once, here; the workers inherit it
+            first = items[0][1]
+            task.imported(first if isinstance(first, tuple) else (first,))
+        for part in _pool_chunks(task, chunks, workers, start_method):
+            rows.extend(part)
+            tick(len(rows))
     if progress:
         print(file=sys.stderr)
     return rows
