@@ -63,10 +63,10 @@ class Convention:
         self.forward_rules = dict(forward_rules or {})
         self.description = description
         families = tie_families()
-        for family in list(self.rules) + list(self.forward_rules):
-            if family not in families:
-                raise SelcalcError(f"convention {name}: unknown primitive family {family!r}"
-                                   f"{_suggest(family, families)}; the families with ties "
+        for fam in list(self.rules) + list(self.forward_rules):
+            if fam not in families:
+                raise SelcalcError(f"convention {name}: unknown primitive family {fam!r}"
+                                   f"{_suggest(fam, families)}; the families with ties "
                                    f"are {', '.join(sorted(f for f in families if '.' not in f))}"
                                    f" and the library ops listed in docs/models.md")
         for rule in list(self.rules.values()) + list(self.forward_rules.values()) + [default]:
