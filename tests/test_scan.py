@@ -125,3 +125,13 @@ def test_forked_workers_take_a_lambda_and_keep_the_order():
     here = selcalc.scan(fn, data, progress=False)
     there = selcalc.scan(fn, data, workers=2, chunk=1, start_method="fork", progress=False)
     assert [(r.index, r.gradient) for r in there] == [(r.index, r.gradient) for r in here]
+
+
+def test_a_bad_input_keeps_its_error_and_says_which_input():
+    """A NaN pixel is refused by the exact evaluation (an InputError, its own type kept),
+    and the error says which input of the scan it was."""
+    data = [torch.tensor([1.0, 2.0], dtype=torch.float64),
+            torch.tensor([1.0, float("nan")], dtype=torch.float64)]
+    with pytest.raises(selcalc.InputError) as info:
+        selcalc.scan(lambda t: torch.relu(t).sum(), data, progress=False)
+    assert "selcalc scan: at input 1" in getattr(info.value, "__notes__", [])

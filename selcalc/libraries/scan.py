@@ -88,6 +88,11 @@ def library_equal(library_floats, exact_values):
     return verdict
 
 
+def _arguments(point):
+    """An input as the model's argument tuple (a lone tensor is one argument)."""
+    return point if isinstance(point, tuple) else (point,)
+
+
 class _Task:
     """What a worker needs: the model (picklable) and how to import it."""
 
@@ -126,20 +131,21 @@ class _Task:
         from ..numbers import canonical
         from .floats import float_ties
         import torch
-        args = point if isinstance(point, tuple) else (point,)
+        args = _arguments(point)
         P = self.imported(args)
         try:
             run = evaluate(P, args)  # the one exact evaluation of this input
         except SelcalcError as exc:
-            raise type(exc)(f"scan: input {index}: {exc}") from None
+            exc.add_note(f"selcalc scan: at input {index}")
+            raise
         row = ScanRow(index, dict(Counter(P.node_info(g).op for g in run.ties())), None)
         try:
             row.gradient = tuple(canonical(v) for v in jacobian_rows(P, args, run=run)[0])
         except Undecided as exc:
             row.notes.append(f"gradient: {exc}")
-        xs = [a.detach().clone().requires_grad_(True) for a in args]
-        lib = torch.autograd.grad(self.scored()(*xs), xs)
         if row.gradient is not None:
+            xs = [a.detach().clone().requires_grad_(True) for a in args]
+            lib = torch.autograd.grad(self.scored()(*xs), xs)
             flat = [v for t in lib for v in t.reshape(-1).tolist()]
             row.library_equal = library_equal(flat, row.gradient)
         if self.clarke and row.gradient is not None:
@@ -302,9 +308,8 @@ def scan(program_or_model, inputs, *, output=None, clarke=False, float_ties=Fals
             rows.append(task.run(*item))
             tick(i)
     else:
-        if start_method == "fork" and items:  # import once, here; the workers inherit it
-            first = items[0][1]
-            task.imported(first if isinstance(first, tuple) else (first,))
+        if start_method == "fork":  # import once, here; the workers inherit it
+            task.imported(_arguments(items[0][1]))
         for part in _pool_chunks(task, chunks, workers, start_method):
             rows.extend(part)
             tick(len(rows))
