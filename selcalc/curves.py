@@ -448,9 +448,20 @@ def _complete(P, pattern):
 _BUILTIN_FIELDS = ("ad_outputs", "index_closure", "clarke")
 
 
-def _check_field(field):
-    """Unknown field names are errors (a typo must not turn into a verdict)."""
+def _check_field(field, P=None):
+    """Unknown field names are errors (a typo must not turn into a verdict), and so are the
+    vectors of a user :class:`Field` that do not have one coordinate per input of ``P``."""
     if isinstance(field, Field):
+        if P is None:
+            return
+        if field.symbols is not None and len(field.symbols) != P.p:
+            raise InputError(f"the Field names {len(field.symbols)} input(s) "
+                             f"({', '.join(field.symbols)}) but the program has {P.p}")
+        for k, (_, vectors) in enumerate(field.pieces):
+            for v in ([] if vectors == "gradient" else vectors):
+                if len(v) != P.p:
+                    raise InputError(f"a vector of piece {k} of the Field has {len(v)} "
+                                     f"coordinate(s) but the program has {P.p} input(s)")
         return
     if isinstance(field, str) and field in _BUILTIN_FIELDS:
         return
@@ -640,7 +651,7 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
     """
     _program(P, "check_conservative", scalar=True)
     _curve_for(P, curve, "check_conservative")
-    _check_field(field)
+    _check_field(field, P)
     _count(max_patterns, "max_patterns", 1)
     budget_ = budget("check_conservative", time_limit, None, progress, unit="pieces")
     try:

@@ -15,6 +15,7 @@ P = selcalc.parse("def f(x, y):\n    return relu(x - y)")
 P1 = selcalc.parse("def f(t):\n    return relu(t)")
 PQ = selcalc.parse("def f(x, y):\n    return relu(x), relu(y)")
 S = selcalc.segment((0, 0), (1, 1))
+X1 = sympy.Symbol("x")
 
 #: (call, error type, words the message must contain)
 CASES = {
@@ -103,6 +104,18 @@ CASES = {
                                       InputError, "not 0"),
     "conservative, max_patterns 0": (lambda: selcalc.check_conservative(P, S, max_patterns=0),
                                      InputError, "got 0"),
+    # user fields
+    "field of numbers": (lambda: selcalc.Field([(1, 2)]), InputError,
+                         "conditions must be a list of sympy relations"),
+    "field vectors a number": (lambda: selcalc.Field([([X1 > 0], 3)]), InputError,
+                               "vectors must be a list of vectors"),
+    "field vector too short": (
+        lambda: selcalc.check_conservative(P, S, selcalc.Field([([X1 > 0], [(0,)])])),
+        InputError, "has 1 coordinate(s) but the program has 2"),
+    "field of other inputs": (
+        lambda: selcalc.check_conservative(P, S, selcalc.Field([([], "gradient")],
+                                                               symbols=["x"])),
+        InputError, "names 1 input(s) (x) but the program has 2"),
     # integration and critical points
     "integration of None": (lambda: selcalc.check_integration(None, (0, 0), (1, 1)),
                             InputError, "expects a selcalc program"),
