@@ -247,7 +247,9 @@ def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, pro
     Piecewise-linear programs along segments take a rational fast path (a walk from
     t = 0 to 1: every node is affine in t on a piece, so the next breakpoint is the
     nearest root of an affine test); other programs are expanded symbolically in t and
-    their tests' real roots isolated exactly (``method="symbolic"`` forces this route).
+    their tests' real roots isolated exactly (``method="symbolic"`` forces this route;
+    ``method="affine"`` insists on the walk and needs a piecewise-linear program along a
+    segment).  Misused arguments raise :class:`selcalc.InputError`.
     ``time_limit`` (seconds) raises :class:`selcalc.TimeLimitExceeded`; ``progress`` is
     called with :class:`selcalc.budget.Progress` records.
 
@@ -637,6 +639,8 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
     or a :class:`Field`.  Holds: the decomposition and the per-piece identities proved;
     fails: a witness (open interval, rational t, the vector, both sides).
     ``time_limit`` / ``progress`` as in :func:`breakpoints` (one budget for the whole check);
+    past the limit the verdict is unknown (``holds is None``) and its reason names the limit
+    (it is checked between root isolations, pieces and breakpoints);
     ``max_patterns`` bounds the patterns listed on one piece of the curve
     (:func:`breakpoints`) and, for the index closure, at a point of it
     (:func:`selcalc.index_closure`); past it the verdict is unknown and says so.
@@ -956,6 +960,9 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
       polynomial test linear in some input ``x_j`` the polynomial curve obtained by
       solving for ``x_j`` along a random segment in the other inputs.  Ties persist
       along them.
+
+    ``n`` and ``seed`` are integers; ``kinds`` is a non-empty sequence of these names (or
+    one name).
 
     >>> import selcalc
     >>> P = selcalc.parse("def f(x, y):\\n    return relu(x - y)")
