@@ -79,13 +79,14 @@ def test_degree_50_curve_is_decided_in_seconds():
     assert elapsed < 60  # seconds on CI; about 3-8 s measured on a loaded 2-core machine
 
 
-@pytest.mark.parametrize("degree,seed", [(20, 1), (30, 2)])
-def test_lower_degrees_every_field(degree, seed):
+@pytest.mark.parametrize("degree,seed,cuts", [(20, 5, 2), (30, 5, 3)])
+def test_lower_degrees_every_field(degree, seed, cuts):
     curve = random_curve(degree, seed)
     for field in ("index_closure", "clarke", "pytorch"):
         with capped(seconds=120):
             v = selcalc.check_conservative(P, curve, field, time_limit=60)
         assert v.holds is True, (field, v.reason)
+        assert len(v.certificate["breakpoints"]) == cuts
 
 
 def test_time_limit_is_honoured_with_an_unknown_verdict():
