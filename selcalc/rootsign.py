@@ -29,18 +29,22 @@ from __future__ import annotations
 import sympy
 from flint import fmpq, fmpq_poly
 
-#: bisections of an isolating interval before giving up (the caller then reports
-#: :class:`selcalc.Undecided` or tries another route); a nonzero value this close to 0
-#: at a root of a polynomial met in practice is far beyond reach of any other route too
-MAX_BISECTIONS = 20000
+from .errors import Undecided
+from .points import exact_str
+
+#: bisections of an isolating interval (bits of the root) before a value proved nonzero
+#: whose sign is still not settled is reported as :class:`selcalc.Undecided` (about a
+#: second at degree 50; sympy's interval route stops at 500 digits, about 1660 bits)
+MAX_BISECTIONS = 1500
 
 _X = sympy.Dummy("x")
 
 
 def root_sign(expr):
     """The sign (-1, 0, 1) of ``expr``, a rational function with rational coefficients of
-    one real ``CRootOf``; None when ``expr`` is not of that form (or the refinement gave
-    up after :data:`MAX_BISECTIONS` steps)."""
+    one real ``CRootOf``; None when ``expr`` is not of that form.  Raises
+    :class:`selcalc.Undecided` for a value proved nonzero whose sign
+    :data:`MAX_BISECTIONS` bisections did not settle (never a slower route after it)."""
     roots = expr.atoms(sympy.CRootOf)
     if len(roots) != 1:
         return None
@@ -95,12 +99,12 @@ def _sign_at(p, r):
     g = p.gcd(f)
     if g.degree() > 0 and _sign(g(a)) * _sign(g(b)) < 0:
         return 0  # g divides the squarefree F: its one root in [a, b] is r
-    d = [abs(c) for c in p.derivative().coeffs()]
+    reach = max(abs(a), abs(b))  # |p'| <= bound on [a, b] and on every sub-interval
+    bound = sum((abs(c) * reach ** i for i, c in enumerate(p.derivative().coeffs())),
+                fmpq(0))
     for _ in range(MAX_BISECTIONS):
         m = (a + b) / 2
         pm = p(m)
-        reach = max(abs(a), abs(b))
-        bound = sum((c * reach ** i for i, c in enumerate(d)), fmpq(0))
         if abs(pm) > bound * (b - a) / 2:
             return _sign(pm)
         fm = _sign(f(m))
@@ -110,4 +114,7 @@ def _sign_at(p, r):
             a = m
         else:
             b = m
-    return None
+    raise Undecided(f"a polynomial of degree {p.degree()} is proved nonzero at the root {r} of "
+                    f"{exact_str(r.poly.as_expr())}, but its sign was not settled after "
+                    f"{MAX_BISECTIONS} bisections of the root's interval (raise "
+                    f"selcalc.rootsign.MAX_BISECTIONS)")

@@ -13,6 +13,7 @@ import random
 import time
 from fractions import Fraction
 
+import mpmath
 import pytest
 import sympy
 
@@ -62,6 +63,20 @@ def test_root_sign_leaves_other_numbers_alone():
     assert root_sign(sympy.sqrt(r)) is None  # not polynomial in r
     assert root_sign(sympy.Rational(1, 3)) is None
     assert selcalc.numbers.sign(sympy.sqrt(r) - 1) == -1  # the other routes still run
+
+
+def test_a_sign_past_the_bisection_bound_is_undecided(monkeypatch):
+    r = sympy.CRootOf(X ** 5 - 3 * X + 1, 1)
+    with mpmath.workdps(120):  # an approximation made apart from sympy's (cached) intervals
+        root = min((z.real for z in mpmath.polyroots([1, 0, 0, 0, -3, 1], maxsteps=200,
+                                                     extraprec=400)
+                    if abs(z.imag) < 1e-50 and 0 < z.real < 0.5))
+        close = sympy.Rational(mpmath.nstr(root, 110))  # within 1e-100 of r
+    assert root_sign(r - close) in (-1, 1)
+    monkeypatch.setattr(selcalc.rootsign, "MAX_BISECTIONS", 20)
+    with pytest.raises(selcalc.Undecided, match="proved nonzero"):
+        root_sign(r - close)
+    assert root_sign(r ** 5 - 3 * r + 1) == 0  # zeros need no bisection
 
 
 def test_degree_50_curve_is_decided_in_seconds():
