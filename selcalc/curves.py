@@ -58,8 +58,10 @@ class Curve:
         self.coeffs = coeffs
         self.dim = len(coeffs[0])
         self.kind = kind
-        self.exprs = tuple(sum(to_sympy(c[j]) * T ** i for i, c in enumerate(coeffs))
-                           for j in range(self.dim))
+        self.exprs = _expressions(coeffs, self.dim)
+        # γ' from the coefficients (sympy.diff of a degree-50 sum takes a fraction of a second)
+        self._velocity = _expressions([tuple(i * cj for cj in c)
+                                       for i, c in enumerate(coeffs)][1:], self.dim)
 
     def __call__(self, t):
         t = _parameter(t)
@@ -70,13 +72,19 @@ class Curve:
 
     def derivative(self, t):
         t = _parameter(t)
-        return tuple(normalize(sympy.diff(e, T).subs(T, to_sympy(t))) for e in self.exprs)
+        return tuple(normalize(e.subs(T, to_sympy(t))) for e in self._velocity)
 
     def velocity_exprs(self):
-        return tuple(sympy.diff(e, T) for e in self.exprs)
+        return self._velocity
 
     def __repr__(self):
         return f"<{self.kind} curve {self.exprs}>"
+
+
+def _expressions(coeffs, dim):
+    """``Σ_i c_i[j] t^i`` for each coordinate ``j``, as sympy expressions in ``t``."""
+    return tuple(sympy.Add(*(to_sympy(c[j]) * T ** i for i, c in enumerate(coeffs) if c[j]))
+                 for j in range(dim))
 
 
 _HOW = ("a curve is selcalc.polynomial_curve([c0, c1, ...]) with rational vectors c_i "
@@ -294,7 +302,7 @@ def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, pro
                 roots = _roots_in(t, lo, hi)
                 if roots:
                     cuts.extend(roots)
-            ends = [lo] + sort_unique(cuts) + [hi]
+            ends = [lo] + (sort_unique(cuts) if len(cuts) > 1 else cuts) + [hi]
             for a, b in zip(ends[:-1], ends[1:]):
                 mid = to_sympy(rational_between(a, b))
                 signs = [sign(sympy.expand(t.subs(T, mid))) for t in tests]
