@@ -79,3 +79,10 @@ def test_decorators_are_refused_with_line_and_column(source, line, col):
     err = info.value
     assert (err.line, err.col, err.construct) == (line, col, "decorator")
     assert f"line {line}, column {col}" in str(err) and "decorator" in str(err)
+
+
+@pytest.mark.parametrize("name", ["undefined function", "symbol", "interval"])
+def test_refused_as_a_constant_of_a_traced_function(name):
+    value, words = NOT_NUMBERS[name]
+    with pytest.raises(InputError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        selcalc.trace(lambda t: selcalc.functions.relu(t - value), 1)
