@@ -19,10 +19,11 @@ selcalc.errors.PatternBudgetExceeded: 4 cells exceed the budget of 3; pass max_c
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass
 
-from .errors import PatternBudgetExceeded, SelcalcError, TimeLimitExceeded
+from .errors import InputError, PatternBudgetExceeded, SelcalcError, TimeLimitExceeded
 
 
 @dataclass
@@ -40,11 +41,14 @@ class Budget:
 
     def __init__(self, what, time_limit=None, max_steps=None, progress=None, total=None,
                  unit="cells", how="max_cells", interval=0.1):
-        if time_limit is not None and not time_limit > 0:
-            raise SelcalcError(f"time_limit must be a positive number of seconds, not "
-                               f"{time_limit!r}")
-        if max_steps is not None and max_steps < 0:
-            raise SelcalcError(f"{how} must be a nonnegative integer, not {max_steps!r}")
+        if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(
+                time_limit, numbers.Real) or not time_limit > 0):
+            raise InputError(f"time_limit must be a positive number of seconds (or None), "
+                             f"not {time_limit!r}")
+        if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(
+                max_steps, int) or max_steps < 0):
+            raise InputError(f"{how} must be a nonnegative integer (or None), not "
+                             f"{max_steps!r}")
         if progress is not None and not callable(progress):
             raise SelcalcError("progress must be a callable taking a selcalc.budget.Progress")
         self.what, self.time_limit, self.max_steps = what, time_limit, max_steps

@@ -20,6 +20,7 @@ analytic on the piece.
 from __future__ import annotations
 
 import itertools
+import numbers
 import random
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -30,15 +31,17 @@ import sympy
 from .autodiff import grad, jacobian_rows
 from .budget import budget
 from .conventions import CONVENTIONS, get_convention
-from .errors import DomainError, PatternBudgetExceeded, SelcalcError, Undecided
+from .errors import (DomainError, InputError, PatternBudgetExceeded, SelcalcError,
+                     TimeLimitExceeded, Undecided)
 from .fields import artificial_critical, index_closure
 from .interpreters.evaluate import evaluate
 from .interpreters.forward import forward_tangents
 from .interpreters.partials import local_partials
 from .interpreters.symbolic import node_expressions
+from .ir import Program
 from .numbers import (NotRational, canonical, compare, exact, fast_rationals, normalize,
                       rational_between, sign, sort_unique, to_sympy)
-from .points import exact_str, long_printing
+from .points import _iterable, _shape, _short, as_vector, exact_str, long_printing
 from .selection import Selection
 from .user_fields import Field
 from .verdict import Verdict
@@ -51,35 +54,77 @@ class Curve:
     """``γ(t) = Σ_i c_i t^i`` for ``t`` in [0, 1] with exact rational coefficients."""
 
     def __init__(self, coeffs, kind="polynomial"):
-        coeffs = [tuple(exact(c) for c in v) for v in coeffs]
-        if not coeffs or len({len(v) for v in coeffs}) != 1:
-            raise SelcalcError("curve coefficients must be vectors of one length")
-        for v in coeffs:
-            for c in v:
-                if not isinstance(c, (int, Fraction)):
-                    raise SelcalcError(f"curve coefficients must be rational, got {c}")
+        coeffs = _coefficient_vectors(coeffs)
         self.coeffs = coeffs
         self.dim = len(coeffs[0])
         self.kind = kind
-        self.exprs = tuple(sum(to_sympy(c[j]) * T ** i for i, c in enumerate(coeffs))
-                           for j in range(self.dim))
+        self.exprs = _expressions(coeffs, self.dim)
+        # γ' from the coefficients (sympy.diff of a degree-50 sum takes a fraction of a second)
+        self._velocity = _expressions([tuple(i * cj for cj in c)
+                                       for i, c in enumerate(coeffs)][1:], self.dim)
 
     def __call__(self, t):
-        t = exact(t)
+        t = _parameter(t)
         if isinstance(t, (int, Fraction)):
             return tuple(normalize(sum(c[j] * t ** i for i, c in enumerate(self.coeffs)))
                          for j in range(self.dim))
         return tuple(normalize(e.subs(T, to_sympy(t))) for e in self.exprs)
 
     def derivative(self, t):
-        t = exact(t)
-        return tuple(normalize(sympy.diff(e, T).subs(T, to_sympy(t))) for e in self.exprs)
+        t = _parameter(t)
+        return tuple(normalize(e.subs(T, to_sympy(t))) for e in self._velocity)
 
     def velocity_exprs(self):
-        return tuple(sympy.diff(e, T) for e in self.exprs)
+        return self._velocity
 
     def __repr__(self):
         return f"<{self.kind} curve {self.exprs}>"
+
+
+def _expressions(coeffs, dim):
+    """``Σ_i c_i[j] t^i`` for each coordinate ``j``, as sympy expressions in ``t``."""
+    return tuple(sympy.Add(*(to_sympy(c[j]) * T ** i for i, c in enumerate(coeffs) if c[j]))
+                 for j in range(dim))
+
+
+_HOW = ("a curve is selcalc.polynomial_curve([c0, c1, ...]) with rational vectors c_i "
+        "(one coordinate per input; γ(t) = c0 + c1 t + c2 t² + ...), e.g. "
+        "[(0, 0), (1, 0), (0, 1)] for t -> (t, t²)")
+
+
+def _coefficient_vectors(coeffs):
+    """The exact rational coefficient vectors of a curve, or :class:`InputError`."""
+    if coeffs is None or isinstance(coeffs, (str, bytes, dict, set, frozenset)) or \
+            not _iterable(coeffs):
+        raise InputError(f"expected a list of coefficient vectors, got {_short(coeffs)}; "
+                         f"{_HOW}")
+    out = []
+    for i, v in enumerate(coeffs):
+        if v is None or isinstance(v, (str, bytes)) or \
+                not (isinstance(v, sympy.MatrixBase) or _iterable(v)) or _shape(v) == ():
+            raise InputError(f"coefficient {i} of the curve is {_short(v)}, not a vector; "
+                             f"{_HOW} (a curve in R^1 is [(c0,), (c1,), ...])")
+        vec = as_vector(v, what=f"coefficient {i} of the curve")
+        for c in vec:
+            if not isinstance(c, (int, Fraction)):
+                raise InputError(f"coefficient {i} of the curve has the irrational entry "
+                                 f"{exact_str(c)}; curve coefficients must be rational (int, "
+                                 f"Fraction, a float taken exactly, or text such as '1/3')")
+        out.append(vec)
+    if not out:
+        raise InputError(f"the curve has no coefficient vector; {_HOW}")
+    lengths = sorted({len(v) for v in out})
+    if len(lengths) != 1 or lengths[0] == 0:
+        raise InputError(f"the coefficient vectors of a curve must have one positive length "
+                         f"(the number of inputs); got lengths {lengths}")
+    return out
+
+
+def _parameter(t):
+    """A curve parameter: one exact real number (``InputError`` otherwise)."""
+    if isinstance(t, (tuple, list)) or (_shape(t) or ()) != ():
+        raise InputError(f"a curve is evaluated at one number t, not at {_short(t)}")
+    return exact(t)
 
 
 def segment(a, b):
@@ -89,10 +134,11 @@ def segment(a, b):
     >>> c("1/2"), c.derivative(0)
     ((Fraction(1, 2), 1), (1, 2))
     """
-    a = tuple(exact(v) for v in (a if isinstance(a, (tuple, list)) else (a,)))
-    b = tuple(exact(v) for v in (b if isinstance(b, (tuple, list)) else (b,)))
-    if len(a) != len(b):
-        raise SelcalcError("segment endpoints must have the same length")
+    a = as_vector(a, what="the segment's start")
+    b = as_vector(b, what="the segment's end")
+    if len(a) != len(b) or not a:
+        raise InputError(f"the ends of a segment must be points of one positive dimension; "
+                         f"got {len(a)} and {len(b)} coordinates")
     curve = Curve([a, tuple(bi - ai for ai, bi in zip(a, b))], kind="segment")
     curve.start, curve.end = a, b
     return curve
@@ -106,6 +152,52 @@ def polynomial_curve(coeffs):
     (Fraction(1, 2), Fraction(1, 4))
     """
     return Curve(coeffs)
+
+
+# ---------------------------------------------------------------------- arguments
+_METHODS = ("auto", "affine", "symbolic")
+_KINDS = ("random", "through_ties", "inside_ties")
+
+
+def _program(P, who, scalar=False, inputs=None):
+    """Refuse what is not a selcalc program (or not a scalar / ``inputs``-input one)."""
+    if not isinstance(P, Program):
+        raise InputError(f"{who} expects a selcalc program (from selcalc.parse, selcalc.trace, "
+                         f"selcalc.from_torch, ...) as its first argument, got "
+                         f"{_short(P)} of type {type(P).__name__}")
+    if scalar and P.q != 1:
+        raise InputError(f"{who} is for scalar programs; this one has {P.q} outputs (take one "
+                         f"with selcalc.beyond.component(P, i), or use "
+                         f"selcalc.check_conservative_jacobian)")
+    if inputs is not None and P.p != inputs:
+        raise InputError(f"{who} needs a program with {inputs} input(s); this one has {P.p}")
+
+
+def _curve_for(P, curve, who):
+    """Refuse what is not a :class:`Curve` in the program's input space."""
+    if not isinstance(curve, Curve):
+        raise InputError(f"{who} expects a curve (selcalc.segment(a, b) or "
+                         f"selcalc.polynomial_curve([...])), got {_short(curve)} of type "
+                         f"{type(curve).__name__}")
+    if curve.dim != P.p:
+        raise InputError(f"the curve lives in R^{curve.dim} but the program has {P.p} "
+                         f"input(s) ({', '.join(P.input_names)})")
+
+
+def _count(value, name, least=0):
+    """An int argument (not a bool), at least ``least`` unless None, or :class:`InputError`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or \
+            least is not None and value < least:
+        bound = "" if least is None else f" >= {least}"
+        raise InputError(f"{name} must be an integer{bound}, got {_short(value)}")
+    return int(value)
+
+
+def _choice(value, name, allowed):
+    if not isinstance(value, str) or value not in allowed:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}, got "
+                         f"{_short(value)}")
+    return value
 
 
 # ---------------------------------------------------------------------- breakpoints
@@ -163,7 +255,9 @@ def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, pro
     Piecewise-linear programs along segments take a rational fast path (a walk from
     t = 0 to 1: every node is affine in t on a piece, so the next breakpoint is the
     nearest root of an affine test); other programs are expanded symbolically in t and
-    their tests' real roots isolated exactly (``method="symbolic"`` forces this route).
+    their tests' real roots isolated exactly (``method="symbolic"`` forces this route;
+    ``method="affine"`` insists on the walk and needs a piecewise-linear program along a
+    segment).  Misused arguments raise :class:`selcalc.InputError`.
     ``time_limit`` (seconds) raises :class:`selcalc.TimeLimitExceeded`; ``progress`` is
     called with :class:`selcalc.budget.Progress` records.
 
@@ -173,9 +267,14 @@ def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, pro
     >>> bp.points, bp.intervals
     ((Fraction(1, 2),), [(0, Fraction(1, 2)), (Fraction(1, 2), 1)])
     """
+    _program(P, "breakpoints")
+    _curve_for(P, curve, "breakpoints")
+    _count(max_patterns, "max_patterns", 1)
+    _choice(method, "method", _METHODS)
     b = budget("breakpoints", time_limit, None, progress, unit="pieces")
-    if curve.dim != P.p:
-        raise SelcalcError(f"the curve lives in R^{curve.dim} but the program has {P.p} inputs")
+    if method == "affine" and not (P.piecewise_linear and len(curve.coeffs) <= 2):
+        raise InputError("method='affine' needs a piecewise-linear program along a segment "
+                         "(or a constant curve); use method='auto' or 'symbolic'")
     if method in ("auto", "affine") and P.piecewise_linear and len(curve.coeffs) <= 2:
         try:
             return _walk_affine(P, curve, max_patterns, b)
@@ -199,10 +298,11 @@ def breakpoints(P, curve, max_patterns=4096, method="auto", time_limit=None, pro
             tests = [t.xreplace(sub) for t in prim.tests]
             cuts = []
             for t in tests:
+                tick(0)  # the time limit, also between the (possibly long) root isolations
                 roots = _roots_in(t, lo, hi)
                 if roots:
                     cuts.extend(roots)
-            ends = [lo] + sort_unique(cuts) + [hi]
+            ends = [lo] + (sort_unique(cuts) if len(cuts) > 1 else cuts) + [hi]
             for a, b in zip(ends[:-1], ends[1:]):
                 mid = to_sympy(rational_between(a, b))
                 signs = [sign(sympy.expand(t.subs(T, mid))) for t in tests]
@@ -358,23 +458,46 @@ def _complete(P, pattern):
 _BUILTIN_FIELDS = ("ad_outputs", "index_closure", "clarke")
 
 
-def _check_field(field):
-    """Unknown field names are errors (a typo must not turn into a verdict)."""
+def _check_field(field, P=None):
+    """Unknown field names are errors (a typo must not turn into a verdict), and so are the
+    vectors of a user :class:`Field` that do not have one coordinate per input of ``P``."""
     if isinstance(field, Field):
+        if P is None:
+            return
+        if field.symbols is not None and len(field.symbols) != P.p:
+            raise InputError(f"the Field names {len(field.symbols)} input(s) "
+                             f"({', '.join(field.symbols)}) but the program has {P.p}")
+        for k, (_, vectors) in enumerate(field.pieces):
+            for v in ([] if vectors == "gradient" else vectors):
+                if len(v) != P.p:
+                    raise InputError(f"a vector of piece {k} of the Field has {len(v)} "
+                                     f"coordinate(s) but the program has {P.p} input(s)")
         return
     if isinstance(field, str) and field in _BUILTIN_FIELDS:
         return
     try:
         get_convention(field)
     except SelcalcError as exc:
-        raise SelcalcError(f"unknown field {field!r}: use one of {', '.join(_BUILTIN_FIELDS)}, "
+        raise InputError(f"unknown field {_short(field)}: use one of {', '.join(_BUILTIN_FIELDS)}, "
                            f"a convention name, a Convention or a selcalc.Field ({exc})") from None
+
+
+def _vanishes(expr):
+    """Whether a function of t is identically 0 (False: no proof).  Expansion decides
+    for polynomials with rational coefficients (and is fast at high degree, where
+    ``simplify`` takes seconds); ``simplify`` is tried on the others."""
+    expr = sympy.expand(expr)
+    if expr == 0:
+        return True
+    if expr.is_polynomial(T) and all(c.is_Rational for c in sympy.Poly(expr, T).coeffs()):
+        return False
+    return sympy.simplify(expr) == 0
 
 
 def _piece_identity(lhs, rhs, J, label):
     """Prove lhs == rhs on the open interval J, or refute at a rational t in J."""
-    diff = sympy.simplify(lhs - rhs)
-    if diff == 0:
+    diff = lhs - rhs
+    if _vanishes(diff):
         return True, None
     a, b = J
     for frac in (Fraction(1, 2), Fraction(1, 3), Fraction(2, 3)):
@@ -420,7 +543,7 @@ def _field_vectors(P, curve, J, pats, active, field_spec, value_expr):
         out = []
         for sigma in S.patterns():
             f_sigma = node_expressions(P, sigma, curve.exprs)[P.outputs[0]]
-            if sympy.simplify(f_sigma - value_expr) == 0:
+            if _vanishes(f_sigma - value_expr):
                 out.append((f"∇f_σ for σ = {sigma}", _pattern_gradient_exprs(P, sigma, curve)))
         return out
     conv = get_convention(field_spec)
@@ -524,6 +647,8 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
     or a :class:`Field`.  Holds: the decomposition and the per-piece identities proved;
     fails: a witness (open interval, rational t, the vector, both sides).
     ``time_limit`` / ``progress`` as in :func:`breakpoints` (one budget for the whole check);
+    past the limit the verdict is unknown (``holds is None``) and its reason names the limit
+    (it is checked between root isolations, pieces and breakpoints);
     ``max_patterns`` bounds the patterns listed on one piece of the curve
     (:func:`breakpoints`) and, for the index closure, at a point of it
     (:func:`selcalc.index_closure`); past it the verdict is unknown and says so.
@@ -536,13 +661,21 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
     >>> check_conservative(P, segment((-1, 0), (1, 0))).holds
     True
     """
+    _program(P, "check_conservative", scalar=True)
+    _curve_for(P, curve, "check_conservative")
+    _check_field(field, P)
+    _count(max_patterns, "max_patterns", 1)
     budget_ = budget("check_conservative", time_limit, None, progress, unit="pieces")
-    if P.q != 1:
-        raise SelcalcError("check_conservative is for scalar programs")
-    _check_field(field)
-    if not isinstance(curve, Curve):
-        raise SelcalcError(f"expected a curve (selcalc.segment or selcalc.polynomial_curve), "
-                           f"got {type(curve).__name__}")
+    try:
+        return _check_conservative(P, curve, field, budget_, max_patterns)
+    except TimeLimitExceeded as exc:
+        name = field if isinstance(field, str) else "user field"
+        return Verdict(None, f"the field {name} is conservative for the program along "
+                             f"{curve!r}", reason=str(exc))
+
+
+def _check_conservative(P, curve, field, budget_, max_patterns):
+    """:func:`check_conservative` on checked arguments (the time limit raises)."""
     if P.continuity_gap() is not None:
         return P.continuity_verdict(f"conservativity along {curve!r}")
     if P.piecewise_linear and len(curve.coeffs) <= 2 and isinstance(field, str):
@@ -557,7 +690,7 @@ def check_conservative(P, curve, field="index_closure", time_limit=None, progres
     except PatternBudgetExceeded as exc:
         return Verdict(None, claim, reason=str(exc))
     try:
-        check_defined(P, curve, bp)
+        check_defined(P, curve, bp, time_limit=budget_)
     except Undecided as exc:
         return Verdict(None, claim, reason=str(exc))
     intervals, pieces, actives = bp.intervals, bp.pieces, bp.active
@@ -658,7 +791,7 @@ def _conservative_affine(P, curve, field, budget_, max_patterns):
 
 
 # ---------------------------------------------------------------------- domain
-def check_defined(P, curve, bp=None):
+def check_defined(P, curve, bp=None, time_limit=None):
     """Raise :class:`DomainError` unless the program is defined on the whole curve.
 
     Exact: the program is evaluated at both ends and at every breakpoint, and on each open
@@ -676,8 +809,12 @@ def check_defined(P, curve, bp=None):
     ...
     selcalc.errors.DomainError: the program is undefined at t = 1/2 of the curve, x = (0): node 3 (div) at arguments (0, 0): division by zero; statements along a curve need the program defined on all of it
     """
-    bp = bp if bp is not None else breakpoints(P, curve)
+    _program(P, "check_defined")
+    _curve_for(P, curve, "check_defined")
+    tick = budget("check_defined", time_limit, None, None, unit="pieces").tick
+    bp = bp if bp is not None else breakpoints(P, curve, time_limit=time_limit)
     for t in [0] + list(bp.points) + [1]:
+        tick(0)
         x = curve(t)
         try:
             evaluate(P, x)
@@ -687,6 +824,7 @@ def check_defined(P, curve, bp=None):
                               f"statements along a curve need the program defined on all of it",
                               node=exc.node, value=exc.value) from None
     for (lo, hi), pats in zip(bp.intervals, bp.pieces):
+        tick()
         exprs = node_expressions(P, _complete(P, pats[0]), curve.exprs)
         seen = set()
         for k in range(P.p + 1, P.m + 1):
@@ -745,8 +883,7 @@ def integrate_along(P, x, y, convention="selection"):
     >>> integrate_along(identity, -1, 1)  # = f(1) - f(-1), although AD gives 0 at t = 0
     2
     """
-    if P.q != 1:
-        raise SelcalcError("integrate_along is for scalar programs")
+    _program(P, "integrate_along", scalar=True)
     curve = segment(P.coerce_point(x), P.coerce_point(y))
     bp = breakpoints(P, curve)
     check_defined(P, curve, bp)
@@ -774,6 +911,7 @@ def check_integration(P, x, y, convention="selection"):
     >>> check_integration(P, (-1, 1), (2, 3), convention="pytorch").holds
     True
     """
+    _program(P, "check_integration", scalar=True)
     claim = f"f(y) - f(x) equals the integral of the {get_convention(convention).name} " \
             f"AD derivative along [x, y]"
     try:
@@ -803,8 +941,7 @@ def artificial_critical_points(P, lo, hi):
     >>> artificial_critical_points(identity, -5, 5)  # AD can return 0 at 0; f is t
     [0]
     """
-    if P.p != 1:
-        raise SelcalcError("artificial_critical_points needs a one-input program")
+    _program(P, "artificial_critical_points", inputs=1)
     P.require_continuity("artificial_critical_points")
     curve = segment((lo,), (hi,))
     bp = breakpoints(P, curve)
@@ -832,16 +969,28 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
       solving for ``x_j`` along a random segment in the other inputs.  Ties persist
       along them.
 
+    ``n`` and ``seed`` are integers; ``kinds`` is a non-empty sequence of these names (or
+    one name).
+
     >>> import selcalc
     >>> P = selcalc.parse("def f(x, y):\\n    return relu(x - y)")
     >>> curves = sample_curves(P, 3, seed=1)
     >>> [c.kind for c in curves] == [c.kind for c in sample_curves(P, 3, seed=1)]
     True
     """
+    _program(P, "sample_curves")
+    _count(n, "n (the number of curves)")
+    _count(seed, "seed", None)
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    kinds = list(kinds) if kinds is not None and _iterable(kinds) else []
+    if not kinds:
+        raise InputError(f"kinds must be a non-empty sequence of curve kinds among "
+                         f"{', '.join(map(repr, _KINDS))}")
+    for kind in kinds:
+        _choice(kind, "each of kinds", _KINDS)
     rng = random.Random(seed)
     small = lambda: Fraction(rng.randint(-6, 6), rng.choice([1, 2, 3, 4]))  # noqa: E731
     curves = []
-    kinds = list(kinds)
     attempts = 0
     while len(curves) < n and attempts < 50 * n:
         attempts += 1

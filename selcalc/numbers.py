@@ -27,6 +27,7 @@ from .errors import Undecided
 # the reader of exact input is the lowest layer; ``normalize`` (rationals back to int /
 # Fraction) is defined there once and re-exported here for the engine
 from .points import exact_str, normalize, to_exact
+from .rootsign import root_sign
 
 RATIONAL_TYPES = (int, Fraction)
 
@@ -249,6 +250,9 @@ def sign(value) -> int:
 
 @lru_cache(maxsize=4096)
 def _sign_of_constant(expr):
+    found = root_sign(expr)  # a rational function of one CRootOf: exact, before sympy's
+    if found is not None:    # assumptions (which may run minimal_polynomial for minutes)
+        return found
     if expr.is_zero is True:
         return 0
     found = _sign_by_intervals(expr)

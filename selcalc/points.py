@@ -443,15 +443,55 @@ def to_exact(value):
                      f"number")
 
 
+#: sympy expressions that are operations left undone, not numbers selcalc can compute with
+_UNEVALUATED = (sympy.Integral, sympy.Derivative, sympy.Sum, sympy.Product, sympy.Limit,
+                sympy.Subs, sympy.Order)
+
+
 def _sympy_exact(value):
+    """A sympy number: a real constant built from numbers and sympy's own functions.
+
+    Truth values, sets, matrices, symbols, undefined functions (``Function("f")(1)``),
+    unevaluated operations (``Integral``, ``Sum``, ...), non-finite and non-real values
+    are refused with :class:`InputError` saying what the object is.
+
+    >>> _sympy_exact(sympy.sqrt(2) / 2), _sympy_exact(sympy.Rational(1, 3))
+    (sqrt(2)/2, Fraction(1, 3))
+    >>> _sympy_exact(sympy.Function("f")(1))
+    Traceback (most recent call last):
+    ...
+    selcalc.errors.InputError: f(1) is not a number: it applies the undefined function f, whose value selcalc cannot know (pass a real number, e.g. 1/3, sqrt(2), exp(1))
+    """
+    what = type(value).__name__
+    if isinstance(value, sympy.logic.boolalg.Boolean) and not isinstance(value, sympy.Expr):
+        raise InputError(f"{_short(value)} is a truth value ({what}), not a number")
+    if isinstance(value, sympy.Set):
+        raise InputError(f"{_short(value)} is a set ({what}), not a number; pass one point")
+    if isinstance(value, sympy.MatrixBase) or getattr(value, "is_Matrix", False):
+        raise InputError(f"{_short(value)} is a matrix ({what}), not a number; pass the "
+                         f"coordinates as a flat sequence")
     if not isinstance(value, sympy.Expr):
-        raise InputError(f"{_short(value)} is not a number")
+        raise InputError(f"{_short(value)} ({what}) is not a number")
+    undefined = sorted({str(f.func) for f in value.atoms(sympy.core.function.AppliedUndef)})
+    if undefined:
+        raise InputError(f"{_short(value)} is not a number: it applies the undefined "
+                         f"function {', '.join(undefined)}, whose value selcalc cannot know "
+                         f"(pass a real number, e.g. 1/3, sqrt(2), exp(1))")
+    undone = sorted({type(u).__name__ for u in value.atoms(*_UNEVALUATED)})
+    if undone:
+        raise InputError(f"{_short(value)} is not a number selcalc computes with: it holds an "
+                         f"unevaluated operation ({', '.join(undone)}); pass its value")
     if value.has(sympy.nan, sympy.oo, -sympy.oo, sympy.zoo):
         raise _nonfinite(str(value))
     if value.free_symbols:
-        raise InputError(f"{_short(value)} is not a number (it has free symbols)")
+        raise InputError(f"{_short(value)} is not a number (it has the free symbol(s) "
+                         f"{', '.join(sorted(map(str, value.free_symbols)))})")
     if value.has(sympy.I) or value.is_real is False:
         raise InputError(f"{_short(value)} is not a real number")
+    if value.is_real is None:
+        raise InputError(f"{_short(value)} is not a number selcalc can read: sympy cannot "
+                         f"tell that it is real (pass a real number built from numbers and "
+                         f"functions such as sqrt, exp, log, sin)")
     if value.has(sympy.Float):
         # a sympy Float is a runtime value: its exact binary value (the float rule)
         floats = value.atoms(sympy.Float)

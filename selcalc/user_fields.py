@@ -213,6 +213,9 @@ class Field:
                                  f"pair: {piece!r}") from None
             if isinstance(conds, (sympy.Basic, str)):
                 conds = [conds]
+            if isinstance(conds, bytes) or not hasattr(conds, "__iter__"):
+                raise InputError(f"piece {k} of the Field: the conditions must be a list of "
+                                 f"sympy relations (or one relation), not {conds!r}")
             norm = []
             for c in conds:
                 if c is True or c is sympy.true:
@@ -227,6 +230,9 @@ class Field:
                 if vectors != "gradient":
                     raise InputError(f"piece {k} of the Field: vectors must be a list of "
                                      f"vectors or the string 'gradient', not {vectors!r}")
+            elif isinstance(vectors, bytes) or not hasattr(vectors, "__iter__"):
+                raise InputError(f"piece {k} of the Field: vectors must be a list of "
+                                 f"vectors or the string 'gradient', not {vectors!r}")
             else:
                 vectors = [tuple(_expression(c, f"a component of a vector of piece {k}")
                                  for c in (v if isinstance(v, (tuple, list)) else (v,)))

@@ -90,6 +90,7 @@ def parse(source: str, name: str | None = None):
     defs = {}
     for stmt in tree.body:
         if isinstance(stmt, ast.FunctionDef):
+            _refuse_decorators(stmt)
             defs[stmt.name] = stmt
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)) or _is_docstring(stmt):
             continue
@@ -115,6 +116,17 @@ _TOO_DEEP = ("the source is nested too deeply for Python's own parser (e.g. one 
              "of more than about 16,000 terms, or deeply nested calls); split it into "
              "statements (s = s + term, or a for loop) or build the program with "
              "selcalc.trace")
+
+
+def _refuse_decorators(fn):
+    """A decorator replaces the function by whatever it returns, which the source does not
+    show: refused (with its line and column) rather than silently ignored."""
+    if fn.decorator_list:
+        d = fn.decorator_list[0]
+        raise _error(d, f"function {fn.name} has the decorator @{ast.unparse(d)}: decorators "
+                        f"are not supported (selcalc would analyse {fn.name} as written, not "
+                        f"what the decorator makes of it); remove it, or write its effect "
+                        f"into the function's body", "decorator")
 
 
 def _is_docstring(stmt):
