@@ -28,11 +28,12 @@ import operator
 from fractions import Fraction
 
 import numpy as np
+import sympy
 
 from ..errors import SelcalcError
 from ..numbers import exact
 from ..primitives import PRIMITIVES, affine_primitive, pow_primitive
-from .builder import Const, refuse_float
+from .builder import Const, FloatConstant, refuse_float
 
 
 def held(value):
@@ -65,6 +66,25 @@ def held_args(args):
     if isinstance(args, (float, np.floating)):
         return held(args)
     return args
+
+
+def exact_pieces(prim):
+    """``prim`` itself; :class:`~selcalc.frontends.builder.FloatConstant` when a float
+    hides in its pieces (``interval(0.1, ...)`` built from a float, not a held number).
+
+    >>> from selcalc.libraries.ops import interval
+    >>> exact_pieces(interval(-1, 1, "torch.hardtanh")).name
+    'torch.hardtanh[-1,1]'
+    >>> exact_pieces(interval(-1, 1 / 4, "torch.hardtanh")).name
+    Traceback (most recent call last):
+    ...
+    selcalc.frontends.builder.FloatConstant: internal error: the inexact number -0.25... reached a program constant ...
+    """
+    for pc in prim.shape_pieces():
+        for e in list(pc.values) + [t for t, _ in pc.conditions]:
+            if e.has(sympy.Float):
+                raise FloatConstant(next(iter(e.atoms(sympy.Float))))
+    return prim
 
 
 def is_const(v):
@@ -105,7 +125,12 @@ class TensorLowering:
 
     # ------------------------------------------------------------------ elementwise
     def map(self, prim, *arrays):
-        """Apply a one-output primitive entrywise (numpy broadcasting)."""
+        """Apply a one-output primitive entrywise (numpy broadcasting).
+
+        The primitive's pieces must be exact (the guard of :func:`held`: a library op's
+        bound or slope computed in floats would show as a sympy ``Float`` in them).
+        """
+        exact_pieces(prim)
         fn = np.frompyfunc(lambda *vs: self.b.apply(prim, [_value(v) for v in vs]),
                            len(arrays), 1)
         return _result(fn(*[_as_array(a) for a in arrays]))

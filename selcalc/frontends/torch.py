@@ -666,9 +666,10 @@ def _anchor_user_code(torch, fn, caller_globals, skip):
     make_fx records only the frames of functions called ``forward`` and of registered
     anchors: without this a ``functools.partial``, a callable object or a helper function
     that calls an ``F`` op would leave the op "at an unknown location" or at its caller.
-    The functions and methods defined in the modules of ``fn`` (its class, a partial's
-    function, the classes of a module's submodules) and of the caller of ``from_torch``
-    are registered; code under ``skip`` (torch, selcalc) is not.
+    ``fn`` itself, and the functions and methods defined in the modules of ``fn`` (its
+    class, a partial's function, the classes of a module's submodules) and of the caller
+    of ``from_torch``, with the functions and lambdas nested in them, are registered;
+    code under ``skip`` (torch, selcalc) is not.
     """
     anchor = getattr(torch.fx.proxy, "_register_stack_trace_anchor", None)
     if anchor is None:
@@ -676,24 +677,32 @@ def _anchor_user_code(torch, fn, caller_globals, skip):
     owners = [fn, getattr(fn, "func", None), type(fn)]
     if isinstance(fn, torch.nn.Module):
         owners += [type(m) for m in fn.modules()]
-    spaces = [caller_globals] + [vars(sys.modules[o.__module__]) for o in owners
-                                 if isinstance(getattr(o, "__module__", None), str)
-                                 and o.__module__ in sys.modules]
-    seen, budget = set(), MAX_ANCHOR_SCAN
-    for space in spaces:
-        if id(space) in seen:
-            continue
-        seen.add(id(space))
-        for obj in list(space.values())[:budget]:
+    spaces = [{"": o for o in owners}, caller_globals] + [
+        vars(sys.modules[o.__module__]) for o in owners
+        if isinstance(getattr(o, "__module__", None), str) and o.__module__ in sys.modules]
+    codes, budget = [], MAX_ANCHOR_SCAN
+    for space in {id(s): s for s in spaces}.values():
+        for obj in list(space.values())[:max(budget, 0)]:
             budget -= 1
-            members = vars(obj).values() if inspect.isclass(obj) else [obj]
-            for f in members:
+            for f in vars(obj).values() if inspect.isclass(obj) else [obj]:
                 f = getattr(f, "__func__", f)  # staticmethod / classmethod
-                code = getattr(f, "__code__", None)
-                if inspect.isfunction(f) and not code.co_filename.startswith(skip):
-                    anchor(f)
-        if budget <= 0:
-            break
+                if inspect.isfunction(f):
+                    codes.append(f.__code__)
+    seen = set()
+    while codes and len(seen) < MAX_ANCHOR_SCAN:
+        code = codes.pop()
+        if code in seen or code.co_filename.startswith(skip):
+            continue
+        seen.add(code)
+        anchor(_Anchor(code))
+        codes.extend(c for c in code.co_consts if inspect.iscode(c))  # nested functions
+
+
+class _Anchor:
+    """What ``_register_stack_trace_anchor`` reads of a function: its code object."""
+
+    def __init__(self, code):
+        self.__code__ = code
 
 
 class TorchCapture:
