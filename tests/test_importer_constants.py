@@ -218,6 +218,15 @@ def test_importers_convert_floats_only_through_held():
     assert len(call.findall(src)) == len(call.findall(held_src)) == 1
 
 
+def test_jax_literal_is_the_number_jax_computes_with():
+    """A weak-typed Python float in a float32 op is float32(1/3) in JAX (jax 0.10.2), not
+    the double 1/3: the constant is converted in the literal's own dtype."""
+    jax = pytest.importorskip("jax")
+    P = selcalc.from_jax(lambda v: jax.nn.celu(v, 1 / 3).sum(), jax.numpy.full((1,), -1.0))
+    consts = {c for ps in P.params for c in ps if c not in (0, 1)}
+    assert consts == {Fraction(float(np.float32(1 / 3)))}, consts
+
+
 # --------------------------------------------------------------------------- softplus
 def _softplus_model(t):
     return F.softplus(t, 1.0, 1.0).sum()  # softplus-line
