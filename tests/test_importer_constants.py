@@ -109,6 +109,15 @@ OPS = [
     ("logsumexp", lambda t: torch.logsumexp(t, 0), 0.0, lambda n: sympy.log(n)),
     ("pow", lambda t: t ** 2, 3.0, lambda n: 9),
     ("median", lambda t: t.median(), 1.0, lambda n: 1),
+    ("linear", lambda t: F.linear(t, torch.full((1, t.shape[0]), 0.1, dtype=f64),
+                                  torch.full((1,), 1 / 3, dtype=f64))[0], 1.0,
+     lambda n: n * H(0.1) + H(1 / 3)),
+    ("pad value", lambda t: F.pad(t, (1, 2), value=0.1).sum(), 1.0, lambda n: n + 3 * H(0.1)),
+    ("where scalar", lambda t: torch.where(t > 0, 0.1 * t, t), 1.0, lambda n: H(0.1)),
+    ("prelu", lambda t: F.prelu(t, torch.full((1,), 0.3, dtype=f64)), -1.0,
+     lambda n: -H(0.3)),
+    ("full_like", lambda t: (t + torch.full_like(t, 0.1)), 1.0, lambda n: 1 + H(0.1)),
+    ("exp/log", lambda t: torch.log(torch.exp(t) + 0.5), 1.0, lambda n: sympy.log(E + H(0.5))),
 ]
 
 
