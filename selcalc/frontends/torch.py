@@ -677,7 +677,7 @@ def _anchor_user_code(torch, fn, caller_globals, skip):
     owners = [fn, getattr(fn, "func", None), type(fn)]
     if isinstance(fn, torch.nn.Module):
         owners += [type(m) for m in fn.modules()]
-    spaces = [{"": o for o in owners}, caller_globals] + [
+    spaces = [dict(enumerate(owners)), caller_globals] + [
         vars(sys.modules[o.__module__]) for o in owners
         if isinstance(getattr(o, "__module__", None), str) and o.__module__ in sys.modules]
     codes, budget = [], MAX_ANCHOR_SCAN
