@@ -7,6 +7,7 @@ of the node (``2*x`` is one node ``mul(x; c1=2)``), so weights do not become nod
 
 from __future__ import annotations
 
+import numbers as _pynumbers
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -27,11 +28,56 @@ MAX_POWER_BITS = 8192
 MAX_NODES = 1_000_000
 
 
+class FloatConstant(ProgramError):
+    """Internal error: an inexact number (a Python / numpy float, a sympy ``Float``) reached
+    a program constant.
+
+    Constants are exact: a float the library itself holds (a tensor entry, an op argument
+    recorded in its graph) enters an imported program only through
+    :func:`selcalc.frontends.tensors.held`, which converts it exactly; any other float is
+    the result of Python arithmetic on the way (``1 / len(vs)``) and would make the program
+    a different function.  The importers add the op and source line being lowered.
+    """
+
+    def __init__(self, value, where=None):
+        self.value = value
+        place = f" while lowering {where}" if where else ""
+        super().__init__(f"internal error{place}: the inexact number {value!r} reached a "
+                         f"program constant (constants must be exact; a float the library "
+                         f"holds goes through selcalc.frontends.tensors.held); please report "
+                         f"this")
+
+
+def refuse_float(value):
+    """``value`` itself when it is exact; :class:`FloatConstant` for a float.
+
+    >>> refuse_float(Fraction(1, 3))
+    Fraction(1, 3)
+    >>> refuse_float(1 / 3)
+    Traceback (most recent call last):
+    ...
+    selcalc.frontends.builder.FloatConstant: internal error: the inexact number 0.3333333333333333 reached a program constant (constants must be exact; a float the library holds goes through selcalc.frontends.tensors.held); please report this
+    """
+    t = type(value)
+    if t is int or t is Fraction:
+        return value
+    if isinstance(value, sympy.Basic):
+        if value.has(sympy.Float):
+            raise FloatConstant(value)
+        return value
+    if isinstance(value, _pynumbers.Real) and not isinstance(value, _pynumbers.Rational):
+        raise FloatConstant(value)  # float and numpy's floating types
+    return value
+
+
 @dataclass(frozen=True)
 class Const:
-    """An exact constant known while building."""
+    """An exact constant known while building (a float is refused: :class:`FloatConstant`)."""
 
     value: object
+
+    def __post_init__(self):
+        refuse_float(self.value)
 
     def __deepcopy__(self, memo):
         return self  # immutable
@@ -112,9 +158,16 @@ class Builder:
                                f"selcalc.frontends.builder.MAX_NODES): unrolled loops or "
                                f"long expressions build one node per operation; shrink the "
                                f"loop bounds, or raise the limit if the memory allows")
+        params = tuple(params)
+        for c in params:
+            if type(c) is not int and type(c) is not Fraction:
+                try:
+                    refuse_float(c)
+                except FloatConstant as exc:
+                    raise FloatConstant(c, self.note) from None
         self.ops.append(prim)
         self.args.append(tuple(args))
-        self.params.append(tuple(params))
+        self.params.append(params)
         self.groups.append(k if group is None else group)
         self.outs.append(out)
         self.notes.append(self.note)

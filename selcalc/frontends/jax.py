@@ -30,7 +30,7 @@ from ..libraries import preset_for
 from ..libraries.ops import extremum, interval, relabel, sorting
 from ..libraries.table import family
 from ..primitives import PRIMITIVES, table
-from .builder import Builder, Const
+from .builder import Builder, Const, FloatConstant
 from .library import Origin, finish_program, unsupported
 from .tensors import COMPARISONS, TensorLowering, Test, is_const, keep_arrays
 
@@ -294,7 +294,9 @@ def from_jax(fn, *example_args):
 
     def read(env, v):
         if isinstance(v, Literal):
-            return L.constant(np.asarray(v.val))
+            # the number JAX computes with: the literal in its own dtype (a weak-typed
+            # Python float 1/3 in a float32 op is float32(1/3)), converted exactly
+            return L.constant(np.asarray(v.val, dtype=getattr(v.aval, "dtype", None)))
         if isinstance(env[v], _refuse_value):
             raise SelcalcError(f"{env[v].what} are not a differentiable value")
         return env[v]
@@ -344,6 +346,8 @@ def from_jax(fn, *example_args):
             raise unsupported("jax", name, here, sorted(rules))
         try:
             return keep_arrays(rule(ins, params), _refuse_value)
+        except FloatConstant as exc:
+            raise FloatConstant(exc.value, here) from None
         except SelcalcError as exc:
             if getattr(exc, "origin", None) is not None:
                 raise

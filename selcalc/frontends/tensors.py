@@ -23,15 +23,68 @@ selection of the paper); only the granularity of the smooth nodes changes.
 from __future__ import annotations
 
 import itertools
+import numbers
 import operator
 from fractions import Fraction
 
 import numpy as np
+import sympy
 
 from ..errors import SelcalcError
 from ..numbers import exact
 from ..primitives import PRIMITIVES, affine_primitive, pow_primitive
-from .builder import Const
+from .builder import Const, FloatConstant, refuse_float
+
+
+def held(value):
+    """A number the library itself holds, converted exactly: the one way a float enters an
+    imported program.
+
+    The importers pass through here the entries of tensors and arrays (weights, literals)
+    and the numbers recorded as op arguments in the library's graph (an epsilon, a slope,
+    clamp bounds, a softplus beta), as they read them; every other constant of a lowering
+    is computed exactly (``Fraction(1, n)``, not ``1 / n``), and a float met anywhere
+    else raises :class:`~selcalc.frontends.builder.FloatConstant`.
+
+    >>> held(0.1), held(2.0), held(True)
+    (Fraction(3602879701896397, 36028797018963968), 2, 1)
+    >>> held(np.float32(0.1))
+    Fraction(13421773, 134217728)
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return int(value)
+    return exact(value)
+
+
+def held_args(args):
+    """:func:`held` applied to the numbers in an op's (nested) argument lists; arrays of
+    builder values and everything else are kept."""
+    if isinstance(args, (list, tuple)):
+        return type(args)(held_args(a) for a in args)
+    if isinstance(args, dict):
+        return {k: held_args(v) for k, v in args.items()}
+    if isinstance(args, (float, np.floating)):
+        return held(args)
+    return args
+
+
+def exact_pieces(prim):
+    """``prim`` itself; :class:`~selcalc.frontends.builder.FloatConstant` when a float
+    hides in its pieces (``interval(0.1, ...)`` built from a float, not a held number).
+
+    >>> from selcalc.libraries.ops import interval
+    >>> exact_pieces(interval(-1, 1, "torch.hardtanh")).name
+    'torch.hardtanh[-1,1]'
+    >>> exact_pieces(interval(-1, 1 / 4, "torch.hardtanh")).name
+    Traceback (most recent call last):
+    ...
+    selcalc.frontends.builder.FloatConstant: internal error: the inexact number -0.25... reached a program constant ...
+    """
+    for pc in prim.shape_pieces():
+        for e in list(pc.values) + [t for t, _ in pc.conditions]:
+            if e.has(sympy.Float):
+                raise FloatConstant(next(iter(e.atoms(sympy.Float))))
+    return prim
 
 
 def is_const(v):
@@ -39,8 +92,9 @@ def is_const(v):
 
 
 def _value(v):
-    """An array entry: a node number (int) or a Const (a bare number becomes a Const)."""
-    return v if isinstance(v, (int, Const)) else Const(exact(v))
+    """An array entry: a node number (int) or a Const (a bare exact number becomes a
+    Const; a float is refused, see :func:`held`)."""
+    return v if isinstance(v, (int, Const)) else Const(v)
 
 
 class TensorLowering:
@@ -61,16 +115,22 @@ class TensorLowering:
 
     @staticmethod
     def constant(values):
-        """An array of exact constants from floats / ints (floats convert exactly)."""
+        """An array of exact constants from the library's numbers (floats convert
+        exactly, through :func:`held`)."""
         arr = np.asarray(values)
         out = np.empty(arr.shape, dtype=object)
         flat = arr.ravel().tolist()
-        out.ravel()[:] = [Const(exact(v)) for v in flat] if flat else []
+        out.ravel()[:] = [Const(held(v)) for v in flat] if flat else []
         return out
 
     # ------------------------------------------------------------------ elementwise
     def map(self, prim, *arrays):
-        """Apply a one-output primitive entrywise (numpy broadcasting)."""
+        """Apply a one-output primitive entrywise (numpy broadcasting).
+
+        The primitive's pieces must be exact (the guard of :func:`held`: a library op's
+        bound or slope computed in floats would show as a sympy ``Float`` in them).
+        """
+        exact_pieces(prim)
         fn = np.frompyfunc(lambda *vs: self.b.apply(prim, [_value(v) for v in vs]),
                            len(arrays), 1)
         return _result(fn(*[_as_array(a) for a in arrays]))
@@ -89,7 +149,7 @@ class TensorLowering:
     # ------------------------------------------------------------------ contractions
     def dot(self, xs, ys, bias=Const(0)):
         """``bias + Σ xs[i]*ys[i]`` as one node (or a constant, or an existing node)."""
-        const = Fraction(exact(bias.value)) if is_const(bias) else Fraction(0)
+        const = bias.value if is_const(bias) else 0
         lin_nodes, lin_coef, bil = [], [], []
         if not is_const(bias):
             lin_nodes.append(bias)
@@ -117,7 +177,7 @@ class TensorLowering:
     def total(self, values, scale=1):
         """``scale * Σ values`` as one node."""
         values = list(values)
-        return self.dot(values, [Const(exact(scale))] * len(values))
+        return self.dot(values, [Const(scale)] * len(values))
 
     def matmul(self, A, B, bias=None):
         """Matrix product of 2-D (or 1-D) arrays, plus an optional broadcast bias."""
@@ -285,10 +345,14 @@ def pool_output_size(n, k, s, p, d, ceil_mode):
 
 
 def _small(v):
+    """An exact coefficient in its smallest form (a float is refused: :func:`held`)."""
     t = type(v)
     if t is int:
         return v
     if t is not Fraction:
+        v = refuse_float(v)
+        if not isinstance(v, numbers.Rational):
+            return v  # an irrational exact constant (sympy)
         v = Fraction(v)
     return v.numerator if v.denominator == 1 else v
 
@@ -297,7 +361,7 @@ def _as_array(a):
     """An operand as an array: arrays as they are, a number as an exact constant."""
     if isinstance(a, np.ndarray):
         return a
-    return _result(a if isinstance(a, Const) else Const(exact(a)))
+    return _result(a if isinstance(a, Const) else Const(a))
 
 
 def _result(r):

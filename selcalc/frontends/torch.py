@@ -32,7 +32,9 @@ import inspect
 import itertools
 import operator
 import os
+import sys
 import traceback
+from fractions import Fraction
 
 import numpy as np
 
@@ -40,11 +42,11 @@ from ..errors import SelcalcError
 from ..libraries import preset_for
 from ..libraries.ops import banded, elu, extremum, interval, relabel, sorting, tensor_clamp
 from ..libraries.table import family
-from ..numbers import exact
 from ..primitives import PRIMITIVES, table
-from .builder import Builder, Const
+from .builder import Builder, Const, FloatConstant
 from .library import Origin, finish_program, origin_from_stack, unsupported
-from .tensors import TensorLowering, is_const, keep_arrays, pool_output_size
+from .softplus import fold as softplus_fold, threshold_softplus
+from .tensors import TensorLowering, held, held_args, is_const, keep_arrays, pool_output_size
 
 WRT = ("inputs", "parameters", "both")
 
@@ -74,7 +76,7 @@ class _Indices:
 
 
 def _scalar(v):
-    return Const(exact(v))
+    return Const(v)
 
 
 def _ints(v, n):
@@ -108,8 +110,8 @@ class _TorchLowering(TensorLowering):
             raise self.refuse("pow with a non-integer exponent")
         return self.binop("**", a, _scalar(int(n)))
 
-    def hardtanh(self, x, lo=-1.0, hi=1.0):
-        return self.map(interval(exact(lo), exact(hi), _fam("hardtanh")), x)
+    def hardtanh(self, x, lo=-1, hi=1):
+        return self.map(interval(lo, hi, _fam("hardtanh")), x)
 
     def clamp(self, x, lo=None, hi=None):
         if any(isinstance(v, np.ndarray) for v in (lo, hi)):
@@ -118,23 +120,20 @@ class _TorchLowering(TensorLowering):
                 "clamp_min_tensor" if lo is not None else "clamp_max_tensor"
             prim = tensor_clamp(_fam(name), lo is not None, hi is not None)
             return self.map(prim, x, *bounds)
-        lo = None if lo is None else exact(lo)
-        hi = None if hi is None else exact(hi)
         if lo is None and hi is None:
             return x
         name = "clamp" if lo is not None and hi is not None else \
             "clamp_min" if lo is not None else "clamp_max"
         return self.map(interval(lo, hi, _fam(name)), x)
 
-    def leaky_relu(self, x, slope=0.01):
+    def leaky_relu(self, x, slope=held(0.01)):  # torch's default: the double 0.01
         return self.map(relabel("leaky_relu", _fam("leaky_relu")), x, _scalar(slope))
 
-    def elu(self, x, alpha=1.0, scale=1.0, input_scale=1.0):
-        return self.map(elu(_fam("elu"), exact(alpha), exact(scale), exact(input_scale)), x)
+    def elu(self, x, alpha=1, scale=1, input_scale=1):
+        return self.map(elu(_fam("elu"), alpha, scale, input_scale), x)
 
-    def celu(self, x, alpha=1.0):
-        a = exact(alpha)
-        return self.map(elu(_fam("celu"), a, 1, 1 / a), x)
+    def celu(self, x, alpha=1):
+        return self.map(elu(_fam("celu"), alpha, 1, 1 / Fraction(alpha)), x)
 
     def prelu(self, x, w):
         if w.ndim == 1 and x.ndim >= 2 and w.shape[0] > 1:  # one slope per channel (dim 1)
@@ -142,17 +141,16 @@ class _TorchLowering(TensorLowering):
         return self.map(relabel("leaky_relu", _fam("prelu")), x, w)
 
     def band(self, op, x, lo, hi, left, middle, right, label=""):
-        return self.map(banded(_fam(op), exact(lo), exact(hi), left, middle, right, label), x)
+        return self.map(banded(_fam(op), lo, hi, left, middle, right, label), x)
 
-    def softshrink(self, x, lambd=0.5):
-        lam = exact(lambd)
+    def softshrink(self, x, lambd=Fraction(1, 2)):
+        lam = lambd
         return self.band("softshrink", x, -lam, lam, f"a1 + ({lam})", "0", f"a1 - ({lam})")
 
     def _reduced(self, v, reduction):
         return v if reduction == 0 else self.mean(v) if reduction == 1 else self.sum(v)
 
-    def smooth_l1_loss(self, a, b, reduction=1, beta=1.0):
-        beta = exact(beta)
+    def smooth_l1_loss(self, a, b, reduction=1, beta=1):
         if beta == 0:
             d = self.map(relabel("abs", _fam("abs")), self.binop("-", a, b))
         else:
@@ -160,8 +158,8 @@ class _TorchLowering(TensorLowering):
                           f"-a1 - ({beta})/2", f"a1**2/(2*({beta}))", f"a1 - ({beta})/2")
         return self._reduced(d, reduction)
 
-    def huber_loss(self, a, b, reduction=1, delta=1.0):
-        dl = exact(delta)
+    def huber_loss(self, a, b, reduction=1, delta=1):
+        dl = delta
         d = self.band("huber_loss", self.binop("-", a, b), -dl, dl,
                       f"-({dl})*a1 - ({dl})**2/2", "a1**2/2", f"({dl})*a1 - ({dl})**2/2")
         return self._reduced(d, reduction)
@@ -257,10 +255,18 @@ class _TorchLowering(TensorLowering):
         return self.select(cond, b, a)
 
     def softplus(self, x, beta=1, threshold=20):
-        if beta != 1:
-            x = self.binop("*", x, _scalar(beta))
-        y = self.map(PRIMITIVES["softplus"], x)
-        return y if beta == 1 else self.binop("/", y, _scalar(beta))
+        """Smooth where ``beta*x < threshold``, refused past it (see ``softplus.py``)."""
+        if beta <= 0:
+            raise self.refuse(f"softplus with beta = {beta} (not positive)")
+        here = str(self.origin) + (f" (`{self.origin.code}`)" if self.origin.code else "")
+        prim = threshold_softplus(beta, threshold, here)
+
+        def one(v):
+            v = v if isinstance(v, (int, Const)) else Const(v)
+            if is_const(v):
+                return Const(softplus_fold(v.value, beta, threshold))
+            return self.b.apply(prim, [v])
+        return keep_arrays(np.frompyfunc(one, 1, 1)(x))
 
     # --------------------------------------------------------------- reductions
     def _dims(self, x, dim):
@@ -273,7 +279,7 @@ class _TorchLowering(TensorLowering):
 
     def mean(self, x, dim=None, keepdim=False, dtype=None):
         return self.reduce(x, self._dims(x, dim), keepdim,
-                           lambda vs: self.total(vs, exact(1) / len(vs) if vs else 0))
+                           lambda vs: self.total(vs, Fraction(1, len(vs)) if vs else 0))
 
     def extreme(self, op, largest, x, dim=None, keepdim=False):
         def fn(vs):
@@ -313,7 +319,10 @@ class _TorchLowering(TensorLowering):
                   if int(t.value) != ignore_index]
         if reduction == 0:
             raise self.refuse("nll_loss with reduction='none'")
-        scale = -exact(1) / len(picked) if reduction == 1 else -1
+        if reduction == 1 and not picked:
+            raise self.refuse("nll_loss with reduction='mean' where every target is "
+                              "ignore_index (torch returns nan)")
+        scale = -Fraction(1, len(picked)) if reduction == 1 else -1
         return self._scalar_array(self.total(picked, scale)), self._scalar_array(Const(len(picked)))
 
     def mse_loss(self, a, b, reduction=1):
@@ -414,7 +423,7 @@ def _shape_ops():
             if lo < 0 or hi < 0:
                 raise SelcalcError("negative padding")
             widths[x.ndim - 1 - i] = (lo, hi)
-        return np.pad(x, widths, mode="constant", constant_values=Const(exact(value)))
+        return np.pad(x, widths, mode="constant", constant_values=Const(value))
 
     same = lambda x, *a, **k: x  # noqa: E731 - copies, detaches, dtype casts to float
     return {
@@ -546,16 +555,13 @@ def from_torch(fn, *example_args, wrt="inputs"):
         params = {name: t for (name, _), t in zip(named, ts[n_args:])}
         return torch.func.functional_call(module, params, tuple(ts[:n_args]))
 
-    # make_fx keeps only frames of functions called `forward` (and registered anchors):
-    # register a plain function so its lines are kept too
-    anchor = getattr(torch.fx.proxy, "_register_stack_trace_anchor", None)
-    if module is None and anchor is not None:
-        anchor(fn)
+    skip = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)))
+    _anchor_user_code(torch, fn, sys._getframe(1).f_globals, skip)
     try:
         gm = make_fx(flat, record_stack_traces=True)(*tensors)
     except Exception as exc:  # noqa: BLE001 - any capture failure becomes a clear error
         stack = "".join(traceback.format_tb(exc.__traceback__))
-        origin = origin_from_stack("capture", stack, (os.path.dirname(torch.__file__),))
+        origin = origin_from_stack("capture", stack, skip)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise unsupported("torch", f"capture ({type(exc).__name__}: {first})", origin,
                           ["ops without data-dependent control flow (see docs/models.md)"]) \
@@ -567,7 +573,6 @@ def from_torch(fn, *example_args, wrt="inputs"):
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
     leaves = [L.inputs(tuple(t.shape), label) if var else L.constant(_exact_array(t))
               for t, var, label in zip(tensors, variable, labels)]
-    skip = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)))
     ops = _ops(L)
     env = {}
     for node, i in zip(placeholders, range(len(tensors))):
@@ -599,8 +604,10 @@ def from_torch(fn, *example_args, wrt="inputs"):
             name = name[:-1]
         origin = origin_from_stack(name, node.meta.get("stack_trace"), skip)
         L.origin = builder.note = origin
-        args = torch.fx.node.map_arg(node.args, lambda n: env[n])
-        kwargs = torch.fx.node.map_arg(node.kwargs, lambda n: env[n])
+        # the numbers recorded in the graph (eps, slopes, bounds) are floats torch holds:
+        # converted exactly here, so that any float met later is a bug (FloatConstant)
+        args = held_args(torch.fx.node.map_arg(node.args, lambda n: env[n]))
+        kwargs = held_args(dict(torch.fx.node.map_arg(node.kwargs, lambda n: env[n])))
         kwargs = {k: v for k, v in kwargs.items()
                   if k not in ("dtype", "layout", "device", "pin_memory", "memory_format",
                                "non_blocking", "copy")}
@@ -624,6 +631,8 @@ def from_torch(fn, *example_args, wrt="inputs"):
             env[node] = keep_arrays(lower(*args, **kwargs), _Indices, _ArgIndex)
             if in_place and isinstance(node.args[0], torch.fx.Node):
                 env[node.args[0]] = env[node]
+        except FloatConstant as exc:
+            raise FloatConstant(exc.value, origin) from None
         except SelcalcError as exc:
             if getattr(exc, "origin", None) is not None:
                 raise
@@ -644,6 +653,56 @@ def from_torch(fn, *example_args, wrt="inputs"):
     # the example tensors (their dtypes; the constants of wrt="parameters")
     prog.capture = TorchCapture(gm, lowered, tensors, variable)
     return prog
+
+
+#: At most this many objects of the user's modules are looked at for stack-trace anchors.
+MAX_ANCHOR_SCAN = 20_000
+
+
+def _anchor_user_code(torch, fn, caller_globals, skip):
+    """Register the user's functions as stack-trace anchors, so that node locations name
+    the user's own line (the innermost frame outside torch and selcalc).
+
+    make_fx records only the frames of functions called ``forward`` and of registered
+    anchors: without this a ``functools.partial``, a callable object or a helper function
+    that calls an ``F`` op would leave the op "at an unknown location" or at its caller.
+    ``fn`` itself, and the functions and methods defined in the modules of ``fn`` (its
+    class, a partial's function, the classes of a module's submodules) and of the caller
+    of ``from_torch``, with the functions and lambdas nested in them, are registered;
+    code under ``skip`` (torch, selcalc) is not.
+    """
+    anchor = getattr(torch.fx.proxy, "_register_stack_trace_anchor", None)
+    if anchor is None:
+        return
+    owners = [fn, getattr(fn, "func", None), type(fn)]
+    if isinstance(fn, torch.nn.Module):
+        owners += [type(m) for m in fn.modules()]
+    spaces = [dict(enumerate(owners)), caller_globals] + [
+        vars(sys.modules[o.__module__]) for o in owners
+        if isinstance(getattr(o, "__module__", None), str) and o.__module__ in sys.modules]
+    codes, budget = [], MAX_ANCHOR_SCAN
+    for space in {id(s): s for s in spaces}.values():
+        for obj in list(space.values())[:max(budget, 0)]:
+            budget -= 1
+            for f in vars(obj).values() if inspect.isclass(obj) else [obj]:
+                f = getattr(f, "__func__", f)  # staticmethod / classmethod
+                if inspect.isfunction(f):
+                    codes.append(f.__code__)
+    seen = set()
+    while codes and len(seen) < MAX_ANCHOR_SCAN:
+        code = codes.pop()
+        if code in seen or code.co_filename.startswith(skip):
+            continue
+        seen.add(code)
+        anchor(_Anchor(code))
+        codes.extend(c for c in code.co_consts if inspect.iscode(c))  # nested functions
+
+
+class _Anchor:
+    """What ``_register_stack_trace_anchor`` reads of a function: its code object."""
+
+    def __init__(self, code):
+        self.__code__ = code
 
 
 class TorchCapture:
@@ -670,8 +729,8 @@ def _fill_value(v):
         v = v.reshape(-1)[0]
     if isinstance(v, Const):
         return v.value
-    if isinstance(v, (int, float)):
-        return exact(v)
+    if isinstance(v, (int, float, Fraction)):
+        return held(v)
     raise SelcalcError("fill with a value that depends on the inputs")
 
 
