@@ -229,9 +229,11 @@ def test_importers_convert_floats_only_through_held():
 
 def test_jax_literal_is_the_number_jax_computes_with():
     """A weak-typed Python float in a float32 op is float32(1/3) in JAX (jax 0.10.2), not
-    the double 1/3: the constant is converted in the literal's own dtype."""
+    the double 1/3: the constant is converted in the literal's own dtype (the operand is
+    float32 explicitly: other tests enable x64, where a default array is float64)."""
     jax = pytest.importorskip("jax")
-    P = selcalc.from_jax(lambda v: jax.nn.celu(v, 1 / 3).sum(), jax.numpy.full((1,), -1.0))
+    v = jax.numpy.full((1,), -1.0, dtype=jax.numpy.float32)  # float32 even under x64
+    P = selcalc.from_jax(lambda v: jax.nn.celu(v, 1 / 3).sum(), v)
     consts = {c for ps in P.params for c in ps if c not in (0, 1)}
     assert consts == {Fraction(float(np.float32(1 / 3)))}, consts
 
@@ -325,3 +327,53 @@ def test_capture_failure_names_the_users_line():
     with pytest.raises(selcalc.ParseError) as err:
         selcalc.from_torch(data_dependent, ones(2))
     assert f"{HERE}, line {_line_of('# capture-line')}" in str(err.value), str(err.value)
+
+
+# ----------------------------------------------------- scalars in the tensor's precision
+SCALAR_OPS = {
+    "sub": lambda t: torch.relu(t - 0.1),
+    "rsub": lambda t: torch.relu(0.1 - t),
+    "clamp_max": lambda t: torch.clamp(t, max=0.1),
+    "le": lambda t: torch.where(t <= 0.1, 0.1, t),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCALAR_OPS))
+def test_torch_scalar_on_float32_is_the_float32_number(name):
+    """``t - 0.1`` on a float32 tensor computes with float32(0.1) (measured, torch 2.13.0:
+    bench/measure_torch_scalars.py), so at ``t = float32(0.1)`` a following kink is tied;
+    selcalc's program must see that tie and give torch's gradient there."""
+    fn = SCALAR_OPS[name]
+    t = torch.tensor([0.1], dtype=torch.float32)
+    P = selcalc.from_torch(fn, t)
+    x = (Fraction(float(t[0])),)
+    assert len(selcalc.ad_outputs(P, x).points) == 2, "the tie at float32(0.1) was missed"
+    tg = t.clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(fn(tg).sum(), tg)
+    assert selcalc.grad(P, x, convention=P.default_convention) == (Fraction(g.item()),)
+
+
+def test_torch_scalar_on_float64_stays_the_double():
+    P = selcalc.from_torch(SCALAR_OPS["sub"], torch.tensor([0.1], dtype=torch.float64))
+    assert Fraction(0.1) in {c for ps in P.params for c in ps}
+
+
+def test_torch_scalar_on_half_tensor_is_refused_unless_held_exactly():
+    t = torch.tensor([0.1], dtype=torch.float16)
+    with pytest.raises(selcalc.ParseError, match="half-precision"):
+        selcalc.from_torch(SCALAR_OPS["sub"], t)
+    selcalc.from_torch(lambda t: torch.relu(t - 0.5), t)  # 0.5 is held exactly
+
+
+def test_jax_x64_literal_cast_to_float32_is_the_float32_number():
+    """Under x64 a Python float passed into a jitted library function (``jax.nn.celu``'s
+    alpha) is an f64 argument that the function casts to f32 (convert_element_type) before
+    a float32 op uses it: the constant is float32(1/3), as without x64 (jax 0.10.2)."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    v = jax.numpy.full((1,), -1.0, dtype=jax.numpy.float32)
+    fn = lambda v: jax.nn.celu(v, 1 / 3).sum()  # noqa: E731
+    assert "convert_element_type" in str(jax.make_jaxpr(fn)(v))
+    P = selcalc.from_jax(fn, v)
+    consts = {c for ps in P.params for c in ps if c not in (0, 1)}
+    assert consts == {Fraction(float(np.float32(1 / 3)))}, consts

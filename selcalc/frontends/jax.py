@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from fractions import Fraction
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from ..libraries.table import family
 from ..primitives import PRIMITIVES, table
 from .builder import Builder, Const, FloatConstant
 from .library import Origin, finish_program, unsupported
-from .tensors import COMPARISONS, TensorLowering, Test, is_const, keep_arrays
+from .tensors import COMPARISONS, TensorLowering, Test, held, is_const, keep_arrays
 
 def _logaddexp(L, a, b):
     """``log(exp(a) + exp(b))``: smooth (jnp.logaddexp, hence jax.nn.softplus)."""
@@ -75,6 +76,24 @@ class _JaxLowering(TensorLowering):
                 return vs[0]
             return self.b.apply(extremum(len(vs), largest, family("jax", op)), vs)
         return self.reduce(x, list(axes), False, fn)
+
+    def convert(self, x, dtype):
+        """``convert_element_type``: a traced value stays the real number it is (selcalc
+        models the program over the reals); a constant that is a binary float becomes the
+        float JAX holds after the cast (under x64 a Python float ``1/3`` is an f64 literal
+        cast to f32 before a float32 op uses it: the op computes with float32(1/3))."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f" or dtype.itemsize >= 8:
+            return x
+
+        def cast(v):
+            if not is_const(v) or not isinstance(v.value, (int, Fraction)):
+                return v
+            f = float(v.value)
+            if Fraction(f) != v.value:
+                return v  # an exact value folded by selcalc, not a float JAX holds
+            return Const(held(np.asarray(f, dtype=dtype).item()))
+        return self.map_fn(cast, x)
 
     def map_fn(self, fn, *arrays):
         """``fn`` (builder values -> value) entrywise, with numpy broadcasting."""
@@ -233,7 +252,8 @@ def _rules(L):
                                and len(xs) == 1 else _refuse("sort with several operands")),
         "top_k": lambda xs, p: (L.sort(xs[0], p.get("axis", -1), True, p["k"], "top_k"),
                                 _refuse_value("the indices returned by top_k")),
-        "convert_element_type": same, "copy": same, "copy_p": same,
+        "convert_element_type": lambda xs, p: L.convert(xs[0], p["new_dtype"]),
+        "copy": same, "copy_p": same,
         **{op: cmp(op) for op in COMPARISONS},
     }
 

@@ -56,15 +56,22 @@ def held(value):
     return exact(value)
 
 
-def held_args(args):
+def held_args(args, dtype=None):
     """:func:`held` applied to the numbers in an op's (nested) argument lists; arrays of
-    builder values and everything else are kept."""
+    builder values and everything else are kept.
+
+    ``dtype`` is the precision in which the op's kernel uses them (a numpy float type, or
+    a callable returning the float the kernel uses); None keeps the double as recorded.
+
+    >>> held_args([0.1, (2, 0.5)], np.float32)
+    [Fraction(13421773, 134217728), (2, Fraction(1, 2))]
+    """
     if isinstance(args, (list, tuple)):
-        return type(args)(held_args(a) for a in args)
+        return type(args)(held_args(a, dtype) for a in args)
     if isinstance(args, dict):
-        return {k: held_args(v) for k, v in args.items()}
+        return {k: held_args(v, dtype) for k, v in args.items()}
     if isinstance(args, (float, np.floating)):
-        return held(args)
+        return held(args if dtype is None else dtype(args))
     return args
 
 

@@ -38,7 +38,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import SelcalcError
+from ..errors import ParseError, SelcalcError
 from ..libraries import preset_for
 from ..libraries.ops import banded, elu, extremum, interval, relabel, sorting, tensor_clamp
 from ..libraries.table import family
@@ -605,9 +605,11 @@ def from_torch(fn, *example_args, wrt="inputs"):
         origin = origin_from_stack(name, node.meta.get("stack_trace"), skip)
         L.origin = builder.note = origin
         # the numbers recorded in the graph (eps, slopes, bounds) are floats torch holds:
-        # converted exactly here, so that any float met later is a bug (FloatConstant)
-        args = held_args(torch.fx.node.map_arg(node.args, lambda n: env[n]))
-        kwargs = held_args(dict(torch.fx.node.map_arg(node.kwargs, lambda n: env[n])))
+        # converted exactly here, in the precision the kernel computes with, so that any
+        # float met later is a bug (FloatConstant)
+        dtype = _scalar_dtype(node, origin, torch)
+        args = held_args(torch.fx.node.map_arg(node.args, lambda n: env[n]), dtype)
+        kwargs = held_args(dict(torch.fx.node.map_arg(node.kwargs, lambda n: env[n])), dtype)
         kwargs = {k: v for k, v in kwargs.items()
                   if k not in ("dtype", "layout", "device", "pin_memory", "memory_format",
                                "non_blocking", "copy")}
@@ -717,6 +719,49 @@ class TorchCapture:
 
     def __setstate__(self, state):
         self.graph_module, self.lowered, self.tensors, self.variable = None, {}, [], []
+
+
+def _scalar_dtype(node, origin, torch):
+    """The numpy dtype in which ``node``'s kernel uses the Python floats among its
+    arguments: the dtype of its floating-point tensor operands (else of its output).
+
+    A double recorded in the graph meets a float32 tensor as float32: measured on every
+    scalar op of ``bench/measure_torch_scalars.py`` with torch 2.13.0 (``x - 0.1`` is 0 at
+    ``x = float32(0.1)``, a tie of a following relu).  For float16 / bfloat16 the kernels
+    differ (some compute in float32), so a scalar that the half type cannot hold exactly
+    is refused there.
+    """
+    vals = [a.meta.get("val") for a in node.all_input_nodes] + [node.meta.get("val")]
+    for v in vals:
+        dt = getattr(v, "dtype", None)
+        if dt is not None and dt.is_floating_point:
+            if dt in (torch.float16, torch.bfloat16):
+                return _HalfScalars(origin, dt)
+            return np.float32 if dt == torch.float32 else None
+    return None
+
+
+class _HalfScalars:
+    """The rounding of :func:`held_args` on a float16 / bfloat16 op: exactly held numbers
+    only (measured: which precision a half kernel uses for a scalar depends on the op)."""
+
+    def __init__(self, origin, dtype):
+        self.origin, self.dtype = origin, dtype
+
+    def __call__(self, v):
+        import torch
+        if float(torch.tensor(v, dtype=self.dtype)) != v \
+                or float(torch.tensor(v, dtype=torch.float32)) != v:
+            exc = ParseError(f"torch: the scalar {v!r} on a {self.dtype} tensor "
+                             f"{self.origin.where()}: torch's half-precision kernels differ "
+                             f"in the precision they use for it (measured in "
+                             f"bench/measure_torch_scalars.py), so selcalc cannot know the "
+                             f"number the op computes with; compute in float32 or float64, or "
+                             f"pass a scalar both {self.dtype} and float32 hold exactly",
+                             construct=self.origin.op)
+            exc.line, exc.origin = self.origin.line, self.origin
+            raise exc
+        return v
 
 
 def _same_values(a, b):
