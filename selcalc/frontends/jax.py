@@ -165,6 +165,9 @@ class _JaxLowering(TensorLowering):
             spatial, where = x.shape[x.ndim - len(k):], []
 
             def fn(vs):  # the window's box of entries (where: its index, from note=)
+                if not vs:
+                    raise SelcalcError(f"window {where[-1]} lies wholly in the padding (its "
+                                       f"max is -inf, not a finite number)")
                 if len(vs) == 1:
                     return vs[0]
                 o = where[-1][len(where[-1]) - len(k):]
