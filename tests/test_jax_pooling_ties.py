@@ -31,9 +31,9 @@ def pool(shape, k, s, pad):
     return lambda v: lax.reduce_window(v.reshape(shape), -jnp.inf, lax.max, k, s, pad)
 
 
-def test_issue_21_padded_window_forward_mode():
-    """Issue 21: jacfwd gives (0, 0, 1, 0), jax.grad (0, 1, 0, 0); selcalc's forward
-    mode used to say (0, 1, 0, 0).  The tie (0, 1) / (1, 0) has no rule: Undecided."""
+def test_padded_window_forward_mode_tie_without_a_rule():
+    """jacfwd gives (0, 0, 1, 0), jax.grad (0, 1, 0, 0); selcalc's forward mode used to say
+    (0, 1, 0, 0).  The tie (0, 1) / (1, 0) has no rule: Undecided."""
     f = lambda v: pool((2, 2), (2, 2), (1, 1), ((1, 1), (1, 1)))(v)[1, 1]  # noqa: E731
     v = jnp.array([0.0, 1.0, 1.0, 0.0])
     assert [float(t) for t in jax.jacfwd(f)(v)] == [0, 0, 1, 0]
