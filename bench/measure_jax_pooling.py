@@ -18,7 +18,7 @@ positions: an entry whose every coordinate is <= those of all the other tied ent
 that partial order picks it.
 
 Run: ``python bench/measure_jax_pooling.py [seconds per group]`` (default 60); the
-figures for jax 0.10.2 (CPU) are in docs/models.md.
+figures for jax 0.10.2 (CPU) are in docs/models.md (a run with 15 s per group).
 """
 
 from __future__ import annotations
