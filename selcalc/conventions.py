@@ -125,7 +125,10 @@ class Convention:
 
 
 def _picks_one(rule):
-    return rule in ("first", "last") or (isinstance(rule, tuple) and rule[0] == "prefer")
+    """Whether ``rule`` gives all the weight to one tied piece (a callable says so by its
+    attribute ``picks_one``)."""
+    return (callable(rule) and getattr(rule, "picks_one", False)) or \
+        rule in ("first", "last") or (isinstance(rule, tuple) and rule[0] == "prefer")
 
 
 RULE_NAMES = ("first", "last", "mean")

@@ -106,7 +106,8 @@ def componentwise_first(active, prim):
                     f"(measured on jax 0.10.2); ad_outputs / clarke hold every choice")
 
 
-componentwise_first.reads_primitive = True
+componentwise_first.reads_primitive = True  # called as rule(active, primitive)
+componentwise_first.picks_one = True        # a selection where it answers
 
 
 def clamp_tensor_split(active):
