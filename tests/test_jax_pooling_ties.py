@@ -110,3 +110,10 @@ def test_preset_equals_jax_or_is_undecided_on_random_ties(cfg):
     assert counts["decided ties"] > 0
     if padded and len(shape) > 1:
         assert counts["undecided"] > 0  # the unknown case occurs and is answered so
+
+
+def test_a_window_wholly_in_the_padding_is_refused_by_name():
+    """Its max is -inf (JAX returns it); the error names the window, not an IndexError."""
+    f = lambda v: pool((3,), (2,), (1,), ((3, 0),))(v).sum()  # noqa: E731
+    with pytest.raises(selcalc.ParseError, match=r"window \(0,\) lies wholly in the padding"):
+        selcalc.from_jax(f, jnp.zeros(3))

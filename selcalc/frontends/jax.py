@@ -162,20 +162,20 @@ class _JaxLowering(TensorLowering):
                 return vs[0] if len(vs) == 1 else self.b.apply(extremum(len(vs), True, fam), vs)
         else:  # JAX's forward mode reads every window of a padded op in its own order
             fam = family("jax", "reduce_window_max_padded")
-            spatial, where = x.shape[x.ndim - len(k):], []
+            spatial, where = x.shape[x.ndim - len(k):], [None]
 
             def fn(vs):  # the window's box of entries (where: its index, from note=)
                 if not vs:
-                    raise SelcalcError(f"window {where[-1]} lies wholly in the padding (its "
+                    raise SelcalcError(f"window {where[0]} lies wholly in the padding (its "
                                        f"max is -inf, not a finite number)")
                 if len(vs) == 1:
                     return vs[0]
-                o = where[-1][len(where[-1]) - len(k):]
+                o = where[0][len(where[0]) - len(k):]
                 extents = tuple(sum(0 <= o[i] * s[i] - padding[i][0] + d[i] * j < spatial[i]
                                     for j in range(k[i])) for i in range(len(k)))
                 return self.b.apply(window_extremum(extents, True, fam), vs)
             return self.windows(x, list(k), list(s), [lo for lo, _ in padding], list(d),
-                                sizes, fn, note=lambda idx: where.append(idx))
+                                sizes, fn, note=lambda idx: where.__setitem__(0, idx))
         return self.windows(x, list(k), list(s), [lo for lo, _ in padding], list(d), sizes, fn)
 
 
