@@ -5,7 +5,10 @@ A rule, keyed by primitive *family*, turns the tied pieces ``A_k(x)`` into weigh
 * ``"first"`` — the lowest tied piece index (a selection);
 * ``("prefer", (i, j, ...))`` — the first tied piece in that order (a selection);
 * ``"mean"`` — the uniform average of the tied pieces (averaging);
-* a callable ``active -> {piece: weight}`` with nonnegative weights summing to 1.
+* a callable ``active -> {piece: weight}`` with nonnegative weights summing to 1 (a
+  callable with the attribute ``reads_primitive = True`` is called as
+  ``rule(active, primitive)``, for rules that depend on the primitive's own data, as where
+  the tied entries of a pooling window lie).
 
 Families: ``relu, abs, leaky_relu, maximum, minimum`` (two arguments), ``max, min``
 (reductions over three or more), ``clip, sort, where``.  Presets reproduce what PyTorch,
@@ -102,7 +105,8 @@ class Convention:
                 if i in active:
                     return {i: 1}
             return {active[0]: 1}
-        weights = dict(rule(tuple(active)))
+        weights = dict(rule(tuple(active), prim) if getattr(rule, "reads_primitive", False)
+                       else rule(tuple(active)))
         if set(weights) - set(active) or any(w < 0 for w in weights.values()) or \
                 sum(weights.values()) != 1:
             raise SelcalcError(f"convention {self.name}: rule for {prim.family} returned "
@@ -121,7 +125,10 @@ class Convention:
 
 
 def _picks_one(rule):
-    return rule in ("first", "last") or (isinstance(rule, tuple) and rule[0] == "prefer")
+    """Whether ``rule`` gives all the weight to one tied piece (a callable says so by its
+    attribute ``picks_one``)."""
+    return (callable(rule) and getattr(rule, "picks_one", False)) or \
+        rule in ("first", "last") or (isinstance(rule, tuple) and rule[0] == "prefer")
 
 
 RULE_NAMES = ("first", "last", "mean")

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import ProgramError, SelcalcError
 from ..libraries import preset_for
-from ..libraries.ops import extremum, interval, relabel, sorting
+from ..libraries.ops import extremum, interval, relabel, sorting, window_extremum
 from ..libraries.table import family
 from ..primitives import PRIMITIVES, table
 from .builder import Builder, Const, FloatConstant
@@ -171,14 +171,30 @@ class _JaxLowering(TensorLowering):
                    window_dilation):
         if any(d != 1 for d in base_dilation):
             raise SelcalcError("reduce_window_max with base dilation")
-        fam = family("jax", "reduce_window_max")
-
-        def fn(vs):
-            return vs[0] if len(vs) == 1 else self.b.apply(extremum(len(vs), True, fam), vs)
-
         k, s, d = window_dimensions, window_strides, window_dilation
         sizes = [(x.shape[i] + lo + hi - d[i] * (k[i] - 1) - 1) // s[i] + 1
                  for i, (lo, hi) in enumerate(padding)]
+        if not any(lo or hi for lo, hi in padding):
+            fam = family("jax", "reduce_window_max")
+
+            def fn(vs):
+                return vs[0] if len(vs) == 1 else self.b.apply(extremum(len(vs), True, fam), vs)
+        else:  # JAX's forward mode reads every window of a padded op in its own order
+            fam = family("jax", "reduce_window_max_padded")
+            spatial, where = x.shape[x.ndim - len(k):], [None]
+
+            def fn(vs):  # the window's box of entries (where: its index, from note=)
+                if not vs:
+                    raise SelcalcError(f"window {where[0]} lies wholly in the padding (its "
+                                       f"max is -inf, not a finite number)")
+                if len(vs) == 1:
+                    return vs[0]
+                o = where[0][len(where[0]) - len(k):]
+                extents = tuple(sum(0 <= o[i] * s[i] - padding[i][0] + d[i] * j < spatial[i]
+                                    for j in range(k[i])) for i in range(len(k)))
+                return self.b.apply(window_extremum(extents, True, fam), vs)
+            return self.windows(x, list(k), list(s), [lo for lo, _ in padding], list(d),
+                                sizes, fn, note=lambda idx: where.__setitem__(0, idx))
         return self.windows(x, list(k), list(s), [lo for lo, _ in padding], list(d), sizes, fn)
 
 

@@ -159,6 +159,25 @@ def _jax_cases():
         ("reduce_window_max", "max pool 2x2",
          lambda x: lax.reduce_window(x.reshape(1, 1, 2, 2), -jnp.inf, lax.max, (1, 1, 2, 2),
                                      (1, 1, 2, 2), "VALID").sum(), [(1, 1, 1, 1), (0, 1, 1, 0)]),
+        ("reduce_window_max", "1-D max pool 3, stride 2",
+         lambda x: _pool(lax, jnp, x, (5,), (3,), (2,), "VALID"), [(1, 1, 1, 1, 1), (0, 1, 1, 1, 0)]),
+        ("reduce_window_max", "max pool 2x2, stride 1",
+         lambda x: _pool(lax, jnp, x, (3, 3), (2, 2), (1, 1), "VALID"),
+         [(0,) * 9, (0, 1, 0, 1, 0, 1, 0, 1, 0)]),
+        ("reduce_window_max_padded", "max pool 2x2, padding 1, window [1, 1]",
+         lambda x: lax.reduce_window(x.reshape(2, 2), -jnp.inf, lax.max, (2, 2), (1, 1),
+                                     ((1, 1), (1, 1)))[1, 1],
+         [(0, 1, 1, 0), (1, 1, 1, 1), (0, 1, 0, 1), (0, 0, 1, 1)]),
+        ("reduce_window_max_padded", "1-D max pool 3, stride 2, padding (1, 1)",
+         lambda x: _pool(lax, jnp, x, (5,), (3,), (2,), ((1, 1),)),
+         [(1, 1, 1, 1, 1), (0, 1, 1, 0, 1)]),
+        ("reduce_window_max_padded", "NCHW max pool 2x2, stride 2, padding (1, 0) x (1, 0)",
+         lambda x: _pool(lax, jnp, x, (1, 1, 3, 3), (1, 1, 2, 2), (1, 1, 2, 2),
+                         ((0, 0), (0, 0), (1, 0), (1, 0))),
+         [(0,) * 9, (1, 0, 1, 0, 0, 0, 1, 0, 1)]),
+        ("reduce_window_max_padded", "max pool 2x3, stride (1, 2), padding (1, 0) x (0, 1)",
+         lambda x: _pool(lax, jnp, x, (2, 4), (2, 3), (1, 2), ((1, 0), (0, 1))),
+         [(0, 1, 0, 2, 1, 0, 1, 2), (1, 1, 0, 0, 1, 1, 0, 0)]),
         ("where", "jax.nn.elu(x, 2)", lambda x: jax.nn.elu(x, 2.0).sum(), [(0,)]),
         ("where", "jax.nn.selu(x)", lambda x: jax.nn.selu(x).sum(), [(0,)]),
         ("max", "jax.nn.celu(x, 1/2)", lambda x: jax.nn.celu(x, 0.5).sum(), [(0,)]),
@@ -173,6 +192,13 @@ def _jax_cases():
         ("top_k", "lax.top_k(x, 2) . (1, 2)",
          lambda x: (lax.top_k(x, 2)[0] * jnp.array([1.0, 2.0])).sum(), [(1, 1, 1), (0, 1, 1)]),
     ]
+
+
+def _pool(lax, jnp, x, shape, window, strides, padding):
+    """``x`` reshaped to ``shape``, max-pooled by ``lax.reduce_window``, each window's
+    output weighted by its position (1, 2, 3, ...) so the windows' gradients stay apart."""
+    y = lax.reduce_window(x.reshape(shape), -jnp.inf, lax.max, window, strides, padding)
+    return (y.reshape(-1) * jnp.arange(1.0, y.size + 1)).sum()
 
 
 _TF_CASES = [  # (op, selcalc source body, tf function name, points)

@@ -19,6 +19,7 @@ but different rules at the bounds, so they must not share a family.  Piece order
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 from ..numbers import to_sympy
@@ -42,6 +43,26 @@ def extremum(r, largest, family):
     """``max`` (or ``min``) of ``r >= 2`` arguments, piece ``i`` = argument ``i``."""
     base = max_primitive(r) if largest else min_primitive(r)
     return Primitive(f"{family}{r}", r, base.pieces, family=family)
+
+
+@lru_cache(maxsize=None)
+def window_extremum(extents, largest, family):
+    """``max`` (or ``min``) over a pooling window whose entries form the box ``extents``
+    (entries per dimension, padding left out), piece ``i`` = the ``i``-th entry in
+    row-major order; ``window`` holds each piece's coordinates in the box, for rules that
+    depend on where the tied entries lie (JAX's forward mode on padded windows).
+
+    >>> p = window_extremum((2, 2), True, "jax.reduce_window_max_padded")
+    >>> p.name, p.window
+    ('jax.reduce_window_max_padded[2x2]', ((0, 0), (0, 1), (1, 0), (1, 1)))
+    """
+    r = 1
+    for e in extents:
+        r *= e
+    base = max_primitive(r) if largest else min_primitive(r)
+    prim = Primitive(f"{family}[{'x'.join(map(str, extents))}]", r, base.pieces, family=family)
+    prim.window = tuple(itertools.product(*(range(e) for e in extents)))
+    return prim
 
 
 @lru_cache(maxsize=None)

@@ -70,6 +70,46 @@ def selection_order(active):
                     f"ad_outputs / clarke hold every choice")
 
 
+def componentwise_first(active, prim):
+    """JAX 0.10's forward mode (``jvp``, ``jacfwd``) on a window of a *padded*
+    ``lax.reduce_window`` max: the tied entry whose every coordinate in the window is <=
+    those of all the other tied entries, when there is one; otherwise
+    :class:`selcalc.Undecided`.
+
+    Measured on jax 0.10.2 (CPU, float32 and float64, ``bench/measure_jax_pooling.py``):
+    on an op with padding, the order in which forward mode prefers a window's entries is
+    not always row-major (a 2x2 window of a 2-D op padded along its last dimension is
+    scanned column by column; a 2x3 window can take ``(0,0) (0,1) (1,0) (1,1) (0,2)
+    (1,2)``), and which order it is depends on the op's window, padding and dtype, not on
+    the tie pattern; in every window measured the order kept the componentwise order of
+    the entries, so an entry componentwise before all the other tied ones is the one
+    forward mode follows.  Reverse mode, and both modes without padding, take the first
+    tied entry in row-major order (the rule ``"first"``).  ``prim.window`` holds the
+    pieces' coordinates (:func:`selcalc.libraries.ops.window_extremum`).
+
+    >>> from selcalc.libraries.ops import window_extremum
+    >>> box = window_extremum((2, 2), True, "jax.reduce_window_max_padded")
+    >>> componentwise_first((0, 3), box), componentwise_first((1, 3), box)
+    ({0: 1}, {1: 1})
+    >>> componentwise_first((1, 2), box)  # (0, 1) and (1, 0): no rule
+    Traceback (most recent call last):
+    selcalc.errors.Undecided: ...
+    """
+    coords = prim.window
+    for i in active:
+        if all(all(a <= b for a, b in zip(coords[i], coords[j])) for j in active):
+            return {i: 1}
+    raise Undecided(f"jax forward mode at a tie of a padded reduce_window max "
+                    f"({prim.name}): the tied entries {[coords[i] for i in active]} have no "
+                    f"componentwise-first one, and which one jvp / jacfwd follows then "
+                    f"depends on the op's window, padding and dtype, not on the tie "
+                    f"(measured on jax 0.10.2); ad_outputs / clarke hold every choice")
+
+
+componentwise_first.reads_primitive = True  # called as rule(active, primitive)
+componentwise_first.picks_one = True        # a selection where it answers
+
+
 def clamp_tensor_split(active):
     """torch >= 2.14 ``clamp`` with tensor bounds: a tie of ``x`` with one bound splits
     1/2-1/2; ``x == lo == hi`` sends everything to ``x``; ``lo == hi`` (away from ``x``)
@@ -133,6 +173,8 @@ RULES = {
             "max": "mean", "min": "mean",          # lax.max / lax.min: 1/2-1/2
             "reduce_max": "mean", "reduce_min": "mean",
             "reduce_window_max": "first",          # lax.reduce_window max pooling
+            # ... with padding: forward mode's scan order depends on the op (measured)
+            "reduce_window_max_padded": {"backward": "first", "forward": componentwise_first},
             "clip": clip_of_two_means, "sort": "first",
             "top_k": "first",                      # ties keep index order
         },
@@ -197,6 +239,7 @@ _MEANING = {  # (op, rule) -> what the derivative is, where the generic words ar
     ("leaky_relu", "first"): "the negative slope at 0", ("leaky_relu", SECOND_FIRST): "1 at 0",
     ("max_pool", "first"): "first maximal entry of the window",
     ("reduce_window_max", "first"): "first maximal entry of the window",
+    ("reduce_window_max_padded", "first"): "first maximal entry of the window",
     ("max_dim", "first"): "first maximal index", ("min_dim", "first"): "first minimal index",
     ("elu", "first"): "the left piece at 0 (scale * alpha)",
     ("celu", "first"): "the left piece at 0 (both pieces have slope 1)",
@@ -223,6 +266,8 @@ _CALLABLE_MEANING = {
     "clip_of_two_means": "1/2 at a bound, 1/4 when lo == hi",
     "clamp_tensor_split": "even split of x with a bound; x when x == lo == hi",
     "selection_order": "not by index (selection algorithm): unknown at a tie of a returned entry",
+    "componentwise_first": "the tied entry componentwise before the other tied ones; "
+                           "unknown when there is none",
 }
 
 
