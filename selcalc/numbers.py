@@ -318,6 +318,8 @@ def _settled_rational(expr):
 def _mpf_fraction(raw):
     """The exact rational value of a raw mpmath number ``(sign, mantissa, exponent, bits)``."""
     neg, man, exp, _bits = raw
+    if abs(exp) > MAX_VALUE_BITS:  # (1 + sqrt(2)) ** (2 ** 40): no rational of that size
+        raise OverflowError(f"a binary exponent of {exp} is past selcalc.numbers.MAX_VALUE_BITS")
     man = -int(man) if neg else int(man)
     return Fraction(man) * 2 ** exp if exp >= 0 else Fraction(man, 2 ** -exp)
 
@@ -393,17 +395,29 @@ MAX_VALUE_BITS = 1 << 22
 
 def value_bits(value):
     """The size in bits of an ``int`` / ``Fraction``: the larger of its numerator's and its
-    denominator's (0 for other values, whose size the depth bound limits).
+    denominator's.  For a sympy number, the largest size of a rational in it or of an
+    integer power (``(1 + sqrt(2)) ** n`` counts ``n`` bits: expanded, it is ``a + b
+    sqrt(2)`` with integers of about ``1.27 n`` bits).
 
-    >>> value_bits(255), value_bits(Fraction(-1, 1024)), value_bits(sympy.sqrt(2))
-    (8, 11, 0)
+    >>> value_bits(255), value_bits(Fraction(-1, 1024)), value_bits(sympy.sqrt(2) ** 3 + 1)
+    (8, 11, 2)
+    >>> value_bits((1 + sympy.sqrt(2)) ** (2 ** 40))
+    1099511627776
     """
     t = type(value)
     if t is int:
         return value.bit_length()
     if t is Fraction:
         return max(value.numerator.bit_length(), value.denominator.bit_length())
-    return 0
+    if not isinstance(value, sympy.Basic):
+        return 0
+    bits = 0
+    for atom in value.atoms(sympy.Rational, sympy.Pow):
+        if atom.is_Rational:
+            bits = max(bits, int(atom.p).bit_length(), int(atom.q).bit_length())
+        elif atom.exp.is_Rational:
+            bits = max(bits, int(abs(atom.exp.p)))
+    return bits
 
 
 def too_large(bits, where):
