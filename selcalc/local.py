@@ -120,7 +120,7 @@ class _NotRational(Exception):
 
 def _ld_loop(P, run, D, lexicographic, conv, sgn, rational, budget=None):
     r = len(D)
-    ops, args, params, groups, outs = P.ops, P.args, P.params, P.groups, P.outs
+    ops, args, params, groups = P.ops, P.args, P.params, P.groups
     values = run.values
     point = values[1:P.p + 1]
     tan = [None] * (P.m + 1)
