@@ -377,7 +377,7 @@ def check_clarke_element(P, x, element):
     from .autodiff import jacobian_rows
     from .conventions import CONVENTIONS
     from .interpreters.evaluate import evaluate
-    from .interpreters.partials import local_partials
+    from .interpreters.partials import condition_partials, local_partials
     cert = element.certificate
     sigma, D = cert["pattern"], [tuple(exact(v) for v in d) for d in cert["directions"]]
     run = evaluate(P, x)
@@ -401,7 +401,7 @@ def check_clarke_element(P, x, element):
         for t_idx, allowed in prim.conditions_of(i):
             if sign(prim.test_values(vs)[t_idx]) != 0:
                 continue
-            partials = prim.test_partials(t_idx, vs)
+            partials = condition_partials(P, g, t_idx, vs, run.values[1:P.p + 1])
             s = 0
             for tan in tangents[:depth]:
                 s = sign(sum(a * tan[j] for a, j in zip(partials, P.args[g]) if a != 0))

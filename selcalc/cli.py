@@ -25,7 +25,7 @@ import re
 import sys
 
 from . import __version__
-from .errors import SelcalcError
+from .errors import SelcalcError, count_str
 from .points import long_integers
 
 EPILOG = """examples:
@@ -167,8 +167,8 @@ def cmd_check(args):
     line = ProgressLine(sys.stderr) if show else None
     if line is not None:
         est = estimate(P, at, args.max_patterns)
-        print(f"selcalc: {est['tie_patterns']} tie pattern(s) at the point, "
-              f"{est['patterns']} pattern(s) in all", file=sys.stderr)
+        print(f"selcalc: {count_str(est['tie_patterns'])} tie pattern(s) at the point, "
+              f"{count_str(est['patterns'])} pattern(s) in all", file=sys.stderr)
     try:
         report = check_report(P, at, conventions=args.convention,
                               certificates=args.certificates, time_limit=args.time_limit,

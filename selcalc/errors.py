@@ -47,6 +47,29 @@ class DomainError(SelcalcError, ArithmeticError):
         super().__init__(message)
 
 
+#: counts with more digits than this are printed as a power of two or a magnitude
+COUNT_DIGITS = 30
+
+
+def count_str(n: int) -> str:
+    """A count as a person reads it: in full up to :data:`COUNT_DIGITS` digits; past that
+    ``2^k`` when it is a power of two (2^15000 tie choices of 15,000 ReLUs), else ``about
+    d.dd x 10^e (e + 1 digits)``.  Never fails on Python's int-str limit (4300 digits).
+
+    >>> count_str(4096), count_str(2 ** 15000), count_str(3 ** 10000)
+    ('4096', '2^15000', 'about 1.63 x 10^4771 (4772 digits)')
+    """
+    if n < 10 ** COUNT_DIGITS:
+        return str(n)
+    if n & (n - 1) == 0:
+        return f"2^{n.bit_length() - 1}"
+    e = max(int((n.bit_length() - 1) * 0.30102999566398120) - 1, 0)
+    while 10 ** (e + 1) <= n:
+        e += 1
+    lead = n // 10 ** max(e - 2, 0)  # the three leading digits, truncated
+    return f"about {lead // 100}.{lead % 100:02d} x 10^{e} ({e + 1} digits)"
+
+
 #: an enumeration of more items than this is out of reach whatever the budget: past it,
 #: :class:`PatternBudgetExceeded` advises another question instead of a larger budget
 OUT_OF_REACH = 1 << 32
@@ -78,7 +101,8 @@ class PatternBudgetExceeded(SelcalcError):
                       f"about a smaller program or region")
         else:
             advice = f"; pass {how}={count} (or larger) to enumerate them all"
-        super().__init__(f"{count} {what} exceed the budget of {budget}{advice}")
+        super().__init__(f"{count_str(count)} {what} exceed the budget of "
+                         f"{count_str(budget)}{advice}")
 
 
 class Undecided(SelcalcError):
@@ -86,6 +110,19 @@ class Undecided(SelcalcError):
 
     Never a guess: callers either raise this or report an explicit unknown.
     """
+
+
+class SizeLimitExceeded(Undecided):
+    """An exact value would grow past a size bound (``limit``, named by ``bound``, e.g.
+    ``selcalc.numbers.MAX_VALUE_BITS``): the computation stops instead of exhausting
+    memory.  An :class:`Undecided`, so a question that meets it gets an explicit unknown.
+
+    ``node`` is the program node (or None), ``bits`` the size reached.
+    """
+
+    def __init__(self, message: str, node=None, bits=None, limit=None, bound=None):
+        self.node, self.bits, self.limit, self.bound = node, bits, limit, bound
+        super().__init__(message)
 
 
 class TracerBoolError(SelcalcError, TypeError):

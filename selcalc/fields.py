@@ -28,7 +28,7 @@ from .errors import (DomainError, PatternBudgetExceeded, SelcalcError, TimeLimit
                      Undecided)
 from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
-from .interpreters.partials import local_partials
+from .interpreters.partials import condition_partials, local_partials, piece_partials
 from .interpreters.symbolic import input_symbols, node_expressions
 from .local import clarke_element, tie_gradients
 from .numbers import settle, sign, to_sympy
@@ -200,27 +200,36 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
     groups = P.branching_groups
     symbols = input_symbols(P)
     results = []
-    terminal = _terminal_groups(P)
+    # groups whose tied pieces may be merged: in a piecewise-linear program every group,
+    # else those feeding no branching node (see merged_pieces)
+    mergeable = _group_members(P) if affine else _terminal_groups(P)
 
     def merged_pieces(sigma, g):
-        """For a group that feeds no branching node: the local Jacobians (w.r.t. the
-        inputs) of its tied pieces, when they all coincide at x; else None.
+        """For a group that feeds no branching node, or any group of a piecewise-linear
+        program: the local Jacobians (w.r.t. the inputs) of its tied pieces, when they
+        all coincide at x; else None.
 
-        Such a group's choice changes neither the gradient nor any other condition, and
-        near x the regions of its tied pieces cover a neighbourhood; since a point is in
-        the closure of the interior of a finite union of closed sets iff it is in that of
-        one of them, its tests can be dropped and one piece kept.
+        A terminal group's choice changes neither the gradient nor any other condition.
+        In a piecewise-linear program, tied pieces (equal values at x) with equal
+        Jacobians are one affine function near x, given the pieces chosen before: every
+        later node, test and gradient is the same whichever is chosen.  Either way, near
+        x the regions of the tied pieces cover a neighbourhood; since a point is in the
+        closure of the interior of a finite union of closed sets iff it is in that of one
+        of them, the group's tests can be dropped and one piece kept.  (A chain of ReLUs
+        at 0 after one is off: 2^n patterns with one gradient become one.)
         """
-        if g not in terminal or len(run.active[g]) < 2:
+        if g not in mergeable or len(run.active[g]) < 2:
             return None
         rows = []  # the shared tangents of the nodes before g are filled (see dfs)
-        for k in terminal[g]:
+        for k in mergeable[g]:
             prim = P.ops[k]
             if any(j >= g for j in P.args[k]):
                 return None
             vs = [run.values[j] for j in P.args[k]] + list(P.params[k])
             for i in run.active[g]:
-                partials = prim.partials(i, vs)[P.outs[k]]
+                if _differs(prim.value(i, vs)[P.outs[k]], run.values[k]):
+                    return None  # not one function near x (a discontinuous program)
+                partials = piece_partials(P, k, i, vs, x)
                 row = [0] * P.p
                 for pos, j in enumerate(P.args[k]):
                     row = [r + partials[pos] * tj for r, tj in zip(row, tangent[j])]
@@ -247,7 +256,7 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
             return []
         out = []
         for t_idx, allowed in tight:
-            partials = prim.test_partials(t_idx, vs)
+            partials = condition_partials(P, g, t_idx, vs, x)
             c = [0] * P.p
             for pos, j in enumerate(P.args[g]):
                 if partials[pos] != 0:
@@ -270,7 +279,7 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
             dk = partials.get((k, piece))
             if dk is None:
                 vs = [run.values[j] for j in P.args[k]] + list(P.params[k])
-                dk = partials[k, piece] = prim.partials(piece, vs)[P.outs[k]] \
+                dk = partials[k, piece] = piece_partials(P, k, piece, vs, x) \
                     if prim.arity else ()
             acc = [0] * P.p
             for j, a in zip(P.args[k], dk):
@@ -360,6 +369,9 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
         leaf(sigma, local_interior(tests, symbols, x, counter), vanished, doubt)
 
     def dfs(idx, sigma, cons, pending, hint, second_order, vanished, doubt):
+        """One node of the search: a generator that yields the arguments of each child
+        node instead of calling itself (see _walk: the depth is the number of branching
+        groups, thousands in a traced chain, far past Python's recursion limit)."""
         if budget is not None:
             budget.tick()
         if idx == len(groups):
@@ -370,7 +382,8 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
         merged = merged_pieces(sigma, g)
         if merged is not None:  # one representative piece, no condition from g
             sigma[g] = run.active[g][0]
-            dfs(idx + 1, sigma, cons, pending, hint, second_order, vanished + [merged], doubt)
+            yield (idx + 1, sigma, cons, pending, hint, second_order, vanished + [merged],
+                   doubt)
             sigma.pop(g, None)
             return
         for i in run.active[g]:
@@ -393,7 +406,10 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
                                                else {})})
                     break
                 grad = info if kind == "gradient" else tuple(0 for _ in c)
-                new_cons.append(tuple(rel * v for v in grad))  # a zero row forces 2nd order
+                row = tuple(rel * v for v in grad)  # a zero row forces 2nd order
+                if affine and row in new_cons:
+                    continue  # a constraint already there (ReLU after ReLU): nothing new
+                new_cons.append(row)
                 if not affine:
                     new_pending.append((h, t_idx, rel))
             if dead is not None:
@@ -402,14 +418,14 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
             dec = cone(new_cons, hint, hint_ok=len(cons)) if len(new_cons) > len(cons) \
                 else None
             if dec is None:
-                dfs(idx + 1, sigma, new_cons, new_pending, hint, second_order,
-                    new_vanished, new_doubt)
+                yield (idx + 1, sigma, new_cons, new_pending, hint, second_order,
+                       new_vanished, new_doubt)
             elif dec.holds is None:  # the old hint need not satisfy the new rows
-                dfs(idx + 1, sigma, new_cons, new_pending, None, second_order,
-                    new_vanished, new_doubt or dec.certificate["reason"])
+                yield (idx + 1, sigma, new_cons, new_pending, None, second_order,
+                       new_vanished, new_doubt or dec.certificate["reason"])
             elif dec.holds:
-                dfs(idx + 1, sigma, new_cons, new_pending, dec.certificate["direction"],
-                    False, new_vanished, new_doubt)
+                yield (idx + 1, sigma, new_cons, new_pending, dec.certificate["direction"],
+                       False, new_vanished, new_doubt)
             elif affine:
                 counter.pruned += 1
             else:
@@ -418,18 +434,41 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
                 if refuted is not None:
                     leaf(sigma, refuted, new_vanished, None)
                 else:
-                    dfs(idx + 1, sigma, new_cons, new_pending, None, True, new_vanished,
-                        new_doubt)
+                    yield (idx + 1, sigma, new_cons, new_pending, None, True, new_vanished,
+                           new_doubt)
         sigma.pop(g, None)
 
     try:
-        dfs(0, {}, [], [], None, False, [], None)
+        _walk(dfs, (0, {}, [], [], None, False, [], None))
     except _SearchDone:
         pass
     except (TimeLimitExceeded, PatternBudgetExceeded) as exc:
         exc.partial = (run, results)
         raise
     return run, results
+
+
+def _walk(node, args):
+    """Depth-first search without recursion: ``node(*args)`` is a generator yielding the
+    arguments of its children, each searched in full (on an explicit stack) before the
+    generator resumes, so the order is that of the recursive search.
+
+    >>> seen = []
+    >>> def node(n):
+    ...     seen.append(n)
+    ...     if n < 3:
+    ...         yield (2 * n + 1,)
+    ...         yield (2 * n + 2,)
+    >>> _walk(node, (0,)); seen
+    [0, 1, 3, 4, 2, 5, 6]
+    """
+    stack = [node(*args)]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+        else:
+            stack.append(node(*child))
 
 
 def clarke(P, x, allow_unknown=False, time_limit=None, max_cells=None, progress=None):
@@ -520,6 +559,23 @@ def _clarke_result(P, x, run, results, counter, stopped, limit, allow_unknown, g
     return S
 
 
+def _differs(a, b):
+    """True unless ``a = b`` is certified."""
+    try:
+        return sign(a - b) != 0
+    except Undecided:
+        return True
+
+
+def _group_members(P):
+    """Branching groups: group -> its nodes."""
+    out = {}
+    for k in range(P.p + 1, P.m + 1):
+        if P.ops[k].branching:
+            out.setdefault(P.groups[k], []).append(k)
+    return out
+
+
 def _terminal_groups(P):
     """Branching groups none of whose nodes feeds a branching node: group -> its nodes."""
     feeds = [False] * (P.m + 1)
@@ -527,11 +583,7 @@ def _terminal_groups(P):
         if P.ops[k].branching or feeds[k]:
             for j in P.args[k]:
                 feeds[j] = True
-    out = {}
-    for k in range(P.p + 1, P.m + 1):
-        if P.ops[k].branching:
-            out.setdefault(P.groups[k], []).append(k)
-    return {g: ks for g, ks in out.items() if not any(feeds[k] for k in ks)}
+    return {g: ks for g, ks in _group_members(P).items() if not any(feeds[k] for k in ks)}
 
 
 def _settle_bounds(P, certain, unknown):

@@ -47,7 +47,7 @@ from .conventions import CONVENTIONS
 from .errors import SelcalcError, Undecided
 from .interpreters.backward import backward_jacobian
 from .interpreters.evaluate import evaluate
-from .interpreters.partials import local_partials
+from .interpreters.partials import condition_partials, local_partials, piece_partials
 from .numbers import RATIONAL_TYPES, canonical, exact, fast_rationals, sign
 from .points import exact_str, long_printing
 
@@ -120,8 +120,9 @@ class _NotRational(Exception):
 
 def _ld_loop(P, run, D, lexicographic, conv, sgn, rational, budget=None):
     r = len(D)
-    ops, args, params, groups, outs = P.ops, P.args, P.params, P.groups, P.outs
+    ops, args, params, groups = P.ops, P.args, P.params, P.groups
     values = run.values
+    point = values[1:P.p + 1]
     tan = [None] * (P.m + 1)
     for i in range(1, P.p + 1):
         tan[i] = [conv(D[j][i - 1]) for j in range(r)]
@@ -144,11 +145,11 @@ def _ld_loop(P, run, D, lexicographic, conv, sgn, rational, budget=None):
             elif g in sigma:
                 i = sigma[g]
             else:
-                i = sigma[g] = _choose(prim, vs, [tan[j] for j in args[k]], act, r, k,
-                                       flat, lexicographic, conv, sgn)
+                i = sigma[g] = _choose(P, k, vs, [tan[j] for j in args[k]], act, r,
+                                       flat, lexicographic, conv, sgn, point)
         else:
             i = 0
-        dk = prim.partials(i, vs)[outs[k]]
+        dk = piece_partials(P, k, i, vs, point)
         if rational:
             if not all(isinstance(a, RATIONAL_TYPES) for a in dk):
                 raise _NotRational
@@ -163,14 +164,16 @@ def _ld_loop(P, run, D, lexicographic, conv, sgn, rational, budget=None):
     return sigma, tan, flat, (partials if rational else None)
 
 
-def _choose(prim, vs, arg_tangents, act, r, k, flat, lexicographic, conv, sgn):
-    """The active piece the lexicographic signs of the tied tests select."""
+def _choose(P, k, vs, arg_tangents, act, r, flat, lexicographic, conv, sgn, point):
+    """The active piece of node ``k`` the lexicographic signs of the tied tests select."""
+    prim = P.ops[k]
     tvals = prim.test_values(vs)
     signs = []
     for t_idx, tv in enumerate(tvals):
         s = sign(tv)
         if s == 0:
-            partials = [conv(a) if a != 0 else 0 for a in prim.test_partials(t_idx, vs)]
+            partials = [conv(a) if a != 0 else 0
+                        for a in condition_partials(P, k, t_idx, vs, point)]
             depth = r if lexicographic else 1
             for col in range(depth):
                 total = sum((a * t[col] for a, t in zip(partials, arg_tangents) if a != 0),

@@ -23,7 +23,7 @@ from functools import lru_cache
 import mpmath
 import sympy
 
-from .errors import Undecided
+from .errors import SizeLimitExceeded, Undecided
 # the reader of exact input is the lowest layer; ``normalize`` (rationals back to int /
 # Fraction) is defined there once and re-exported here for the engine
 from .points import exact_str, normalize, to_exact
@@ -322,6 +322,8 @@ def _settled_rational(expr):
 def _mpf_fraction(raw):
     """The exact rational value of a raw mpmath number ``(sign, mantissa, exponent, bits)``."""
     neg, man, exp, _bits = raw
+    if abs(exp) > MAX_VALUE_BITS:  # (1 + sqrt(2)) ** (2 ** 40): no rational of that size
+        raise OverflowError(f"a binary exponent of {exp} is past selcalc.numbers.MAX_VALUE_BITS")
     man = -int(man) if neg else int(man)
     return Fraction(man) * 2 ** exp if exp >= 0 else Fraction(man, 2 ** -exp)
 
@@ -383,6 +385,55 @@ def rational_between(a, b):
 #: as ``sin(sin(...(1/3)))``); past it sympy's own recursion and run time explode, so
 #: evaluation reports :class:`selcalc.Undecided` and the symbolic layer ``ProgramError``
 MAX_EXPRESSION_DEPTH = 120
+
+
+#: largest size in bits of the numerator or the denominator of an exact rational value the
+#: interpreters and the front ends' constant folding produce: 2^22 bits, about 1.26 million
+#: decimal digits, four times the largest number read from input
+#: (``selcalc.points.MAX_BITS``).  One more squaring past it would take seconds and
+#: megabytes, and ``relu(y * y)`` iterated 40 times at 2 would need 2^40 bits: evaluation
+#: stops with :class:`selcalc.errors.SizeLimitExceeded` (an explicit unknown) instead.
+#: Raise it (``selcalc.numbers.MAX_VALUE_BITS = ...``) if the memory and time allow.
+MAX_VALUE_BITS = 1 << 22
+
+
+def value_bits(value):
+    """The size in bits of an ``int`` / ``Fraction``: the larger of its numerator's and its
+    denominator's.  For a sympy number, the largest size of a rational in it or of an
+    integer power (``(1 + sqrt(2)) ** n`` counts ``n`` bits: expanded, it is ``a + b
+    sqrt(2)`` with integers of about ``1.27 n`` bits).
+
+    >>> value_bits(255), value_bits(Fraction(-1, 1024)), value_bits(sympy.sqrt(2) ** 3 + 1)
+    (8, 11, 2)
+    >>> value_bits((1 + sympy.sqrt(2)) ** (2 ** 40))
+    1099511627776
+    """
+    t = type(value)
+    if t is int:
+        return value.bit_length()
+    if t is Fraction:
+        return max(value.numerator.bit_length(), value.denominator.bit_length())
+    if not isinstance(value, sympy.Basic):
+        return 0
+    bits = 0
+    for atom in value.atoms(sympy.Rational, sympy.Pow):
+        if atom.is_Rational:
+            bits = max(bits, int(atom.p).bit_length(), int(atom.q).bit_length())
+        elif atom.exp.is_Rational:
+            bits = max(bits, int(abs(atom.exp.p)))
+    return bits
+
+
+def too_large(bits, where):
+    """The :class:`selcalc.errors.SizeLimitExceeded` for a value of ``bits`` bits built at
+    ``where`` (text naming the node or the operation)."""
+    return SizeLimitExceeded(
+        f"{where}: the exact value would have {bits} bits (about {int(bits * 0.30103)} "
+        f"digits), past the bound of {MAX_VALUE_BITS} bits "
+        f"(selcalc.numbers.MAX_VALUE_BITS); values that square again and again (y * y in a "
+        f"loop) grow past any memory; evaluate at a smaller point, or raise the bound if "
+        f"the memory allows", bits=bits, limit=MAX_VALUE_BITS,
+        bound="selcalc.numbers.MAX_VALUE_BITS")
 
 
 def expression_depth(expr, memo):

@@ -29,7 +29,7 @@ import sympy
 
 from .autodiff import jacobian
 from .conventions import CONVENTIONS, get_convention
-from .errors import PatternBudgetExceeded, TimeLimitExceeded, Undecided
+from .errors import PatternBudgetExceeded, TimeLimitExceeded, Undecided, count_str
 from .fields import (MAX_PATTERNS, ClarkeBounds, ad_outputs, artificial_critical, clarke,
                      index_closure)
 from .interpreters.evaluate import evaluate
@@ -258,21 +258,26 @@ def _convention_entry(P, x, conv, A, certificates, tied_families, A_section):
     return entry
 
 
-def _listing_line(P, g):
+def _listing_lines(P, nodes):
+    """The listing line of each node of ``nodes`` (a set), from one listing of ``P``."""
+    found = {}
     for line in str(P).splitlines():
         text = line.strip()
-        if text.startswith(f"x{g} =") or text.startswith(f"x{g}, "):
-            return text
-    return f"x{g} = {P.ops[g].name}(...)"
+        head = text.split(" =", 1)[0].split(", ", 1)[0]
+        if head.startswith("x") and head[1:].isdigit() and int(head[1:]) in nodes:
+            found.setdefault(int(head[1:]), text)
+    return {g: found.get(g, f"x{g} = {P.ops[g].name}(...)") for g in nodes}
 
 
 def _ties(P, run):
     ties = []
-    for g, active in run.ties().items():
+    tied = run.ties()
+    lines = _listing_lines(P, set(tied)) if tied else {}
+    for g, active in tied.items():
         prim = P.ops[g]
         args = [P.node_label(j) for j in P.args[g]]
         ties.append({
-            "node": g, "operation": _listing_line(P, g), "primitive": prim.name,
+            "node": g, "operation": lines[g], "primitive": prim.name,
             "arguments": {name: str(canonical(run.values[j]))
                           for name, j in zip(args, P.args[g])},
             "tied_pieces": [{"index": i, "piece": str(prim.piece(i))} for i in active],
@@ -425,9 +430,9 @@ def render_report(report):
     out += ["", f"Value: {value if isinstance(value, str) else _vec(value)}"]
     est = report.get("estimate")
     if est is not None:
-        out.append(f"Estimate: {est['ties']} tied node(s), {est['tie_patterns']} tie "
-                   f"pattern(s) at the point (AD outputs), {est['patterns']} pattern(s) in "
-                   f"all (index closure)")
+        out.append(f"Estimate: {est['ties']} tied node(s), {count_str(est['tie_patterns'])} "
+                   f"tie pattern(s) at the point (AD outputs), {count_str(est['patterns'])} "
+                   f"pattern(s) in all (index closure)")
         if est["over_budget"]:
             out.append(f"  over the pattern budget: {', '.join(est['over_budget'])} (raise "
                        f"it with {LIMIT_FLAGS['max_patterns']})")

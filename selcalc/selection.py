@@ -24,7 +24,7 @@ from math import prod
 import sympy
 
 from .conventions import get_convention
-from .errors import PatternBudgetExceeded, SelcalcError
+from .errors import PatternBudgetExceeded, SelcalcError, count_str
 from .interpreters.evaluate import evaluate
 from .interpreters.symbolic import condition_expressions, input_symbols, node_expressions
 
@@ -58,7 +58,7 @@ class Selection:
         n = self.count
         if n > sys.maxsize:
             exc = PatternBudgetExceeded(n, sys.maxsize)
-            exc.args = (f"{n} patterns are too many for len(), which stops at "
+            exc.args = (f"{count_str(n)} patterns are too many for len(), which stops at "
                         f"{sys.maxsize}: read selection(P).count for the exact number",)
             raise exc
         return n

@@ -394,6 +394,10 @@ def _resolve(prim, values):
     return prim, nodes, consts
 
 
+_RAISE_POWER_BITS = (" (selcalc.frontends.builder.MAX_POWER_BITS; raise it if the memory "
+                     "allows)")
+
+
 def _bounded(value):
     """A folded constant, refused when it is a rational of more than MAX_POWER_BITS bits."""
     if isinstance(value, (int, Fraction)):
@@ -401,7 +405,7 @@ def _bounded(value):
         bits = max(f.numerator.bit_length(), f.denominator.bit_length())
         if bits > MAX_POWER_BITS:
             raise CallError(f"a folded constant would have {bits} bits, more than the limit "
-                            f"of {MAX_POWER_BITS}")
+                            f"of {MAX_POWER_BITS}{_RAISE_POWER_BITS}")
     return value
 
 
@@ -413,7 +417,8 @@ def _const_power(base, n):
         bits = max(f.numerator.bit_length(), f.denominator.bit_length(), 1)
         if f not in (0, 1, -1) and bits * abs(n) > MAX_POWER_BITS:
             raise CallError(f"the constant {_short(base)} ** {n} would have about "
-                            f"{bits * abs(n)} bits, more than the limit of {MAX_POWER_BITS}")
+                            f"{bits * abs(n)} bits, more than the limit of {MAX_POWER_BITS}"
+                            f"{_RAISE_POWER_BITS}")
         if n < 0 and f == 0:
             raise CallError("0 raised to a negative power")
     return to_sympy(value) ** n

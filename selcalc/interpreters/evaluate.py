@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from ..errors import DomainError, Undecided
-from ..numbers import MAX_EXPRESSION_DEPTH, RATIONAL_TYPES, expression_depth, normalize
+from ..numbers import (MAX_EXPRESSION_DEPTH, MAX_VALUE_BITS, RATIONAL_TYPES, expression_depth,
+                       normalize, too_large, value_bits)
 from ..points import exact_str
 from .elementwise import evaluate_run, runs
 from .linear import blocks, evaluate_block
@@ -77,9 +79,20 @@ def evaluate(P, x, pattern=None, number="exact"):
             raise _too_deep(k, prim) from None
         if type(v) not in RATIONAL_TYPES and number == "exact":
             v = normalize(v)
-            if type(v) not in RATIONAL_TYPES and \
-                    expression_depth(v, depths) > MAX_EXPRESSION_DEPTH:
-                raise _too_deep(k, prim)
+            if type(v) not in RATIONAL_TYPES:
+                if expression_depth(v, depths) > MAX_EXPRESSION_DEPTH:
+                    raise _too_deep(k, prim)
+                if value_bits(v) > MAX_VALUE_BITS:  # the slow path: sympy numbers
+                    exc = too_large(value_bits(v), f"node {k} ({prim.name})")
+                    exc.node = k
+                    raise exc
+        tv = type(v)  # the size bound, inline: this loop is the hot path
+        if (tv is int and v.bit_length() > MAX_VALUE_BITS) or (tv is Fraction and (
+                v.denominator.bit_length() > MAX_VALUE_BITS or
+                v.numerator.bit_length() > MAX_VALUE_BITS)):
+            exc = too_large(value_bits(v), f"node {k} ({prim.name})")
+            exc.node = k
+            raise exc
         values[k] = v
 
     k, m = P.p, P.m

@@ -21,7 +21,7 @@ from math import factorial, gcd, prod
 
 import sympy
 
-from ..errors import PatternBudgetExceeded, ProgramError
+from ..errors import PatternBudgetExceeded, ProgramError, count_str
 from ..numbers import sign, to_sympy
 from .core import Primitive, arg_symbols, param_symbols, piece
 
@@ -208,15 +208,16 @@ class TiedOrders:
         if self.count <= MAX_TIED_ORDERS:  # the limit was raised since
             return (self[k] for k in range(self.count))
         exc = PatternBudgetExceeded(self.count, MAX_TIED_ORDERS)
-        exc.args = (f"{self.count} tied orders of the entries of {self.prim.name} exceed "
-                    f"the {MAX_TIED_ORDERS} a sort node lists at one point; set "
-                    f"selcalc.primitives.table.MAX_TIED_ORDERS = {self.count} (or larger) "
+        exc.args = (f"{count_str(self.count)} tied orders of the entries of {self.prim.name} "
+                    f"exceed the {MAX_TIED_ORDERS} a sort node lists at one point; set "
+                    f"selcalc.primitives.table.MAX_TIED_ORDERS = {count_str(self.count)} "
+                    f"(or larger) "
                     f"to list them, or ask for one element (selcalc.clarke_element, grad "
                     f"under a selection convention)",)
         raise exc
 
     def __repr__(self):
-        return f"<{self.count} tied orders of {self.prim.name}>"
+        return f"<{count_str(self.count)} tied orders of {self.prim.name}>"
 
 
 class SortPrimitive(Primitive):
