@@ -36,7 +36,7 @@ from .errors import (DomainError, InputError, PatternBudgetExceeded, SelcalcErro
 from .fields import artificial_critical, index_closure
 from .interpreters.evaluate import evaluate
 from .interpreters.forward import forward_tangents
-from .interpreters.partials import local_partials
+from .interpreters.partials import condition_partials, local_partials
 from .interpreters.symbolic import node_expressions
 from .ir import Program
 from .numbers import (NotRational, canonical, compare, exact, fast_rationals, normalize,
@@ -1013,7 +1013,7 @@ def sample_curves(P, n, seed=0, kinds=("random", "through_ties", "inside_ties"))
             continue
         d = local_partials(P, run, CONVENTIONS["selection"])
         tangent = forward_tangents(P, d, upto=g - 1)
-        partials = prim.test_partials(t_idx, vs)
+        partials = condition_partials(P, g, t_idx, vs, a)
         c = [0] * P.p
         for pos, j in enumerate(P.args[g]):
             c = [ci + partials[pos] * tj for ci, tj in zip(c, tangent[j])]
