@@ -267,8 +267,7 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
 
     # tangents of the nodes before the group being decided; they depend only on the pieces
     # already chosen, so each depth of the search fills its own segment (shared array)
-    tangent = [None] + [[int(i == j) for j in range(P.p)] for i in range(P.p)]
-    tangent += [None] * (P.m - P.p)
+    tangent = [None] * (P.m + 1)  # the inputs' unit rows are filled in the search's try
     partials = {}
 
     def fill(lo, hi, sigma):
@@ -284,6 +283,8 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
             acc = [0] * P.p
             for j, a in zip(P.args[k], dk):
                 if a != 0:
+                    if budget is not None:
+                        budget.tick(0)  # dense rows: a wide node costs inputs x arguments
                     acc = [u + a * v for u, v in zip(acc, tangent[j])]
             tangent[k] = acc
 
@@ -439,6 +440,10 @@ def essential_patterns(P, x, counter=None, budget=None, on_leaf=None):
         sigma.pop(g, None)
 
     try:
+        for i in range(1, P.p + 1):
+            if budget is not None:
+                budget.tick(0)  # p rows of p entries: seconds for tens of thousands of inputs
+            tangent[i] = [int(i - 1 == j) for j in range(P.p)]
         _walk(dfs, (0, {}, [], [], None, False, [], None))
     except _SearchDone:
         pass

@@ -144,6 +144,17 @@ def test_huge_counts_in_errors(default_int_limit):
         assert info.value.count == 2 ** 15000
 
 
+def test_clarke_of_many_inputs_keeps_its_time_limit():
+    """15,000 inputs, each through a relu at 0: the search's dense tangent rows (inputs x
+    inputs) took about 20 s before its first cell, past any time limit; the limit is
+    checked while they are built."""
+    P = selcalc.trace(lambda *xs: sum(selcalc.relu(x) for x in xs), nargs=15000)
+    start = time.monotonic()
+    with pytest.raises(selcalc.TimeLimitExceeded):
+        selcalc.clarke(P, (0,) * 15000, time_limit=0.5)
+    assert time.monotonic() - start < 4
+
+
 def test_huge_counts_in_the_report(default_int_limit):
     P = selcalc.trace(lambda x: sum(selcalc.relu(x) for _ in range(200)))
     assert "2^200 tie pattern(s)" in render_report(check_report(P, 0))
