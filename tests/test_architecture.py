@@ -208,9 +208,9 @@ def known_exceptions(text):
 
 def upward_imports(root, package, layers):
     """``{(importer, imported): 'module line n' | 'function line n'}`` for every import
-    into a higher layer, and every import of something outside ``package`` that
-    ``layers`` does not place (such as the casebook) except the standard and third-party
-    libraries, which are recognised as not being under ``root``."""
+    into a higher layer of ``layers``, and every import of another package of the
+    repository (a folder under ``root``: the casebook), which sits above them all.
+    Imports of the standard library and of third-party libraries are not counted."""
     modules = _modules(root, package)
     found = {}
     for name, target, line, in_function in imports(root, package):
