@@ -317,3 +317,110 @@ def test_torch_layer_networks_equal_torch_float64(seed):
                 h = net.body(x)
             k, M = h.numel(), max(float(h.abs().max()), abs(float(lib)))
             _assert_close(float(lib), value, 64 * (k + M + 1) * 2.0 ** -53, what)
+
+
+# ------------------------------------------------------------- torch, float32 scalars
+def _f32(q):
+    """The float32 nearest to the exact rational ``q`` (ties to even), as a Fraction."""
+    q = Fraction(q)
+    if q == 0:
+        return q
+    e = math.floor(math.log2(abs(q)))
+    e += abs(q) >= Fraction(2) ** (e + 1)
+    e -= abs(q) < Fraction(2) ** e
+    unit = Fraction(2) ** (e - 23)
+    return round(q / unit) * unit
+
+
+SCALARS = (0.1, 0.2, 0.3, 0.7, 1 / 3)  # doubles that float32 does not hold
+
+
+def _scalar_kinks(torch, rng):
+    """A kink whose position is a Python float scalar s: (name, function, [tie inputs])."""
+    F = torch.nn.functional
+    s, s2 = sorted(rng.sample(SCALARS, 2))
+    slope = rng.choice(SCALARS)
+    kinks = {
+        "relu(t - s)": (lambda t: torch.relu(t - s), [s]),
+        "relu(s - t)": (lambda t: torch.relu(s - t), [s]),
+        "relu(t / s - 1)": (lambda t: torch.relu(t / s - 1), [s]),
+        "clamp(t, s, s2)": (lambda t: torch.clamp(t, s, s2), [s, s2]),
+        "clamp(t, min=s)": (lambda t: torch.clamp(t, min=s), [s]),
+        "clamp(t, max=s)": (lambda t: torch.clamp(t, max=s), [s]),
+        "hardtanh(t, -s2, s)": (lambda t: F.hardtanh(t, -s2, s), [-s2, s]),
+        "where(t <= s, s, t)": (lambda t: torch.where(t <= s, s, t), [s]),
+        "where(t > s, t, s)": (lambda t: torch.where(t > s, t, s), [s]),
+        "maximum(t, full(s))": (lambda t: torch.maximum(t, torch.full_like(t, s)), [s]),
+        "leaky_relu(t - s, slope)": (lambda t: F.leaky_relu(t - s, slope), [s]),
+    }
+    name = rng.choice(sorted(kinks))
+    fn, ties = kinks[name]
+    return f"{name} s={s} s2={s2} slope={slope}", fn, ties
+
+
+def _scalar_case(torch, seed):
+    """(chain names, function, tie values, rng): a kink at a scalar, then scalar ops with
+    at most one more non-dyadic factor (so that torch's float32 backward rounds at most
+    once per entry: its gradient is the float32 rounding of the exact one), then a sum or
+    a max along the only dimension (one entry receives the gradient, never a split).
+    Every branch is decided on exact float32 values: the kink's argument is rounded at
+    most once, and rounding keeps its sign (and is 0 only at the float32 tie itself)."""
+    rng = random.Random(seed)
+    kink, fn, ties = _scalar_kinks(torch, rng)
+    a, b = rng.choice(SCALARS), rng.choice(SCALARS)
+    posts = {"* a": lambda t: t * a, "+ a": lambda t: t + a, "- b": lambda t: t - b,
+             "* 2 + b": lambda t: t * 2 + b, "a - t": lambda t: a - t}
+    chosen = rng.sample(sorted(posts), rng.randint(0, 2))
+    if sum(p in ("* a",) for p in chosen) > 1:
+        chosen = chosen[:1]
+    # a max after the smooth scalar ops could see a tie that float32 rounding made (equal
+    # in torch, not in exact arithmetic: selcalc.float_ties' subject, not this test's)
+    final = rng.choice(["sum", "max(0)"]) if not chosen else "sum"
+    fns = [fn] + [posts[p] for p in chosen] + \
+        [(lambda t: t.sum()) if final == "sum" else (lambda t: t.max(0)[0])]
+
+    def model(t):
+        for f in fns:
+            t = f(t)
+        return t
+    return [kink] + [p.replace("a", f"{a}").replace("b", f"{b}") for p in chosen] + [final], \
+        model, ties, rng
+
+
+def _scalar_points(torch, rng, ties, n):
+    """Float32 points: every entry a tie (float32(s)), a neighbour of one, or random."""
+    f32 = torch.float32
+    near = []
+    for s in ties:
+        t = torch.tensor(s, dtype=f32)
+        near += [t, torch.nextafter(t, torch.tensor(-2.0)), torch.nextafter(t, torch.tensor(2.0))]
+    pts = [torch.stack([torch.tensor(s, dtype=f32) for s in (ties * n)[:n]])]
+    for _ in range(3):
+        pts.append(torch.stack([rng.choice(near) if rng.random() < 0.7 else
+                                torch.tensor(rng.uniform(-1, 1), dtype=f32)
+                                for _ in range(n)]))
+    return pts
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_torch_float32_scalars_value_and_gradient_at_float32_ties(seed):
+    """A Python float in an op on a float32 tensor is the float32 number (measured, torch
+    2.13.0: bench/measure_torch_scalars.py): at t = float32(0.1) the kink of relu(t - 0.1)
+    is tied, and selcalc's gradient (torch's preset) must be torch's own there, entry by
+    entry (the float32 rounding of the exact gradient, see ``_scalar_case``).  Values are
+    checked to 16 * n * eps32 * max(1, M) (a few float32 ops on entries of size <= M)."""
+    torch = pytest.importorskip("torch")
+    names, model, ties, rng = _scalar_case(torch, seed)
+    n = 3
+    P = selcalc.from_torch(model, torch.zeros(n, dtype=torch.float32))
+    for x in _scalar_points(torch, rng, ties, n):
+        what = (seed, names, x.tolist())
+        xg = x.clone().requires_grad_(True)
+        y = model(xg)
+        (g,) = torch.autograd.grad(y, xg)
+        point = tuple(Fraction(float(v)) for v in x)
+        M = max(1.0, float(x.abs().max()), abs(float(y.detach())))
+        _assert_close(float(y.detach()), _exact(P, point), 16 * n * M * 2.0 ** -24, what)
+        ours = selcalc.grad(P, point, convention=P.default_convention)
+        assert [Fraction(float(v)) for v in g] == [_f32(v) for v in ours], \
+            (what, g.tolist(), ours)
