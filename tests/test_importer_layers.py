@@ -55,6 +55,16 @@ def _assert_close(lib_value, exact, bound, what):
     assert diff <= bound, (what, lib_value, exact, bound)
 
 
+def _assert_gradient(lib, ours, what):
+    """torch's float64 gradient against selcalc's (torch's preset) entry by entry, to
+    2**-40 relative: the backward pass divides by counts (a mean's k, ties shared evenly by
+    ``max()``), so it is not always exact, but a wrong piece at a tie is off by a multiple
+    of 1/64 at least (weights in multiples of 1/8, at most three contractions)."""
+    bad = [(i, a, b) for i, (a, b) in enumerate(zip(lib, ours))
+           if abs(a - float(b)) > 2.0 ** -40 * max(1.0, abs(a))]
+    assert len(lib) == len(ours) and not bad, (what, bad[:4])
+
+
 # =========================================================================== torch
 def _torch_blocks(torch):
     """(name, make) pairs; ``make(rng, shape)`` -> (function of t, new shape, exact in
@@ -307,9 +317,14 @@ def test_torch_layer_networks_equal_torch_float64(seed):
     for _ in range(2):
         x = torch.tensor([rng.randint(-128, 128) / 64 for _ in range(math.prod(shape))],
                          dtype=torch.float64).reshape(shape)
-        with torch.no_grad():
-            lib = net(x)
+        xg = x.clone().requires_grad_(True)
+        lib = net(xg)
+        (g,) = torch.autograd.grad(lib, xg)
+        lib = lib.detach()
         value = _exact(P, x)
+        if exact:  # (exact gradients of softmax-like ops take seconds to normalize)
+            ours = selcalc.grad(P, x, convention=P.default_convention)
+            _assert_gradient(g.reshape(-1).tolist(), ours, what)
         if exact:
             _assert_equal(float(lib), value, what)
         else:
