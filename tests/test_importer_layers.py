@@ -439,3 +439,121 @@ def test_torch_float32_scalars_value_and_gradient_at_float32_ties(seed):
         ours = selcalc.grad(P, point, convention=P.default_convention)
         assert [Fraction(float(v)) for v in g] == [_f32(v) for v in ours], \
             (what, g.tolist(), ours)
+
+
+# =========================================================================== jax
+def _jax_blocks(jax, jnp, lax):
+    """``make(rng, (B, C, L))`` -> (function, new shape); every block is exact in float32
+    on the dyadic values of this test (a mean is a sum of the entries times k, over k)."""
+    f32 = jnp.float32
+
+    def dy(shape, rng):
+        return jnp.asarray(np.array([rng.randint(-8, 8) / 8 for _ in range(math.prod(shape))],
+                                    dtype=np.float32).reshape(shape))
+
+    def dot(rng, s):
+        W = dy((s[2], rng.randint(2, 4)), rng)
+        if rng.random() < 0.5:
+            return (lambda v: jnp.dot(v, W)), s[:2] + (W.shape[1],)
+        Wb = dy((s[0], s[2], rng.randint(2, 4)), rng)
+        return (lambda v: jnp.einsum("bij,bjk->bik", v, Wb)), s[:2] + (Wb.shape[2],)
+
+    def conv(rng, s):
+        g = rng.choice([d for d in (1, 2) if s[1] % d == 0])
+        k, d, p, st = rng.randint(1, 3), rng.randint(1, 2), rng.randint(0, 1), rng.randint(1, 2)
+        if s[2] + 2 * p - d * (k - 1) - 1 < 0:
+            k = d = 1
+        w = dy((g * rng.randint(1, 2), s[1] // g, k), rng)
+        out = (s[2] + 2 * p - d * (k - 1) - 1) // st + 1
+        return (lambda v: lax.conv_general_dilated(v, w, (st,), [(p, p)], rhs_dilation=(d,),
+                                                   feature_group_count=g)), \
+            (s[0], w.shape[0], out)
+
+    def window_max(rng, s):
+        k = rng.randint(1, min(3, s[2]))
+        st, lo, hi = rng.randint(1, 2), rng.randint(0, k - 1), rng.randint(0, k - 1)
+        out = (s[2] + lo + hi - k) // st + 1
+        return (lambda v: lax.reduce_window(v, -jnp.inf, lax.max, (1, 1, k), (1, 1, st),
+                                            ((0, 0), (0, 0), (lo, hi)))), s[:2] + (out,)
+
+    def elementwise(rng, s):
+        return rng.choice([jax.nn.relu, jnp.abs, lambda v: jnp.clip(v, -0.5, 0.75),
+                           lambda v: jnp.where(v > 0.25, v, v * 0.5 + 0.125),
+                           lambda v: jnp.maximum(v, -v * 0.5), lambda v: jnp.minimum(v, 0.5 - v),
+                           jax.nn.relu6]), s
+
+    def reduce(rng, s):
+        ax = rng.choice([1, 2])
+        f = rng.choice([jnp.max, jnp.min, lambda v, axis, keepdims: jnp.sum(
+            v * s[ax], axis, keepdims=keepdims) / s[ax]])
+        return (lambda v: f(v, axis=ax, keepdims=True)), \
+            tuple(1 if i == ax else n for i, n in enumerate(s))
+
+    def order(rng, s):
+        k = rng.randint(1, s[2])
+        if rng.random() < 0.5:
+            return (lambda v: jnp.sort(v, axis=2)), s
+        return (lambda v: lax.top_k(v, k)[0]), s[:2] + (k,)
+
+    def shapes(rng, s):
+        return rng.choice([
+            ((lambda v: jnp.concatenate([v, -v], axis=1)), (s[0], 2 * s[1], s[2])),
+            ((lambda v: v[:, :, ::2]), s[:2] + ((s[2] + 1) // 2,)),
+            ((lambda v: v[:, :, 1:] if s[2] > 1 else v), s[:2] + (max(s[2] - 1, 1),)),
+            ((lambda v: jnp.swapaxes(v, 1, 2)), (s[0], s[2], s[1])),
+            ((lambda v: v.reshape(s[0], 1, -1)), (s[0], 1, s[1] * s[2]))])
+
+    del f32
+    return {"dot": dot, "conv": conv, "window_max": window_max, "elementwise": elementwise,
+            "reduce": reduce, "order": order, "shapes": shapes}
+
+
+def _jax_case(seed):
+    jax = pytest.importorskip("jax")
+    jnp, lax = jax.numpy, jax.lax
+    rng = random.Random(seed)
+    blocks = _jax_blocks(jax, jnp, lax)
+    shape = first = (rng.randint(1, 2), rng.randint(1, 3), rng.choice(MEAN_SIZES))
+    fns, names, contractions = [], [], 0
+    for _ in range(rng.randint(1, 4)):
+        pool = [k for k in sorted(blocks) if contractions < 2 or k not in ("dot", "conv")]
+        if math.prod(shape) > 40:
+            pool = [k for k in pool if k not in ("shapes", "dot")] + ["reduce"]
+        name = rng.choice(pool)
+        fn, shape = blocks[name](rng, shape)
+        contractions += name in ("dot", "conv")
+        fns, names = fns + [fn], names + [name]
+    n = math.prod(shape)
+    final = rng.choice(["sum", "max", "min", "mean", "sorted"])
+    fns.append({"sum": jnp.sum, "max": jnp.max, "min": jnp.min,
+                "mean": lambda v: jnp.sum(v * n) / n,
+                "sorted": lambda v: jnp.sort(v.reshape(-1))[n // 2]}[final])
+
+    def fn(v):
+        for f in fns:
+            v = f(v)
+        return v
+    return fn, first, names + [final], rng
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_jax_layer_networks_equal_jax_float32(seed):
+    """Exact equality of the value (module docstring: every op is exact in float32 on
+    these dyadic numbers: inputs multiples of 1/16 in [-1, 1], weights of 1/8), and
+    selcalc's preset gradient against ``jax.grad`` (to 2**-18 relative: ties shared by
+    a count round, a wrong piece is off by 1/128 at least)."""
+    jax = pytest.importorskip("jax")
+    fn, shape, names, rng = _jax_case(seed)
+    P = selcalc.from_jax(fn, jax.numpy.zeros(shape, dtype=jax.numpy.float32))
+    for _ in range(2):
+        x = np.array([rng.randint(-16, 16) / 16 for _ in range(math.prod(shape))],
+                     dtype=np.float32).reshape(shape)
+        what = (seed, names, shape, x.ravel().tolist())
+        lib = float(fn(jax.numpy.asarray(x)))
+        point = [float(v) for v in x.ravel()]
+        _assert_equal(lib, _exact(P, point), what)
+        g = np.asarray(jax.grad(fn)(jax.numpy.asarray(x))).ravel().tolist()
+        ours = selcalc.grad(P, point, convention=P.default_convention)
+        bad = [(i, a, b) for i, (a, b) in enumerate(zip(g, ours))
+               if abs(a - float(b)) > 2.0 ** -18 * max(1.0, abs(a))]
+        assert not bad, (what, bad[:4])
