@@ -96,7 +96,7 @@ def _torch_blocks(torch):
 
     def conv1d(rng, s):
         g = rng.choice([d for d in (1, 2) if s[1] % d == 0])
-        k, d = rng.randint(1, 3), rng.randint(1, 2)
+        k, d = rng.randint(1, 3), rng.choice((1, 2, 2))
         p = rng.randint(0, 2)
         span = s[2] + 2 * p - d * (k - 1) - 1
         if span < 0:
@@ -186,7 +186,8 @@ def _torch_blocks(torch):
     def reshape(rng, s):
         return (lambda t: t.reshape(s[0], 1, -1)), (s[0], 1, s[1] * s[2]), True
 
-    return {"linear": linear, "matmul": matmul, "bmm": bmm, "conv1d": conv1d,
+    return {"linear": linear, "matmul": matmul, "bmm": bmm,
+            "conv1d": conv1d, "conv1d'": conv1d,  # twice as likely: the richest lowering
             "max_pool1d": max_pool1d, "adaptive_max": adaptive_max, "prelu": prelu,
             "elementwise": elementwise, "pad": pad, "transpose": transpose,
             "cat_stack": cat_stack, "split": split, "slicing": slicing, "order": order,
@@ -199,7 +200,7 @@ def _torch_image_blocks(torch):
 
     def conv2d(rng, s):
         g = 2 if s[1] % 2 == 0 and rng.random() < 0.5 else 1
-        k, d, p, st = rng.randint(1, 2), rng.randint(1, 2), rng.randint(0, 1), rng.randint(1, 2)
+        k, d, p, st = 2, rng.choice((1, 2, 2)), rng.randint(0, 1), rng.randint(1, 2)
         if min(s[2:]) + 2 * p - d * (k - 1) - 1 < 0:
             k = d = 1
         m = nn.Conv2d(s[1], g * rng.randint(1, 2), k, stride=st, padding=p, dilation=d,
@@ -279,12 +280,12 @@ def _torch_case(torch, seed):
     contractions = sum(n.startswith("conv") for n in names)
     for _ in range(rng.randint(1, 4)):
         pool = [k for k in sorted(blocks) if contractions < 2 or
-                k not in ("linear", "matmul", "bmm", "conv1d")]
+                k not in ("linear", "matmul", "bmm", "conv1d", "conv1d'")]
         if math.prod(shape) > 40:
             pool = [k for k in pool if k not in ("cat_stack", "pad", "linear")] + ["order"]
         name = rng.choice(pool)
         fn, shape, ok = blocks[name](rng, shape)
-        contractions += name in ("linear", "matmul", "bmm", "conv1d")
+        contractions += name in ("linear", "matmul", "bmm", "conv1d", "conv1d'")
         fns, names, exact = fns + [fn], names + [name], exact and ok
     final, ffn, ok = _torch_finals(torch, rng, shape)
     fns.append(ffn)
@@ -304,7 +305,7 @@ def _torch_case(torch, seed):
     return Net(), first, names, final, exact and ok, rng
 
 
-TORCH_SEEDS = range(40)
+TORCH_SEEDS = range(30)
 
 
 @pytest.mark.parametrize("seed", TORCH_SEEDS)
@@ -417,7 +418,7 @@ def _scalar_points(torch, rng, ties, n):
     return pts
 
 
-@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("seed", range(24))
 def test_torch_float32_scalars_value_and_gradient_at_float32_ties(seed):
     """A Python float in an op on a float32 tensor is the float32 number (measured, torch
     2.13.0: bench/measure_torch_scalars.py): at t = float32(0.1) the kink of relu(t - 0.1)
@@ -459,7 +460,8 @@ def _jax_blocks(jax, jnp, lax, dtype):
 
     def conv(rng, s):
         g = rng.choice([d for d in (1, 2) if s[1] % d == 0])
-        k, d, p, st = rng.randint(1, 3), rng.randint(1, 2), rng.randint(0, 1), rng.randint(1, 2)
+        k, d = rng.randint(1, 3), rng.choice((1, 2, 2))
+        p, st = rng.randint(0, 1), rng.randint(1, 2)
         if s[2] + 2 * p - d * (k - 1) - 1 < 0:
             k = d = 1
         w = dy((g * rng.randint(1, 2), s[1] // g, k), rng)
@@ -533,8 +535,8 @@ def _jax_case(jax, seed, dtype):
     return fn, first, names + [final], rng
 
 
-@pytest.mark.parametrize("seed, dtype", [(s, "float32") for s in range(14)] +
-                         [(s, "float64") for s in range(100, 106)])
+@pytest.mark.parametrize("seed, dtype", [(s, "float32") for s in range(12)] +
+                         [(s, "float64") for s in range(100, 104)])
 def test_jax_layer_networks_equal_jax(seed, dtype):
     """Exact equality of the value (module docstring: every op is exact in float32 on
     these dyadic numbers: inputs multiples of 1/16 in [-1, 1], weights of 1/8; in
