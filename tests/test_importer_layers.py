@@ -46,8 +46,9 @@ def _exact(P, x):
 
 
 def _assert_equal(lib_value, exact, what):
-    assert Fraction(lib_value) == sympy.Rational(exact) if isinstance(exact, (int, Fraction)) \
-        else Fraction(lib_value) == sympy.sympify(exact), (what, lib_value, exact)
+    """The library's float IS the exact value (a rational here)."""
+    lib = sympy.Rational(*Fraction(lib_value).as_integer_ratio())
+    assert lib == sympy.sympify(exact), (what, lib_value, exact)
 
 
 def _assert_close(lib_value, exact, bound, what):
