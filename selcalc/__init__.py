@@ -22,8 +22,8 @@ from .curves import (Breakpoints, Curve, Field, artificial_critical_points, brea
 from .conventions import CONVENTIONS, Convention, is_selection_convention
 from .fields import ClarkeBounds, ad_outputs, artificial_critical, clarke, index_closure
 from .errors import (DomainError, InputError, NotContinuous, ParseError, PatternBudgetExceeded,
-                     ProgramError, SelcalcError, TimeLimitExceeded, TracerBoolError,
-                     Undecided)
+                     ProgramError, SelcalcError, SizeLimitExceeded, TimeLimitExceeded,
+                     TracerBoolError, Undecided)
 from .frontends import parse, trace
 from .frontends.jax import from_jax
 from .frontends.torch import from_torch
@@ -61,7 +61,7 @@ __all__ = [
     "expectation", "implicit_jacobian", "sgd", "unroll",
     "prove_forward_equals_backward", "prove_lemma1",
     "InputError", "decimal",
-    "TimeLimitExceeded", "ClarkeElement", "clarke_element",
+    "TimeLimitExceeded", "SizeLimitExceeded", "ClarkeElement", "clarke_element",
     "directional_derivative", "directional_derivatives",
     "LibraryProgram", "Origin", "audit", "from_jax", "from_torch", "scan",
     "float_ties",
