@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..errors import DomainError, Undecided
-from ..numbers import (MAX_EXPRESSION_DEPTH, MAX_VALUE_BITS, RATIONAL_TYPES, expression_depth,
-                       normalize, too_large, value_bits)
+from .. import numbers
+from ..numbers import (MAX_EXPRESSION_DEPTH, RATIONAL_TYPES, expression_depth, normalize,
+                       too_large, value_bits)
 from ..points import exact_str
 from .elementwise import evaluate_run, runs
 from .linear import blocks, evaluate_block
@@ -47,6 +48,7 @@ def evaluate(P, x, pattern=None, number="exact"):
     values = [None] + list(x) + [None] * (P.m - P.p)
     active = {}
     depths = {}
+    limit = numbers.MAX_VALUE_BITS  # read per call: a user may raise it
     layers = blocks(P) if number == "exact" else {}
     batched = runs(P) if number == "exact" else {}
 
@@ -82,14 +84,13 @@ def evaluate(P, x, pattern=None, number="exact"):
             if type(v) not in RATIONAL_TYPES:
                 if expression_depth(v, depths) > MAX_EXPRESSION_DEPTH:
                     raise _too_deep(k, prim)
-                if value_bits(v) > MAX_VALUE_BITS:  # the slow path: sympy numbers
+                if value_bits(v) > limit:  # the slow path: sympy numbers
                     exc = too_large(value_bits(v), f"node {k} ({prim.name})")
                     exc.node = k
                     raise exc
         tv = type(v)  # the size bound, inline: this loop is the hot path
-        if (tv is int and v.bit_length() > MAX_VALUE_BITS) or (tv is Fraction and (
-                v.denominator.bit_length() > MAX_VALUE_BITS or
-                v.numerator.bit_length() > MAX_VALUE_BITS)):
+        if (tv is int and v.bit_length() > limit) or (tv is Fraction and (
+                v.denominator.bit_length() > limit or v.numerator.bit_length() > limit)):
             exc = too_large(value_bits(v), f"node {k} ({prim.name})")
             exc.node = k
             raise exc

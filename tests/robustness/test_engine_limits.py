@@ -189,6 +189,17 @@ def test_values_below_the_bound_are_exact():
     assert selcalc.grad(P, Fraction(1, 2)) == (Fraction(2 ** 20, 2 ** (2 ** 20 - 1)),)
 
 
+def test_the_bound_can_be_raised(monkeypatch):
+    """The docs say ``selcalc.numbers.MAX_VALUE_BITS = ...`` raises the bound: evaluation
+    reads it at each call (not a copy taken at import)."""
+    P = squares(21)  # 2 ** (2 ** 21): 2^21 + 1 bits
+    monkeypatch.setattr(selcalc.numbers, "MAX_VALUE_BITS", 1 << 20)
+    with pytest.raises(SizeLimitExceeded):
+        P(2)
+    monkeypatch.setattr(selcalc.numbers, "MAX_VALUE_BITS", 1 << 22)
+    assert P(2) == 2 ** (2 ** 21)
+
+
 def test_folded_constants_name_their_bound():
     y = selcalc.relu(2)
     with pytest.raises(selcalc.SelcalcError, match="MAX_POWER_BITS"):
