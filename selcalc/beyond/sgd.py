@@ -43,7 +43,7 @@ from ..errors import PatternBudgetExceeded, SelcalcError
 from ..interpreters.backward import backward_jacobian
 from ..interpreters.evaluate import evaluate
 from ..ir import Program
-from ..numbers import canonical, exact, normalize, to_sympy
+from ..numbers import canonical, exact, normalize, sign, to_sympy
 from ..selection import Selection
 from . import _algebraic as alg
 
@@ -378,6 +378,25 @@ class BadStepSizes:
 
     def __len__(self):
         return len(self.values)
+
+    def __iter__(self):
+        """The bad step sizes in increasing order (the open ``intervals`` are not listed).
+
+        >>> import selcalc
+        >>> bad = selcalc.bad_step_sizes(selcalc.parse("def f(w):\\n    return abs(w)"),
+        ...                              1, None, 3, (0, 2))
+        >>> list(bad), sorted(bad, reverse=True)[0], Fraction(1, 2) in bad, 0.4 in bad
+        ([1/3, 1/2, 1], 1, True, False)
+        """
+        return iter(self.values)
+
+    def __contains__(self, alpha):
+        """Whether the step size ``alpha`` (any exact real; a float is its binary value) is
+        one of the bad ones or lies in one of the ``intervals``, by certified signs."""
+        a = to_sympy(exact(alpha))
+        if any(sign(a - v) == 0 for v in self.values):
+            return True
+        return any(sign(a - lo) > 0 and sign(hi - a) > 0 for lo, hi in self.intervals)
 
     def samples(self):
         """One rational step size strictly between consecutive bad values (and the ends)."""

@@ -156,3 +156,15 @@ def test_algebraic_numbers_compare_exactly():
     assert alg.poly_sign_at_root(two * fmpq_poly([1, 1]), r2) == 0
     assert alg.poly_sign_at_root(fmpq_poly([-3, 0, 1]), r2) < 0
     assert Fr(141, 100) < alg.between(r2, r3) < Fr(174, 100)
+
+
+def test_bad_step_sizes_behave_as_a_finite_set():
+    """Iterable, sortable, with exact membership (a float is its binary value)."""
+    bad = selcalc.bad_step_sizes(ABS, 1, None, 3, (0, 2))
+    assert list(bad) == list(bad.values) and len(list(bad)) == len(bad) == 3
+    assert sorted(bad, reverse=True) == [1, Fr(1, 2), Fr(1, 3)]
+    assert Fr(1, 3) in bad and 0.5 in bad and 1 in bad
+    assert Fr(1, 4) not in bad and 0.1 not in bad and 2 not in bad
+    assert "sqrt(2)" not in bad
+    fake = selcalc.bad_step_sizes(FAKE, 3, None, 3, (0, 2))  # an algebraic bad value
+    assert all(v in fake for v in fake) and Fr(3, 2) in fake and Fr(5, 4) not in fake
