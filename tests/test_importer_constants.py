@@ -377,3 +377,15 @@ def test_jax_x64_literal_cast_to_float32_is_the_float32_number():
     P = selcalc.from_jax(fn, v)
     consts = {c for ps in P.params for c in ps if c not in (0, 1)}
     assert consts == {Fraction(float(np.float32(1 / 3)))}, consts
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_torch_leaky_relu_default_slope_in_the_op_precision(dtype):
+    """``F.leaky_relu(t)`` records no slope in the graph; torch's kernel uses its default
+    0.01 in the tensor's precision (torch 2.13.0: the gradient at -1 is float32(0.01) on
+    float32), so the imported constant is that number, not the double 0.01."""
+    dt = getattr(torch, dtype)
+    P = selcalc.from_torch(lambda t: F.leaky_relu(t), torch.tensor([-1.0], dtype=dt))
+    t = torch.tensor([-1.0], dtype=dt, requires_grad=True)
+    F.leaky_relu(t).sum().backward()
+    assert selcalc.grad(P, (-1,)) == (Fraction(t.grad.item()),)

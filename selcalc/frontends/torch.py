@@ -85,7 +85,11 @@ def _ints(v, n):
 
 
 class _TorchLowering(TensorLowering):
-    """ATen op → nodes; ``self.origin`` is the op being lowered (for notes and errors)."""
+    """ATen op → nodes; ``self.origin`` is the op being lowered (for notes and errors),
+    ``self.scalar_dtype`` the precision its kernel uses Python floats in (see
+    :func:`_scalar_dtype`)."""
+
+    scalar_dtype = None
 
     # --------------------------------------------------------------- elementwise ops
     def unary(self, prim):
@@ -126,7 +130,9 @@ class _TorchLowering(TensorLowering):
             "clamp_min" if lo is not None else "clamp_max"
         return self.map(interval(lo, hi, _fam(name)), x)
 
-    def leaky_relu(self, x, slope=held(0.01)):  # torch's default: the double 0.01
+    def leaky_relu(self, x, slope=None):
+        if slope is None:  # torch's default, not recorded in the graph: 0.01 in the op's dtype
+            slope = held_args(0.01, self.scalar_dtype)
         return self.map(relabel("leaky_relu", _fam("leaky_relu")), x, _scalar(slope))
 
     def elu(self, x, alpha=1, scale=1, input_scale=1):
@@ -607,7 +613,7 @@ def from_torch(fn, *example_args, wrt="inputs"):
         # the numbers recorded in the graph (eps, slopes, bounds) are floats torch holds:
         # converted exactly here, in the precision the kernel computes with, so that any
         # float met later is a bug (FloatConstant)
-        dtype = _scalar_dtype(node, origin, torch)
+        dtype = L.scalar_dtype = _scalar_dtype(node, origin, torch)
         args = held_args(torch.fx.node.map_arg(node.args, lambda n: env[n]), dtype)
         kwargs = held_args(dict(torch.fx.node.map_arg(node.kwargs, lambda n: env[n])), dtype)
         kwargs = {k: v for k, v in kwargs.items()
